@@ -1,0 +1,2 @@
+// nestjs-cashlink/testing: the local Cashlink emulator and helpers for users' tests.
+export {};
