@@ -1,0 +1,75 @@
+import { CashlinkError } from './cashlink.error';
+
+/** What the library knows about a non-2xx answer from Cashlink. */
+export interface CashlinkApiErrorDetails {
+  /** HTTP status of the answer. */
+  status: number;
+  /** Parsed JSON body, or the raw text when the body is not JSON (5xx bodies often are not). */
+  body: unknown;
+  /** Cashlink's request id (`X-Request-Id`), when the answer carried one. Quote it to Cashlink support. */
+  requestId?: string;
+  method: string;
+  /** Path relative to the API base, without query string. */
+  path: string;
+  /** The idempotency key the request carried, if any. */
+  idempotencyKey?: string;
+}
+
+/** Cashlink answered with a non-2xx status. Subclasses name the common cases. */
+export class CashlinkApiError extends CashlinkError {
+  readonly status: number;
+  readonly body: unknown;
+  readonly requestId?: string;
+  readonly method: string;
+  readonly path: string;
+  readonly idempotencyKey?: string;
+
+  constructor(message: string, details: CashlinkApiErrorDetails, options?: { cause?: unknown }) {
+    super(message, options);
+    this.status = details.status;
+    this.body = details.body;
+    this.requestId = details.requestId;
+    this.method = details.method;
+    this.path = details.path;
+    this.idempotencyKey = details.idempotencyKey;
+  }
+}
+
+/** Field errors in Django REST Framework's shape: `{ field: ["message"], nested: { field: [...] } }`. */
+export type CashlinkFieldErrors = { [field: string]: string[] | CashlinkFieldErrors };
+
+/** 400: Cashlink rejected the input. `fieldErrors` holds the DRF field messages, nested as the input. */
+export class CashlinkValidationError extends CashlinkApiError {
+  readonly fieldErrors: CashlinkFieldErrors;
+  constructor(message: string, details: CashlinkApiErrorDetails, fieldErrors: CashlinkFieldErrors) {
+    super(message, details);
+    this.fieldErrors = fieldErrors;
+  }
+}
+
+/** 401, or a failed token request: the client id, secret or token URL is wrong, or the token expired. */
+export class CashlinkAuthenticationError extends CashlinkApiError {}
+
+/** 403: the token lacks a scope this call needs (check `scopes` in the module options). */
+export class CashlinkPermissionError extends CashlinkApiError {}
+
+/** 404: no such object, or not visible to this distributor. */
+export class CashlinkNotFoundError extends CashlinkApiError {}
+
+/** 409: an idempotency key conflict at Cashlink, or the first request with this key is still running. */
+export class CashlinkConflictError extends CashlinkApiError {}
+
+/** 413: the upload is larger than Cashlink accepts. */
+export class CashlinkPayloadTooLargeError extends CashlinkApiError {}
+
+/** 429: too many requests. `retryAfterMs` is Cashlink's `Retry-After`, when given. */
+export class CashlinkRateLimitError extends CashlinkApiError {
+  readonly retryAfterMs?: number;
+  constructor(message: string, details: CashlinkApiErrorDetails, retryAfterMs?: number) {
+    super(message, details);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** 5xx: Cashlink failed. Safe requests are retried before this surfaces. */
+export class CashlinkServerError extends CashlinkApiError {}
