@@ -1,8 +1,13 @@
 import type { MixedList } from 'typeorm';
+import { CreateCashlinkIntents1795985000000 } from './1795985000000-create-cashlink-intents';
+import { CreateCashlinkWebhookInbox1795990000000 } from './1795990000000-create-cashlink-webhook-inbox';
 
 /**
  * Every TypeORM migration of the library, for SQLite and PostgreSQL. Add them to the host's
  * DataSource `migrations` (or use `migrationsRun: true`). Each feature appends its own class.
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const CASHLINK_MIGRATIONS: MixedList<Function> = [];
+export const CASHLINK_MIGRATIONS: MixedList<Function> = [
+  CreateCashlinkIntents1795985000000,
+  CreateCashlinkWebhookInbox1795990000000,
+];

@@ -1,21 +1,351 @@
-// Owned by the webhooks feature (issue 5). STUB: the shape will grow; keep the resolver signature.
+// Owned by the webhooks feature (issue 5). Options are typed and documented here, defaults merged
+// and validated once, in `resolveWebhooksOptions`.
 
-/** The webhook receiver. `false` (the default) mounts nothing. */
-export interface CashlinkWebhooksOptions {
-  /** Placeholder until the webhooks feature lands. */
-  path?: string;
+/**
+ * Cashlink authenticates with a static bearer token that you give it. Several tokens can be
+ * accepted at once so that a token can be rotated without downtime: add the new one, hand it to
+ * Cashlink, then remove the old one.
+ */
+export interface CashlinkWebhooksBearerAuth {
+  type: 'bearer';
+  /** Accepted tokens (at least one, each at least 32 characters). Compared in constant time. */
+  tokens: string[];
 }
+
+/**
+ * Cashlink authenticates with OAuth client credentials that you give it: it exchanges them at a
+ * token endpoint served by this library (`tokenPath`, form-encoded client-credentials grant, as
+ * Cashlink's own token endpoint) for a short-lived bearer token.
+ *
+ * Issued tokens are stateless HMAC-signed JWTs (HS256) whose key is derived from `signingSecret`
+ * (or, without it, from `clientSecret`): every app instance sharing the same configuration accepts
+ * them, and no instance keeps a memory of issued tokens.
+ */
+export interface CashlinkWebhooksOAuth2Auth {
+  type: 'oauth2';
+  /** The client id you hand to Cashlink. */
+  clientId: string;
+  /** The client secret you hand to Cashlink (at least 32 characters). Compared in constant time. */
+  clientSecret: string;
+  /**
+   * Lifetime of issued tokens, in seconds.
+   * @default 300
+   */
+  tokenTtlSeconds?: number;
+  /**
+   * Secret from which the token signing key is derived (at least 32 characters). Give it to rotate
+   * the client secret without invalidating tokens already issued, or to keep the two apart.
+   * @default derived from `clientSecret`
+   */
+  signingSecret?: string;
+  /**
+   * Path of the token endpoint (relative to the app root, like `path`).
+   * @default `${path}/oauth/token`
+   */
+  tokenPath?: string;
+}
+
+/**
+ * Tokens issued by an external OAuth server that you operate (Cashlink fetches them there),
+ * verified against its JWKS: signature, `iss`, `aud` and expiry.
+ */
+export interface CashlinkWebhooksJwtAuth {
+  type: 'jwt';
+  /** URL of the issuer's JSON Web Key Set. */
+  jwksUrl: string;
+  /** Expected `iss` claim. */
+  issuer: string;
+  /** Expected `aud` claim (one value, or several accepted values). */
+  audience: string | string[];
+  /**
+   * Tolerated clock difference, in seconds, when checking `exp` and `nbf`.
+   * @default 5
+   */
+  clockToleranceSeconds?: number;
+}
+
+export type CashlinkWebhooksAuthOptions =
+  CashlinkWebhooksBearerAuth | CashlinkWebhooksOAuth2Auth | CashlinkWebhooksJwtAuth;
+
+/** Backoff between dispatch attempts of a row whose listener threw. */
+export interface CashlinkWebhooksBackoffOptions {
+  /**
+   * Delay before the second attempt, in milliseconds.
+   * @default 1000
+   */
+  initialDelayMs?: number;
+  /**
+   * Factor applied to the delay after each failed attempt.
+   * @default 2
+   */
+  multiplier?: number;
+  /**
+   * Largest delay, in milliseconds.
+   * @default 300000 (5 minutes)
+   */
+  maxDelayMs?: number;
+}
+
+/** How stored webhooks are dispatched to your `@OnEvent` listeners. */
+export interface CashlinkWebhooksDispatchOptions {
+  /**
+   * How often the dispatcher looks for due rows, in milliseconds (it is also woken right after a
+   * webhook is stored).
+   * @default 1000
+   */
+  intervalMs?: number;
+  /**
+   * Rows claimed per round.
+   * @default 20
+   */
+  batchSize?: number;
+  /**
+   * Dispatch attempts before a row is marked `dead` (then `CASHLINK_EVENTS.webhookDead` is emitted).
+   * @default 8
+   */
+  maxAttempts?: number;
+  backoff?: CashlinkWebhooksBackoffOptions;
+  /**
+   * How long a claimed row belongs to one instance, in milliseconds. Must exceed the time your
+   * listeners take: after it another instance may claim the row again.
+   * @default 60000
+   */
+  leaseMs?: number;
+  /**
+   * Whether this instance runs the dispatcher at all. Turn it off on instances that should only
+   * receive (another instance then dispatches).
+   * @default true
+   */
+  enabled?: boolean;
+}
+
+/** The webhook receiver. `false` or absent (the default) mounts nothing. */
+export interface CashlinkWebhooksOptions {
+  /**
+   * Path at which Cashlink posts status changes (relative to the app root; a global prefix applies).
+   * @default 'cashlink/webhooks'
+   */
+  path?: string;
+  /** How Cashlink authenticates. Required. */
+  auth: CashlinkWebhooksAuthOptions;
+  /**
+   * Largest accepted body, in bytes; larger bodies are answered 413 and not stored.
+   * @default 65536
+   */
+  maxBodyBytes?: number;
+  dispatch?: CashlinkWebhooksDispatchOptions;
+  /**
+   * Fetch the current investment through `CashlinkInvestmentsService` and attach it to
+   * `InvestmentStatusChangedEvent.investment` (a failed fetch retries the row like a failed listener).
+   * @default false
+   */
+  fetchInvestment?: boolean;
+}
+
+export type ResolvedWebhooksAuth =
+  | { type: 'bearer'; tokens: string[] }
+  | {
+      type: 'oauth2';
+      clientId: string;
+      clientSecret: string;
+      tokenTtlSeconds: number;
+      signingSecret: string;
+      tokenPath: string;
+    }
+  | { type: 'jwt'; jwksUrl: string; issuer: string; audience: string[]; clockToleranceSeconds: number };
 
 export interface ResolvedWebhooksOptions {
   enabled: boolean;
   path: string;
+  /** Present when enabled. */
+  auth: ResolvedWebhooksAuth | null;
+  maxBodyBytes: number;
+  dispatch: {
+    enabled: boolean;
+    intervalMs: number;
+    batchSize: number;
+    maxAttempts: number;
+    backoff: { initialDelayMs: number; multiplier: number; maxDelayMs: number };
+    leaseMs: number;
+  };
+  fetchInvestment: boolean;
 }
 
-/** Merges defaults and pushes one line per invalid option onto `problems`. */
+const DEFAULT_PATH = 'cashlink/webhooks';
+const MIN_SECRET_LENGTH = 32;
+
+function defaults(): ResolvedWebhooksOptions {
+  return {
+    enabled: false,
+    path: DEFAULT_PATH,
+    auth: null,
+    maxBodyBytes: 65536,
+    dispatch: {
+      enabled: true,
+      intervalMs: 1000,
+      batchSize: 20,
+      maxAttempts: 8,
+      backoff: { initialDelayMs: 1000, multiplier: 2, maxDelayMs: 300_000 },
+      leaseMs: 60_000,
+    },
+    fetchInvestment: false,
+  };
+}
+
+function normalisePath(path: string): string {
+  return path.replace(/^\/+/, '').replace(/\/+$/, '');
+}
+
+/** Merges defaults and pushes one line per invalid option onto `problems`. Secrets never appear in a line. */
 export function resolveWebhooksOptions(
   input: CashlinkWebhooksOptions | false | undefined,
-  _problems: string[],
+  problems: string[],
 ): ResolvedWebhooksOptions {
-  if (!input) return { enabled: false, path: 'cashlink/webhooks' };
-  return { enabled: true, path: input.path ?? 'cashlink/webhooks' };
+  const resolved = defaults();
+  if (!input) return resolved;
+  resolved.enabled = true;
+
+  const int = (value: unknown, name: string, fallback: number, min: number): number => {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+      problems.push(`webhooks.${name} must be an integer >= ${min}.`);
+      return fallback;
+    }
+    return value;
+  };
+  const num = (value: unknown, name: string, fallback: number, min: number): number => {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+      problems.push(`webhooks.${name} must be a number >= ${min}.`);
+      return fallback;
+    }
+    return value;
+  };
+
+  if (input.path !== undefined) {
+    if (typeof input.path !== 'string' || normalisePath(input.path) === '' || /[?#\s*:]/.test(input.path)) {
+      problems.push(`webhooks.path must be a non-empty URL path without query, spaces or wildcards, e.g. '${DEFAULT_PATH}'.`);
+    } else {
+      resolved.path = normalisePath(input.path);
+    }
+  }
+  resolved.maxBodyBytes = int(input.maxBodyBytes, 'maxBodyBytes', resolved.maxBodyBytes, 256);
+  resolved.fetchInvestment = input.fetchInvestment === true;
+
+  const d = input.dispatch ?? {};
+  const rd = resolved.dispatch;
+  rd.enabled = d.enabled !== false;
+  rd.intervalMs = int(d.intervalMs, 'dispatch.intervalMs', rd.intervalMs, 10);
+  rd.batchSize = int(d.batchSize, 'dispatch.batchSize', rd.batchSize, 1);
+  rd.maxAttempts = int(d.maxAttempts, 'dispatch.maxAttempts', rd.maxAttempts, 1);
+  rd.leaseMs = int(d.leaseMs, 'dispatch.leaseMs', rd.leaseMs, 100);
+  const b = d.backoff ?? {};
+  rd.backoff.initialDelayMs = int(b.initialDelayMs, 'dispatch.backoff.initialDelayMs', rd.backoff.initialDelayMs, 0);
+  rd.backoff.multiplier = num(b.multiplier, 'dispatch.backoff.multiplier', rd.backoff.multiplier, 1);
+  rd.backoff.maxDelayMs = int(b.maxDelayMs, 'dispatch.backoff.maxDelayMs', rd.backoff.maxDelayMs, 0);
+
+  resolved.auth = resolveAuth(input.auth, resolved.path, problems);
+  return resolved;
+}
+
+function isSecret(value: unknown): value is string {
+  return typeof value === 'string' && value.length >= MIN_SECRET_LENGTH;
+}
+
+function resolveAuth(
+  auth: CashlinkWebhooksAuthOptions | undefined,
+  path: string,
+  problems: string[],
+): ResolvedWebhooksAuth | null {
+  if (!auth || typeof auth !== 'object') {
+    problems.push(
+      "webhooks.auth is required when webhooks are enabled: { type: 'bearer', tokens } | { type: 'oauth2', clientId, clientSecret } | { type: 'jwt', jwksUrl, issuer, audience }.",
+    );
+    return null;
+  }
+  switch (auth.type) {
+    case 'bearer': {
+      const tokens = Array.isArray(auth.tokens) ? auth.tokens : [];
+      if (tokens.length === 0) problems.push('webhooks.auth.tokens must list at least one accepted token.');
+      tokens.forEach((token, i) => {
+        if (!isSecret(token) || /\s/.test(token)) {
+          problems.push(
+            `webhooks.auth.tokens[${i}] must be a string of at least ${MIN_SECRET_LENGTH} characters without spaces (generate one with \`openssl rand -hex 32\`).`,
+          );
+        }
+      });
+      return { type: 'bearer', tokens: [...tokens] };
+    }
+    case 'oauth2': {
+      if (typeof auth.clientId !== 'string' || auth.clientId.trim() === '') {
+        problems.push('webhooks.auth.clientId must be a non-empty string (the client id you give Cashlink).');
+      }
+      if (!isSecret(auth.clientSecret)) {
+        problems.push(`webhooks.auth.clientSecret must be a string of at least ${MIN_SECRET_LENGTH} characters.`);
+      }
+      if (auth.signingSecret !== undefined && !isSecret(auth.signingSecret)) {
+        problems.push(`webhooks.auth.signingSecret must be a string of at least ${MIN_SECRET_LENGTH} characters.`);
+      }
+      let ttl = 300;
+      if (auth.tokenTtlSeconds !== undefined) {
+        if (!Number.isInteger(auth.tokenTtlSeconds) || auth.tokenTtlSeconds < 1 || auth.tokenTtlSeconds > 86400) {
+          problems.push('webhooks.auth.tokenTtlSeconds must be an integer between 1 and 86400.');
+        } else {
+          ttl = auth.tokenTtlSeconds;
+        }
+      }
+      let tokenPath = `${path}/oauth/token`;
+      if (auth.tokenPath !== undefined) {
+        if (typeof auth.tokenPath !== 'string' || normalisePath(auth.tokenPath) === '' || /[?#\s*:]/.test(auth.tokenPath)) {
+          problems.push('webhooks.auth.tokenPath must be a non-empty URL path without query, spaces or wildcards.');
+        } else {
+          tokenPath = normalisePath(auth.tokenPath);
+        }
+      }
+      if (tokenPath === path) problems.push('webhooks.auth.tokenPath must differ from webhooks.path.');
+      return {
+        type: 'oauth2',
+        clientId: String(auth.clientId ?? ''),
+        clientSecret: String(auth.clientSecret ?? ''),
+        tokenTtlSeconds: ttl,
+        signingSecret: String(auth.signingSecret ?? auth.clientSecret ?? ''),
+        tokenPath,
+      };
+    }
+    case 'jwt': {
+      let validUrl = false;
+      try {
+        const url = new URL(String(auth.jwksUrl));
+        validUrl = url.protocol === 'https:' || url.protocol === 'http:';
+      } catch {
+        validUrl = false;
+      }
+      if (!validUrl) problems.push('webhooks.auth.jwksUrl must be an absolute http(s) URL of the issuer JWKS.');
+      if (typeof auth.issuer !== 'string' || auth.issuer === '') {
+        problems.push('webhooks.auth.issuer must be the expected `iss` claim (a non-empty string).');
+      }
+      const audience = Array.isArray(auth.audience) ? auth.audience : [auth.audience];
+      if (audience.length === 0 || audience.some((a) => typeof a !== 'string' || a === '')) {
+        problems.push('webhooks.auth.audience must be the expected `aud` claim (a non-empty string or list of them).');
+      }
+      let tolerance = 5;
+      if (auth.clockToleranceSeconds !== undefined) {
+        if (!Number.isInteger(auth.clockToleranceSeconds) || auth.clockToleranceSeconds < 0) {
+          problems.push('webhooks.auth.clockToleranceSeconds must be an integer >= 0.');
+        } else {
+          tolerance = auth.clockToleranceSeconds;
+        }
+      }
+      return {
+        type: 'jwt',
+        jwksUrl: String(auth.jwksUrl),
+        issuer: String(auth.issuer),
+        audience: audience.map(String),
+        clockToleranceSeconds: tolerance,
+      };
+    }
+    default:
+      problems.push("webhooks.auth.type must be 'bearer', 'oauth2' or 'jwt'.");
+      return null;
+  }
 }

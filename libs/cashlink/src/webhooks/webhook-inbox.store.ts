@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { In, type DataSource, type Repository } from 'typeorm';
+import { WebhookInboxEntity, type WebhookInboxState } from './webhook-inbox.entity';
+import { statusChangeDedupeKey, quarantineDedupeKey, type WebhookStatusChange } from './webhook-status-change';
+
+const TABLE = '"cashlink_webhook_inbox"';
+
+/** What storing a received change did. */
+export interface WebhookInsertResult {
+  /** False when an equal change was already stored (a duplicate delivery). */
+  inserted: boolean;
+  id: string;
+}
+
+/**
+ * The durable inbox: every statement here is a single SQL statement, atomic on its own, so the
+ * store never relies on a multi-statement transaction (TypeORM shares one connection for all
+ * better-sqlite3 work in a process, where concurrent transactions would interleave).
+ */
+export class WebhookInboxStore {
+  readonly repository: Repository<WebhookInboxEntity>;
+  private readonly postgres: boolean;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.repository = dataSource.getRepository(WebhookInboxEntity);
+    this.postgres = dataSource.options.type === 'postgres';
+  }
+
+  /**
+   * Stores a valid change once: `ON CONFLICT (dedupe_key) DO NOTHING`, so ten concurrent copies
+   * leave one row. `stale` and `previous_status` are computed from the watermark (the latest
+   * stored change of the same investment) in the same statement.
+   */
+  async insertChange(change: WebhookStatusChange, now = Date.now()): Promise<WebhookInsertResult> {
+    const id = randomUUID();
+    const key = statusChangeDedupeKey(change);
+    const params: unknown[] = [];
+    const v = (value: unknown): string => {
+      params.push(value);
+      return this.postgres ? `$${params.length}` : '?';
+    };
+    // SQLite needs a WHERE on INSERT ... SELECT before ON CONFLICT (a parsing ambiguity); Postgres accepts it too.
+    const sql =
+      `INSERT INTO ${TABLE} ("id", "dedupe_key", "investment_id", "status", "changed_at", "received_at", "state", "attempts", "next_attempt_at", "stale", "previous_status") ` +
+      `SELECT ${v(id)}, ${v(key)}, ${v(change.investmentId)}, ${v(change.status)}, ${v(change.changedAt)}, ${v(now)}, 'pending', 0, ${v(now)}, ` +
+      `EXISTS (SELECT 1 FROM ${TABLE} w WHERE w."investment_id" = ${v(change.investmentId)} AND w."changed_at" > ${v(change.changedAt)}), ` +
+      `(SELECT w."status" FROM ${TABLE} w WHERE w."investment_id" = ${v(change.investmentId)} ORDER BY w."changed_at" DESC LIMIT 1) ` +
+      `WHERE 1 = 1 ON CONFLICT ("dedupe_key") DO NOTHING RETURNING "id"`;
+    const rows = (await this.dataSource.query(sql, params)) as Array<{ id: string }>;
+    if (rows.length > 0) return { inserted: true, id };
+    const existing = await this.repository.findOne({ where: { dedupeKey: key }, select: { id: true } });
+    return { inserted: false, id: existing?.id ?? id };
+  }
+
+  /** Keeps an authenticated body that is not a valid status change (identical bodies once). */
+  async insertQuarantined(rawBody: string, now = Date.now()): Promise<WebhookInsertResult> {
+    const id = randomUUID();
+    const result = await this.repository
+      .createQueryBuilder()
+      .insert()
+      .values({
+        id,
+        dedupeKey: quarantineDedupeKey(rawBody),
+        state: 'quarantined',
+        receivedAt: now,
+        nextAttemptAt: now,
+        attempts: 0,
+        stale: false,
+        rawBody,
+      })
+      .orIgnore()
+      .execute();
+    void result;
+    const existing = await this.repository.findOne({ where: { dedupeKey: quarantineDedupeKey(rawBody) }, select: { id: true } });
+    return { inserted: existing?.id === id, id: existing?.id ?? id };
+  }
+
+  /**
+   * Claims up to `limit` due rows for `owner` until `now + leaseMs`, counting one attempt each.
+   * A conditional UPDATE: a row whose lease is held by another instance is never claimed; on
+   * Postgres the candidates are picked with `FOR UPDATE SKIP LOCKED` so instances do not queue.
+   */
+  async claimDue(owner: string, limit: number, leaseMs: number, now = Date.now()): Promise<WebhookInboxEntity[]> {
+    const until = now + leaseMs;
+    let rows: Array<{ id: string }>;
+    if (this.postgres) {
+      rows = (await this.dataSource.query(
+        `UPDATE ${TABLE} SET "lease_owner" = $1, "lease_until" = $2, "attempts" = "attempts" + 1 ` +
+          `WHERE "id" IN (SELECT "id" FROM ${TABLE} WHERE "state" = 'pending' AND "next_attempt_at" <= $3 ` +
+          `AND ("lease_until" IS NULL OR "lease_until" <= $3) ORDER BY "next_attempt_at" LIMIT $4 FOR UPDATE SKIP LOCKED) ` +
+          `AND "state" = 'pending' AND ("lease_until" IS NULL OR "lease_until" <= $3) RETURNING "id"`,
+        [owner, until, now, limit],
+      )) as Array<{ id: string }>;
+      // TypeORM's postgres driver answers an UPDATE ... RETURNING with [rows, count].
+      if (rows.length === 2 && Array.isArray(rows[0])) rows = rows[0] as unknown as Array<{ id: string }>;
+    } else {
+      rows = (await this.dataSource.query(
+        `UPDATE ${TABLE} SET "lease_owner" = ?, "lease_until" = ?, "attempts" = "attempts" + 1 ` +
+          `WHERE "id" IN (SELECT "id" FROM ${TABLE} WHERE "state" = 'pending' AND "next_attempt_at" <= ? ` +
+          `AND ("lease_until" IS NULL OR "lease_until" <= ?) ORDER BY "next_attempt_at" LIMIT ?) RETURNING "id"`,
+        [owner, until, now, now, limit],
+      )) as Array<{ id: string }>;
+    }
+    if (rows.length === 0) return [];
+    const claimed = await this.repository.findBy({ id: In(rows.map((r) => r.id)) });
+    // Within a batch, older changes first (by received time, then changed_at).
+    return claimed.sort((a, b) => a.receivedAt - b.receivedAt || String(a.changedAt).localeCompare(String(b.changedAt)));
+  }
+
+  /** Marks a claimed row processed; false if the lease was lost meanwhile. */
+  async markProcessed(id: string, owner: string, now = Date.now()): Promise<boolean> {
+    return this.settle(id, owner, { state: 'processed', processedAt: now, lastError: null });
+  }
+
+  /** Schedules another attempt of a claimed row. */
+  async markRetry(id: string, owner: string, nextAttemptAt: number, lastError: string): Promise<boolean> {
+    return this.settle(id, owner, { nextAttemptAt, lastError: truncate(lastError) });
+  }
+
+  /** Marks a claimed row dead (no further attempts). */
+  async markDead(id: string, owner: string, lastError: string): Promise<boolean> {
+    return this.settle(id, owner, { state: 'dead', lastError: truncate(lastError) });
+  }
+
+  private async settle(id: string, owner: string, values: Partial<WebhookInboxEntity>): Promise<boolean> {
+    const result = await this.repository
+      .createQueryBuilder()
+      .update()
+      .set({ ...values, leaseOwner: null, leaseUntil: null })
+      .where('"id" = :id AND "lease_owner" = :owner', { id, owner })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Puts dead or processed rows back to `pending` for a fresh round of attempts. Returns how many. */
+  async redispatch(filter: { id: string } | { state: 'dead' | 'processed' }, now = Date.now()): Promise<number> {
+    const qb = this.repository
+      .createQueryBuilder()
+      .update()
+      .set({ state: 'pending', attempts: 0, nextAttemptAt: now, leaseOwner: null, leaseUntil: null, processedAt: null });
+    if ('id' in filter) {
+      qb.where('"id" = :id AND "state" IN (:...states)', { id: filter.id, states: ['dead', 'processed'] });
+    } else {
+      qb.where('"state" = :state', { state: filter.state });
+    }
+    const result = await qb.execute();
+    return result.affected ?? 0;
+  }
+
+  async find(id: string): Promise<WebhookInboxEntity | null> {
+    return this.repository.findOneBy({ id });
+  }
+
+  async list(filter: { state?: WebhookInboxState; investmentId?: string; limit?: number } = {}): Promise<WebhookInboxEntity[]> {
+    return this.repository.find({
+      where: {
+        ...(filter.state ? { state: filter.state } : {}),
+        ...(filter.investmentId ? { investmentId: filter.investmentId } : {}),
+      },
+      order: { receivedAt: 'ASC', changedAt: 'ASC' },
+      take: filter.limit ?? 100,
+    });
+  }
+}
+
+function truncate(text: string): string {
+  return text.length > 1000 ? `${text.slice(0, 997)}...` : text;
+}

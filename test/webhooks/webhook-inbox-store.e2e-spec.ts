@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { WebhookInboxStore } from '../../libs/cashlink/src/webhooks/webhook-inbox.store';
+import { normaliseChangedAt } from '../../libs/cashlink/src/webhooks/webhook-status-change';
+import { describeEachDatabase } from '../support/databases';
+import { closeInboxDatabase, openInboxDatabase } from './support';
+
+const at = (iso: string) => normaliseChangedAt(iso)!;
+
+describeEachDatabase('webhook inbox store', (kind) => {
+  let handle: Awaited<ReturnType<typeof openInboxDatabase>> | undefined;
+  let store: WebhookInboxStore;
+
+  beforeAll(async () => {
+    handle = await openInboxDatabase(kind);
+    store = new WebhookInboxStore(handle.dataSource);
+  });
+  afterAll(() => closeInboxDatabase(handle));
+
+  it('stores ten concurrent copies of one change as one row', async () => {
+    const change = { investmentId: randomUUID(), status: 'ACCEPTED', changedAt: at('2026-01-01T10:00:00.123456Z') };
+    const results = await Promise.all(Array.from({ length: 10 }, () => store.insertChange(change)));
+    expect(results.filter((r) => r.inserted)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.id)).size).toBe(1);
+    expect(await store.list({ investmentId: change.investmentId })).toHaveLength(1);
+  });
+
+  it('treats the same instant written differently as the same change', async () => {
+    const investmentId = randomUUID();
+    const a = await store.insertChange({ investmentId, status: 'PAID', changedAt: at('2026-01-01T12:00:00+02:00') });
+    const b = await store.insertChange({ investmentId, status: 'PAID', changedAt: at('2026-01-01T10:00:00.000Z') });
+    expect(a.inserted).toBe(true);
+    expect(b.inserted).toBe(false);
+  });
+
+  it('flags a change older than the latest one as stale and records the previous status', async () => {
+    const investmentId = randomUUID();
+    await store.insertChange({ investmentId, status: 'ACCEPTED', changedAt: at('2026-01-01T10:00:00Z') });
+    await store.insertChange({ investmentId, status: 'DELIVERED', changedAt: at('2026-01-01T12:00:00Z') });
+    const late = await store.insertChange({ investmentId, status: 'PAID', changedAt: at('2026-01-01T11:00:00Z') });
+    const rows = await store.list({ investmentId });
+    const byStatus = Object.fromEntries(rows.map((r) => [r.status, r]));
+    expect(byStatus.ACCEPTED).toMatchObject({ stale: false, previousStatus: null });
+    expect(byStatus.DELIVERED).toMatchObject({ stale: false, previousStatus: 'ACCEPTED' });
+    expect(byStatus.PAID).toMatchObject({ id: late.id, stale: true, previousStatus: 'DELIVERED' });
+  });
+
+  it('claims each due row once across competing owners, and settles only with the lease', async () => {
+    const investmentId = randomUUID();
+    for (let i = 0; i < 30; i++) {
+      await store.insertChange({ investmentId, status: `S${i}`, changedAt: at(`2026-02-01T10:00:${String(i).padStart(2, '0')}Z`) });
+    }
+    const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => store.claimDue(`owner-${i}`, 10, 60_000)));
+    const ids = claims.flat().map((r) => r.id);
+    const mine = (await store.list({ investmentId })).map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of mine) expect(ids).toContain(id);
+    expect(await store.claimDue('late', 100, 60_000)).toEqual([]);
+
+    const owned = claims[0]![0]!;
+    expect(owned.attempts).toBe(1);
+    expect(await store.markProcessed(owned.id, 'someone-else')).toBe(false);
+    expect(await store.markProcessed(owned.id, owned.leaseOwner!)).toBe(true);
+    expect((await store.find(owned.id))!.state).toBe('processed');
+  });
+
+  it('reclaims a row whose lease expired, retries with a delay, and redispatches dead rows', async () => {
+    const investmentId = randomUUID();
+    const { id } = await store.insertChange({ investmentId, status: 'ACCEPTED', changedAt: at('2026-03-01T10:00:00Z') });
+    const now = Date.now() + 10 * 60_000; // far enough ahead that every earlier test row is due too
+    const first = (await store.claimDue('a', 1000, 1000, now)).find((r) => r.id === id)!;
+    expect(first).toBeDefined();
+    expect((await store.claimDue('b', 1000, 1000, now + 500)).some((r) => r.id === id)).toBe(false);
+    const second = (await store.claimDue('b', 1000, 1000, now + 1000)).find((r) => r.id === id)!;
+    expect(second.attempts).toBe(2);
+    expect(await store.markRetry(id, 'a', now, 'late owner')).toBe(false);
+    expect(await store.markRetry(id, 'b', now + 5000, 'Error: boom')).toBe(true);
+    expect((await store.claimDue('c', 1000, 1000, now + 4000)).some((r) => r.id === id)).toBe(false);
+    await store.claimDue('c', 1000, 1000, now + 5000);
+    expect(await store.markDead(id, 'c', 'Error: boom')).toBe(true);
+    const dead = (await store.find(id))!;
+    expect(dead).toMatchObject({ state: 'dead', attempts: 3, lastError: 'Error: boom', leaseOwner: null });
+    expect(await store.redispatch({ id })).toBe(1);
+    expect((await store.find(id))!).toMatchObject({ state: 'pending', attempts: 0 });
+  });
+
+  it('keeps a quarantined body once', async () => {
+    const body = `{"unexpected":"${randomUUID()}"}`;
+    const a = await store.insertQuarantined(body);
+    const b = await store.insertQuarantined(body);
+    expect(a.inserted).toBe(true);
+    expect(b).toEqual({ inserted: false, id: a.id });
+    expect((await store.find(a.id))!).toMatchObject({ state: 'quarantined', rawBody: body, investmentId: null });
+  });
+});
