@@ -1,0 +1,269 @@
+import { type DataSource, type EntityManager, In, type QueryResult } from 'typeorm';
+import {
+  CASHLINK_INTENTS_TABLE,
+  CashlinkIntent,
+  type CashlinkIntentErrorRecord,
+  type CashlinkIntentState,
+} from './cashlink-intent.entity';
+
+/** What the write path records before a call. */
+export interface NewCashlinkIntent {
+  key: string;
+  operation: string;
+  method: string;
+  path: string;
+  requestBody: string;
+  requestHash: string;
+  unrecoverableReason?: string | null;
+}
+
+/** The outcome written when an intent settles. */
+export type CashlinkIntentSettlement =
+  | { state: 'succeeded'; responseStatus: number; responseBody: string }
+  | { state: 'failed'; error: CashlinkIntentErrorRecord }
+  | { state: 'expired'; error: CashlinkIntentErrorRecord };
+
+/**
+ * The state machine of intents in SQL. Every transition is one conditional statement, so that it is
+ * atomic on SQLite and on PostgreSQL without holding a transaction across a network call:
+ *
+ *   record   → pending (insert, ignored when the key exists)
+ *   claim    → pending + lease (only when no live lease: `lease_until` absent or past)
+ *   settle   → succeeded | failed | expired (only by the lease holder)
+ *   postpone → pending, lease dropped, `next_attempt_at` pushed back (only by the lease holder)
+ *
+ * A process that dies holding a lease loses it when `lease_until` passes.
+ */
+export class CashlinkIntentStore {
+  private readonly postgres: boolean;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly leaseMs: number,
+  ) {
+    this.postgres = dataSource.options.type === 'postgres';
+  }
+
+  /** Inserts the intent unless its key exists; returns the stored row either way. */
+  async record(
+    input: NewCashlinkIntent,
+    now: number,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<{ intent: CashlinkIntent; created: boolean }> {
+    const columns = [
+      'idempotency_key',
+      'operation',
+      'method',
+      'path',
+      'request_body',
+      'request_hash',
+      'state',
+      'attempts',
+      'next_attempt_at',
+      'unrecoverable_reason',
+      'created_at',
+      'updated_at',
+    ];
+    const values = [
+      input.key,
+      input.operation,
+      input.method,
+      input.path,
+      input.requestBody,
+      input.requestHash,
+      'pending',
+      0,
+      now,
+      input.unrecoverableReason ?? null,
+      now,
+      now,
+    ];
+    // ON CONFLICT DO NOTHING (SQLite 3.24+ and Postgres): a repeated key must not abort the caller's
+    // transaction on Postgres; the existing row is then compared by the caller.
+    const sql = `INSERT INTO "${CASHLINK_INTENTS_TABLE}" (${columns.map((c) => `"${c}"`).join(', ')})
+       VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`;
+    const affected = await this.execute(sql, values, manager);
+    const intent = await manager.findOneBy(CashlinkIntent, { key: input.key });
+    if (!intent) {
+      throw new Error(`Intent ${input.key} was not found right after it was recorded`);
+    }
+    return { intent, created: affected === 1 };
+  }
+
+  find(key: string, manager: EntityManager = this.dataSource.manager): Promise<CashlinkIntent | null> {
+    return manager.findOneBy(CashlinkIntent, { key });
+  }
+
+  async list(query: {
+    state?: CashlinkIntentState;
+    limit?: number;
+    offset?: number;
+  }): Promise<CashlinkIntent[]> {
+    return this.dataSource.manager.find(CashlinkIntent, {
+      where: query.state ? { state: query.state } : {},
+      order: { createdAt: 'ASC', key: 'ASC' },
+      take: query.limit ?? 100,
+      skip: query.offset ?? 0,
+    });
+  }
+
+  async countByState(): Promise<Record<CashlinkIntentState, number>> {
+    const rows: { state: CashlinkIntentState; n: string | number }[] = await this.dataSource.query(
+      `SELECT "state", COUNT(*) AS "n" FROM "${CASHLINK_INTENTS_TABLE}" GROUP BY "state"`,
+    );
+    const counts: Record<CashlinkIntentState, number> = { pending: 0, succeeded: 0, failed: 0, expired: 0 };
+    for (const row of rows) counts[row.state] = Number(row.n);
+    return counts;
+  }
+
+  /**
+   * Claims one pending intent for `owner` when nobody holds a live lease on it (regardless of
+   * `next_attempt_at`: an explicit repeat by the caller may run before the backoff ends).
+   * Counts an attempt. Returns the claimed row, or null.
+   */
+  async claim(key: string, owner: string, now: number): Promise<CashlinkIntent | null> {
+    const affected = await this.execute(
+      `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "lease_owner" = ?, "lease_until" = ?, "attempts" = "attempts" + 1, "updated_at" = ?
+       WHERE "idempotency_key" = ? AND "state" = 'pending' AND ("lease_until" IS NULL OR "lease_until" <= ?)`,
+      [owner, now + this.leaseMs, now, key, now],
+    );
+    if (affected !== 1) return null;
+    const intent = await this.find(key);
+    return intent && intent.leaseOwner === owner ? intent : null;
+  }
+
+  /**
+   * Claims up to `limit` due pending intents (oldest due first) for `owner`. On Postgres one statement
+   * with `FOR UPDATE SKIP LOCKED`, so that concurrent instances take disjoint batches without waiting;
+   * on SQLite (one writer at a time) a conditional UPDATE per candidate.
+   */
+  async claimDue(owner: string, limit: number, now: number): Promise<CashlinkIntent[]> {
+    const leaseUntil = now + this.leaseMs;
+    let keys: string[];
+    if (this.postgres) {
+      const result = await this.run(
+        `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "lease_owner" = $1, "lease_until" = $2, "attempts" = "attempts" + 1, "updated_at" = $3
+         WHERE "idempotency_key" IN (
+           SELECT "idempotency_key" FROM "${CASHLINK_INTENTS_TABLE}"
+           WHERE "state" = 'pending' AND "next_attempt_at" <= $3 AND ("lease_until" IS NULL OR "lease_until" <= $3)
+           ORDER BY "next_attempt_at" LIMIT $4
+           FOR UPDATE SKIP LOCKED)
+         AND "state" = 'pending' AND ("lease_until" IS NULL OR "lease_until" <= $3)
+         RETURNING "idempotency_key"`,
+        [owner, leaseUntil, now, limit],
+      );
+      keys = (result.records as { idempotency_key: string }[]).map((r) => r.idempotency_key);
+    } else {
+      const candidates: { idempotency_key: string }[] = await this.dataSource.query(
+        `SELECT "idempotency_key" FROM "${CASHLINK_INTENTS_TABLE}"
+         WHERE "state" = 'pending' AND "next_attempt_at" <= ? AND ("lease_until" IS NULL OR "lease_until" <= ?)
+         ORDER BY "next_attempt_at" LIMIT ?`,
+        [now, now, limit],
+      );
+      keys = [];
+      for (const { idempotency_key: key } of candidates) {
+        const affected = await this.execute(
+          `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "lease_owner" = ?, "lease_until" = ?, "attempts" = "attempts" + 1, "updated_at" = ?
+           WHERE "idempotency_key" = ? AND "state" = 'pending' AND "next_attempt_at" <= ? AND ("lease_until" IS NULL OR "lease_until" <= ?)`,
+          [owner, leaseUntil, now, key, now, now],
+        );
+        if (affected === 1) keys.push(key);
+      }
+    }
+    if (keys.length === 0) return [];
+    const rows = await this.dataSource.manager.findBy(CashlinkIntent, { key: In(keys) });
+    return rows
+      .filter((row) => row.leaseOwner === owner && row.state === 'pending')
+      .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
+  }
+
+  /** Settles a claimed intent. False when `owner` no longer holds it (its lease ran out and was taken). */
+  async settle(
+    key: string,
+    owner: string,
+    settlement: CashlinkIntentSettlement,
+    now: number,
+  ): Promise<boolean> {
+    const responseStatus = settlement.state === 'succeeded' ? settlement.responseStatus : null;
+    const responseBody = settlement.state === 'succeeded' ? settlement.responseBody : null;
+    const lastError = settlement.state === 'succeeded' ? null : JSON.stringify(settlement.error);
+    const affected = await this.execute(
+      `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "state" = ?, "response_status" = ?, "response_body" = ?,
+         "last_error" = COALESCE(?, "last_error"), "lease_owner" = NULL, "lease_until" = NULL, "settled_at" = ?, "updated_at" = ?
+       WHERE "idempotency_key" = ? AND "state" = 'pending' AND "lease_owner" = ?`,
+      [settlement.state, responseStatus, responseBody, lastError, now, now, key, owner],
+    );
+    return affected === 1;
+  }
+
+  /** Leaves a claimed intent pending for a later attempt and drops the lease. */
+  async postpone(
+    key: string,
+    owner: string,
+    nextAttemptAt: number,
+    error: CashlinkIntentErrorRecord,
+    now: number,
+  ): Promise<boolean> {
+    const affected = await this.execute(
+      `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "next_attempt_at" = ?, "last_error" = ?, "lease_owner" = NULL, "lease_until" = NULL, "updated_at" = ?
+       WHERE "idempotency_key" = ? AND "state" = 'pending' AND "lease_owner" = ?`,
+      [nextAttemptAt, JSON.stringify(error), now, key, owner],
+    );
+    return affected === 1;
+  }
+
+  /** Drops a lease without counting anything (e.g. the process is shutting down before sending). */
+  async release(key: string, owner: string, now: number): Promise<boolean> {
+    const affected = await this.execute(
+      `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "lease_owner" = NULL, "lease_until" = NULL, "updated_at" = ?
+       WHERE "idempotency_key" = ? AND "state" = 'pending' AND "lease_owner" = ?`,
+      [now, key, owner],
+    );
+    return affected === 1;
+  }
+
+  /**
+   * Deletes settled intents of the given states settled before `before`, at most `limit` rows per
+   * statement (keeps each delete short on a big table). Returns how many were deleted.
+   */
+  async purge(states: readonly CashlinkIntentState[], before: number, limit = 1000): Promise<number> {
+    let total = 0;
+    for (const state of states) {
+      for (;;) {
+        const affected = await this.execute(
+          `DELETE FROM "${CASHLINK_INTENTS_TABLE}" WHERE "idempotency_key" IN (
+             SELECT "idempotency_key" FROM "${CASHLINK_INTENTS_TABLE}" WHERE "state" = ? AND "settled_at" < ? LIMIT ?)`,
+          [state, before, limit],
+        );
+        total += affected;
+        if (affected < limit) break;
+      }
+    }
+    return total;
+  }
+
+  /**
+   * Runs a statement written with `?` placeholders and returns the number of affected rows, on the
+   * given manager's query runner (the caller's transaction) or on a fresh one.
+   */
+  private async execute(sql: string, params: unknown[], manager?: EntityManager): Promise<number> {
+    const result = await this.run(this.placeholders(sql), params, manager);
+    return result.affected ?? 0;
+  }
+
+  private async run(sql: string, params: unknown[], manager?: EntityManager): Promise<QueryResult> {
+    const own = manager?.queryRunner;
+    const runner = own ?? this.dataSource.createQueryRunner();
+    try {
+      return await runner.query(sql, params, true);
+    } finally {
+      if (!own) await runner.release();
+    }
+  }
+
+  private placeholders(sql: string): string {
+    if (!this.postgres) return sql;
+    let n = 0;
+    return sql.replace(/\?/g, () => `$${++n}`);
+  }
+}
