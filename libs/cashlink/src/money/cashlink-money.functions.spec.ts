@@ -29,7 +29,7 @@ const amountArb = (limit: bigint = MAX_78_DIGITS): fc.Arbitrary<bigint> =>
 const decimalsArb = fc.integer({ min: 0, max: 18 });
 /** Known dinero.js currencies (with exponents 0, 2, 3, 4) and codes dinero.js does not know. */
 const currencyArb = fc.oneof(
-  fc.constantFrom('EUR', 'USD', 'JPY', 'KWD', 'CLF', 'CHF'),
+  fc.constantFrom('EUR', 'USD', 'JPY', 'KWD', 'CLF', 'CHF', 'MGA', 'MRU'),
   fc.stringMatching(/^[A-Z]{3}$/),
 );
 const wireArb = (limit?: bigint): fc.Arbitrary<CashlinkMoney> =>
@@ -86,6 +86,12 @@ describe('money: wire ↔ dinero.js', () => {
     // The currency's own exponent, not the wire decimals: the lookup found dinero.js's JPY.
     const jpy = toSnapshot(moneyToDinero({ amount: '5', decimals: 3, currency: 'JPY' }));
     expect(jpy.currency).toEqual({ code: 'JPY', base: 10n, exponent: 0n });
+    // dinero.js defines MGA/MRU with base 5; wire money is decimal, so the value must still be amount / 10^decimals.
+    for (const code of ['MGA', 'MRU']) {
+      const wire = { amount: '125', decimals: 2, currency: code };
+      expect(toDecimal(moneyToDinero(wire))).toBe('1.25');
+      expect(moneyFromDinero(moneyToDinero(wire))).toEqual(wire);
+    }
     const unknown = toSnapshot(moneyToDinero({ amount: '5', decimals: 4, currency: 'QQQ' }));
     expect(unknown.currency).toEqual({ code: 'QQQ', base: 10n, exponent: 4n });
   });

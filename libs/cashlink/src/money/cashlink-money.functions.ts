@@ -40,13 +40,20 @@ function abs(value: bigint): bigint {
  * interoperate with code that imports `EUR` from `dinero.js/bigint/currencies`). A well-formed code that
  * dinero.js does not know (a new or test currency) is not an error: Cashlink's `decimals` is the best
  * exponent we have, and the amount stays exact either way because the scale carries the precision.
+ *
+ * dinero.js defines MGA and MRU with base 5 (their historical sub-units), and a dinero.js scale counts
+ * powers of the base: with those definitions `{ amount: "125", decimals: 2 }` would mean 125 / 5^2 = 5
+ * instead of 1.25. Cashlink money is decimal by definition, so non-decimal definitions are replaced by a
+ * base-10 one, like an unknown code.
  */
 function dineroCurrency(code: string, decimals: number): DineroCurrency<bigint> {
   const known = Object.hasOwn(knownCurrencies, code) ? knownCurrencies[code] : undefined;
-  if (typeof known === 'object' && known !== null && (known as DineroCurrency<bigint>).code === code) {
-    return known as DineroCurrency<bigint>;
-  }
+  if (isDecimalDineroCurrency(known) && known.code === code) return known;
   return { code, base: 10n, exponent: BigInt(decimals) };
+}
+
+function isDecimalDineroCurrency(value: unknown): value is DineroCurrency<bigint> {
+  return typeof value === 'object' && value !== null && (value as DineroCurrency<bigint>).base === 10n;
 }
 
 /** Builds wire money from parts, refusing results that would not be valid wire money themselves. */
