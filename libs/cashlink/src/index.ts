@@ -23,3 +23,59 @@ export {
   subtractMoney,
 } from './money/cashlink-money.functions';
 export { assertWireMoney, isWireMoney } from './money/cashlink-money.validation';
+
+// Client core: module, options, services, wire types, errors, pagination
+export { CashlinkModule } from './cashlink.module';
+export { type CashlinkModuleExtras } from './cashlink.module-definition';
+export { CASHLINK_OPTIONS, CASHLINK_DEFAULT_SCOPES, CASHLINK_ENVIRONMENTS } from './cashlink.constants';
+export type {
+  CashlinkAuthOptions,
+  CashlinkDocumentsOptions,
+  CashlinkEnvironment,
+  CashlinkHttpOptions,
+  CashlinkModuleOptions,
+  CashlinkTokenAuthMethod,
+  ResolvedCashlinkOptions,
+} from './options/cashlink-module-options.interface';
+export { CASHLINK_OPTION_DEFAULTS } from './options/resolve-cashlink-options';
+export { CashlinkAuthService } from './auth/cashlink-auth.service';
+export { CashlinkInvestorsService } from './resources/cashlink-investors.service';
+export { CashlinkInvestmentsService } from './resources/cashlink-investments.service';
+export { CashlinkProductsService } from './resources/cashlink-products.service';
+export { CashlinkCampaignsService } from './resources/cashlink-campaigns.service';
+export {
+  CashlinkDocumentsService,
+  type CashlinkDocument,
+  type CashlinkDocumentFile,
+} from './resources/cashlink-documents.service';
+export type * from './resources/cashlink-investors.types';
+export type * from './resources/cashlink-investments.types';
+export type * from './resources/cashlink-products.types';
+export type { CashlinkWriteOptions } from './http/cashlink-write-executor';
+export type { CashlinkListQuery, CashlinkRequestOptions, Page } from './pagination/page';
+export {
+  CashlinkError,
+  CashlinkConfigError,
+  CashlinkNetworkError,
+  CashlinkTimeoutError,
+  IdempotencyConflictError,
+} from './errors/cashlink.error';
+export {
+  CashlinkApiError,
+  type CashlinkApiErrorDetails,
+  CashlinkAuthenticationError,
+  CashlinkConflictError,
+  type CashlinkFieldErrors,
+  CashlinkNotFoundError,
+  CashlinkPayloadTooLargeError,
+  CashlinkPermissionError,
+  CashlinkRateLimitError,
+  CashlinkServerError,
+  CashlinkValidationError,
+} from './errors/cashlink-api.error';
+export {
+  CashlinkAbortedError,
+  CashlinkDocumentTooLargeError,
+  CashlinkUnsafeUrlError,
+} from './errors/cashlink-client.error';
+export { CASHLINK_EVENTS } from './events/cashlink-events.constants';

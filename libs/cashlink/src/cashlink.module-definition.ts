@@ -1,0 +1,53 @@
+import { ConfigurableModuleBuilder, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { IDEMPOTENCY_ENTITIES, IDEMPOTENCY_PROVIDERS } from './idempotency/idempotency.providers';
+import type { CashlinkModuleOptions } from './options/cashlink-module-options.interface';
+import { WEBHOOK_CONTROLLERS, WEBHOOK_ENTITIES, WEBHOOK_PROVIDERS } from './webhooks/webhooks.providers';
+
+/** Options of `forRoot` / `forRootAsync` that shape the module itself (known before any factory runs). */
+export interface CashlinkModuleExtras {
+  /**
+   * Register the module globally, so that feature modules inject its services without importing it.
+   * @default false
+   */
+  isGlobal?: boolean;
+  /**
+   * Name of the host's TypeORM DataSource that holds the library's tables (intents, webhook inbox).
+   * @default the default DataSource
+   */
+  dataSource?: string;
+  /**
+   * Register the library's entities (`TypeOrmModule.forFeature`) and its durable providers (intents,
+   * webhook inbox). `false` needs no TypeORM at all: writes are then sent directly with an idempotency
+   * key and nothing is stored; the webhook receiver is not mounted.
+   * @default true
+   */
+  persistence?: boolean;
+}
+
+export const {
+  ConfigurableModuleClass: CashlinkConfigurableModuleClass,
+  MODULE_OPTIONS_TOKEN: CASHLINK_MODULE_OPTIONS,
+  OPTIONS_TYPE: CASHLINK_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: CASHLINK_ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<CashlinkModuleOptions>({ moduleName: 'Cashlink' })
+  .setClassMethodName('forRoot')
+  .setFactoryMethodName('createCashlinkOptions')
+  .setExtras<CashlinkModuleExtras>({ isGlobal: false, persistence: true }, addPersistence)
+  .build();
+
+/** Adds what only exists with persistence: the entities, the durable providers and the webhook controller. */
+function addPersistence(definition: DynamicModule, extras: CashlinkModuleExtras): DynamicModule {
+  const module: DynamicModule = { ...definition, global: extras.isGlobal ?? false };
+  if (extras.persistence === false) return module;
+  const entities = [...IDEMPOTENCY_ENTITIES, ...WEBHOOK_ENTITIES];
+  return {
+    ...module,
+    imports: [
+      ...(module.imports ?? []),
+      ...(entities.length > 0 ? [TypeOrmModule.forFeature(entities, extras.dataSource)] : []),
+    ],
+    providers: [...(module.providers ?? []), ...IDEMPOTENCY_PROVIDERS, ...WEBHOOK_PROVIDERS],
+    controllers: [...(module.controllers ?? []), ...WEBHOOK_CONTROLLERS],
+  };
+}

@@ -1,0 +1,72 @@
+import { HttpModule } from '@nestjs/axios';
+import { Module, type Provider } from '@nestjs/common';
+import { CashlinkAuthService } from './auth/cashlink-auth.service';
+import { CASHLINK_DURABLE_WRITE_EXECUTOR, CASHLINK_OPTIONS } from './cashlink.constants';
+import { CASHLINK_MODULE_OPTIONS, CashlinkConfigurableModuleClass } from './cashlink.module-definition';
+import { CashlinkHttpClient } from './http/cashlink-http.client';
+import { CashlinkWriteExecutor } from './http/cashlink-write-executor';
+import { DirectWriteExecutor } from './http/direct-write-executor';
+import { CashlinkMoneyService } from './money/cashlink-money.service';
+import type {
+  CashlinkModuleOptions,
+  ResolvedCashlinkOptions,
+} from './options/cashlink-module-options.interface';
+import { resolveCashlinkOptions } from './options/resolve-cashlink-options';
+import { CashlinkPaginator } from './pagination/cashlink-paginator';
+import { CashlinkCampaignsService } from './resources/cashlink-campaigns.service';
+import { CashlinkDocumentsService } from './resources/cashlink-documents.service';
+import { CashlinkInvestmentsService } from './resources/cashlink-investments.service';
+import { CashlinkInvestorsService } from './resources/cashlink-investors.service';
+import { CashlinkProductsService } from './resources/cashlink-products.service';
+
+const PUBLIC_SERVICES = [
+  CashlinkAuthService,
+  CashlinkInvestorsService,
+  CashlinkInvestmentsService,
+  CashlinkProductsService,
+  CashlinkCampaignsService,
+  CashlinkDocumentsService,
+  CashlinkMoneyService,
+];
+
+const providers: Provider[] = [
+  // Validated once, at start-up: a bad configuration fails the boot with every problem listed.
+  {
+    provide: CASHLINK_OPTIONS,
+    useFactory: (raw: CashlinkModuleOptions): ResolvedCashlinkOptions => resolveCashlinkOptions(raw),
+    inject: [CASHLINK_MODULE_OPTIONS],
+  },
+  CashlinkHttpClient,
+  CashlinkPaginator,
+  DirectWriteExecutor,
+  // The write seam. The idempotency feature provides CASHLINK_DURABLE_WRITE_EXECUTOR (in
+  // IDEMPOTENCY_PROVIDERS, added only with `persistence`); it is used when `idempotency` is enabled.
+  // Without it (persistence: false, or idempotency: false) writes go out directly, with a key.
+  {
+    provide: CashlinkWriteExecutor,
+    useFactory: (
+      options: ResolvedCashlinkOptions,
+      direct: DirectWriteExecutor,
+      durable?: CashlinkWriteExecutor,
+    ): CashlinkWriteExecutor => (options.idempotency.enabled && durable ? durable : direct),
+    inject: [
+      CASHLINK_OPTIONS,
+      DirectWriteExecutor,
+      { token: CASHLINK_DURABLE_WRITE_EXECUTOR, optional: true },
+    ],
+  },
+  ...PUBLIC_SERVICES,
+];
+
+/**
+ * The Cashlink client for a Nest app: `CashlinkModule.forRoot(options)` or
+ * `CashlinkModule.forRootAsync({ imports, inject, useFactory })`, with extras `isGlobal`,
+ * `dataSource` and `persistence` (see `CashlinkModuleExtras`).
+ */
+@Module({
+  // An axios instance of our own: interceptors a host adds to the global axios never see our requests.
+  imports: [HttpModule.register({})],
+  providers,
+  exports: [CASHLINK_OPTIONS, CashlinkHttpClient, CashlinkWriteExecutor, ...PUBLIC_SERVICES],
+})
+export class CashlinkModule extends CashlinkConfigurableModuleClass {}

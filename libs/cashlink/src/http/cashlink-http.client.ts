@@ -1,0 +1,294 @@
+import { HttpService } from '@nestjs/axios';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CASHLINK_OPTIONS, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER } from '../cashlink.constants';
+import { CashlinkAuthService, normaliseHeaders } from '../auth/cashlink-auth.service';
+import { CashlinkApiError } from '../errors/cashlink-api.error';
+import { CashlinkAbortedError } from '../errors/cashlink-client.error';
+import { CashlinkError, CashlinkNetworkError, CashlinkTimeoutError } from '../errors/cashlink.error';
+import { createCashlinkApiError, parseBody } from '../errors/create-cashlink-api-error';
+import type { ResolvedCashlinkOptions } from '../options/cashlink-module-options.interface';
+import { sleep } from './abort';
+import { buildMultipartBody, isReplayableMultipart, type MultipartPayload } from './multipart';
+import { decideRetry, describeNoRetry } from './retry-policy';
+
+/** Query parameters; `undefined` and `null` are left out, arrays repeat the name. */
+export type CashlinkQuery = Record<
+  string,
+  string | number | boolean | null | undefined | readonly (string | number | boolean)[]
+>;
+
+/** One call to the Cashlink API. */
+export interface CashlinkRequest {
+  method: 'GET' | 'POST' | 'PATCH';
+  /** Relative to the API base, e.g. `'/v2/investments/'`. Absolute URLs are refused. */
+  path: string;
+  query?: CashlinkQuery;
+  json?: unknown;
+  multipart?: MultipartPayload;
+  /** Sent as `X-Idempotency-Key`; makes a write safe to retry. Identical on every retry. */
+  idempotencyKey?: string;
+  /** Deadline of one attempt. @default `http.timeoutMs` */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** @default `http.maxRetries` */
+  maxRetries?: number;
+}
+
+/** A 2xx answer. */
+export interface CashlinkResponse<T> {
+  status: number;
+  data: T;
+  requestId?: string;
+  /** Response headers, lower-case names. */
+  headers: Record<string, string | undefined>;
+}
+
+/** Thrown inside one attempt so that the loop can tell the caller's abort from our timeout. */
+const TIMEOUT = Symbol('timeout');
+
+/**
+ * The transport: adds the bearer token, enforces timeouts and the caller's `AbortSignal`, retries
+ * what is safe to repeat, and turns every failure into the library's own errors (no axios type or
+ * error leaves this class: axios errors carry the request headers, bearer token included).
+ */
+@Injectable()
+export class CashlinkHttpClient {
+  private readonly logger = new Logger(CashlinkHttpClient.name);
+
+  constructor(
+    @Inject(CASHLINK_OPTIONS) private readonly options: ResolvedCashlinkOptions,
+    private readonly http: HttpService,
+    private readonly auth: CashlinkAuthService,
+  ) {}
+
+  async request<T>(req: CashlinkRequest): Promise<CashlinkResponse<T>> {
+    assertRelativePath(req.path);
+    const url = this.buildUrl(req.path, req.query);
+    const safeToRepeat = req.method === 'GET' || req.idempotencyKey !== undefined;
+    const bodyReplayable = req.multipart ? isReplayableMultipart(req.multipart) : true;
+    const settings = { ...this.options.http, maxRetries: req.maxRetries ?? this.options.http.maxRetries };
+    let retries = 0;
+    let replayedAfter401 = false;
+    let bodyConsumed = false;
+
+    for (;;) {
+      if (req.signal?.aborted)
+        throw new CashlinkAbortedError(req.method, req.path, { cause: req.signal.reason });
+      let token: string;
+      try {
+        token = await this.auth.getAccessToken(req.signal);
+      } catch (error) {
+        if (req.signal?.aborted) throw new CashlinkAbortedError(req.method, req.path);
+        // A token failure happens before the API request is sent, so a retry is safe for any method.
+        const decision = decideRetry({
+          error,
+          retriesSoFar: retries,
+          safeToRepeat: true,
+          bodyReplayable: true,
+          settings,
+        });
+        if (!decision.retry) throw error;
+        retries++;
+        this.logger.warn(
+          `Token request failed; retry ${retries} of ${req.method} ${req.path} in ${decision.delayMs} ms`,
+        );
+        await this.wait(decision.delayMs, req);
+        continue;
+      }
+
+      if (bodyConsumed && !bodyReplayable) {
+        // Only reachable through a 401 replay; decideRetry stops other retries of stream uploads earlier.
+        throw new CashlinkError(
+          `${req.method} ${req.path} needed a new access token, but its upload came from a stream, which cannot be ` +
+            're-read; nothing more was sent. Pass a Buffer or a file path to make uploads retryable.',
+        );
+      }
+      bodyConsumed = true;
+      const outcome = await this.attempt<T>(req, url, token, retries);
+      if (outcome.ok) return outcome.response;
+      const error = outcome.error;
+
+      // 401 with a token we believed valid: it expired early or was revoked. Cashlink did nothing
+      // with the request, so replaying it once with a fresh token is safe even without a key.
+      if (error instanceof CashlinkApiError && error.status === 401 && !replayedAfter401) {
+        replayedAfter401 = true;
+        this.auth.invalidate(token);
+        this.logger.debug(`401 on ${req.method} ${req.path}: token refreshed, replaying once`);
+        continue;
+      }
+      if (error instanceof CashlinkAbortedError) throw error;
+
+      const decision = decideRetry({ error, retriesSoFar: retries, safeToRepeat, bodyReplayable, settings });
+      if (!decision.retry) {
+        const note = describeNoRetry(decision.reason);
+        if (note && error instanceof Error) error.message = `${error.message}. ${note}`;
+        throw error;
+      }
+      retries++;
+      this.logger.warn(
+        `${req.method} ${req.path} failed (${describe(error)}); retry ${retries}/${settings.maxRetries} in ${decision.delayMs} ms` +
+          (req.idempotencyKey ? ` with the same idempotency key ${req.idempotencyKey}` : ''),
+      );
+      await this.wait(decision.delayMs, req);
+    }
+  }
+
+  private async wait(ms: number, req: CashlinkRequest): Promise<void> {
+    try {
+      await sleep(ms, req.signal);
+    } catch {
+      throw new CashlinkAbortedError(req.method, req.path, { cause: req.signal?.reason });
+    }
+  }
+
+  private async attempt<T>(
+    req: CashlinkRequest,
+    url: string,
+    token: string,
+    retries: number,
+  ): Promise<{ ok: true; response: CashlinkResponse<T> } | { ok: false; error: unknown }> {
+    const timeoutMs = req.timeoutMs ?? this.options.http.timeoutMs;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(TIMEOUT), timeoutMs);
+    const onCallerAbort = (): void => controller.abort(req.signal?.reason);
+    req.signal?.addEventListener('abort', onCallerAbort, { once: true });
+
+    const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
+    if (req.idempotencyKey !== undefined) headers[IDEMPOTENCY_KEY_HEADER] = req.idempotencyKey;
+    let data: unknown;
+    let bodyFailure: { error?: Error } | undefined;
+    try {
+      if (req.multipart) {
+        const built = await buildMultipartBody(req.multipart, this.options.documents.maxSizeBytes);
+        data = built.body;
+        bodyFailure = built.failure;
+        headers['Content-Type'] = built.contentType;
+        if (built.contentLength !== undefined) headers['Content-Length'] = String(built.contentLength);
+      } else if (req.json !== undefined) {
+        data = JSON.stringify(req.json);
+        headers['Content-Type'] = 'application/json';
+      }
+    } catch (error) {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onCallerAbort);
+      return { ok: false, error };
+    }
+
+    const started = Date.now();
+    try {
+      const response = await this.http.axiosRef.request<string>({
+        url,
+        method: req.method,
+        headers,
+        data,
+        signal: controller.signal,
+        validateStatus: () => true,
+        responseType: 'text',
+        transformResponse: [(body: unknown) => body],
+        // A redirect could carry the bearer token to another host; Cashlink's API does not redirect.
+        maxRedirects: 0,
+        maxBodyLength: Infinity,
+      });
+      const responseHeaders = normaliseHeaders(response.headers as Record<string, unknown>);
+      const text = typeof response.data === 'string' ? response.data : '';
+      const requestId = responseHeaders[REQUEST_ID_HEADER] || undefined;
+      this.logger.debug(
+        `${req.method} ${req.path} -> ${response.status} in ${Date.now() - started} ms` +
+          (retries > 0 ? ` (retry ${retries})` : '') +
+          (requestId ? ` request id ${requestId}` : ''),
+      );
+      if (response.status >= 200 && response.status < 300) {
+        const parsed = parseBody(text);
+        if (typeof parsed === 'string') {
+          return {
+            ok: false,
+            error: new CashlinkApiError(
+              `Cashlink answered ${response.status} to ${req.method} ${req.path} with a body that is not JSON`,
+              { status: response.status, body: undefined, requestId, method: req.method, path: req.path },
+            ),
+          };
+        }
+        return {
+          ok: true,
+          response: { status: response.status, data: parsed as T, requestId, headers: responseHeaders },
+        };
+      }
+      return {
+        ok: false,
+        error: createCashlinkApiError({
+          status: response.status,
+          bodyText: text,
+          headers: responseHeaders,
+          method: req.method,
+          path: req.path,
+          idempotencyKey: req.idempotencyKey,
+        }),
+      };
+    } catch (error) {
+      if (bodyFailure?.error) return { ok: false, error: bodyFailure.error };
+      if (controller.signal.aborted && controller.signal.reason === TIMEOUT) {
+        return {
+          ok: false,
+          error: new CashlinkTimeoutError(
+            `No answer to ${req.method} ${req.path} within ${timeoutMs} ms` + writeHint(req),
+            req.method,
+            req.path,
+          ),
+        };
+      }
+      if (req.signal?.aborted) {
+        return {
+          ok: false,
+          error: new CashlinkAbortedError(req.method, req.path, { cause: req.signal.reason }),
+        };
+      }
+      // Only the error code is kept: the axios error holds the request headers (bearer token).
+      const code = (error as { code?: string }).code ?? 'unknown';
+      return {
+        ok: false,
+        error: new CashlinkNetworkError(
+          `The connection for ${req.method} ${req.path} failed before an answer arrived (${code})` +
+            writeHint(req),
+          req.method,
+          req.path,
+        ),
+      };
+    } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onCallerAbort);
+    }
+  }
+
+  private buildUrl(path: string, query: CashlinkQuery | undefined): string {
+    const url = new URL(`${this.options.baseUrl}${path}`);
+    for (const [name, value] of Object.entries(query ?? {})) {
+      if (value === undefined || value === null) continue;
+      if (Array.isArray(value)) for (const item of value) url.searchParams.append(name, String(item));
+      else url.searchParams.set(name, String(value));
+    }
+    return url.href;
+  }
+}
+
+function writeHint(req: CashlinkRequest): string {
+  return req.method === 'GET' ? '' : '; Cashlink may or may not have processed it';
+}
+
+function describe(error: unknown): string {
+  if (error instanceof CashlinkApiError) return `${error.status}`;
+  if (error instanceof CashlinkTimeoutError) return 'timeout';
+  if (error instanceof CashlinkError) return error.name;
+  return 'error';
+}
+
+/** Paths are relative to the configured base: an absolute URL could send the token elsewhere. */
+function assertRelativePath(path: string): void {
+  if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//') || /[\s#?]/.test(path)) {
+    throw new TypeError(
+      `Cashlink request paths are relative to the API base and start with one '/', e.g. '/v2/investors/'`,
+    );
+  }
+  if (path.split('/').some((segment) => segment === '..' || segment === '.')) {
+    throw new TypeError('Cashlink request paths must not contain dot segments');
+  }
+}

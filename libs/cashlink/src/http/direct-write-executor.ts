@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { CashlinkHttpClient } from './cashlink-http.client';
+import {
+  assertValidIdempotencyKey,
+  type CashlinkWrite,
+  CashlinkWriteExecutor,
+  type CashlinkWriteOptions,
+} from './cashlink-write-executor';
+
+/**
+ * Sends each write straight away with an idempotency key (the caller's, else a random UUIDv4) and
+ * stores nothing. The HTTP client retries it with the same key on transient failures, and Cashlink
+ * answers a repeat with the stored response; but if the process dies, the intent is gone. Durable
+ * idempotency (the default with persistence) replaces this executor.
+ */
+@Injectable()
+export class DirectWriteExecutor extends CashlinkWriteExecutor {
+  constructor(private readonly http: CashlinkHttpClient) {
+    super();
+  }
+
+  override async execute<T>(write: CashlinkWrite, opts: CashlinkWriteOptions = {}): Promise<T> {
+    const idempotencyKey = opts.idempotencyKey ?? randomUUID();
+    assertValidIdempotencyKey(idempotencyKey);
+    const response = await this.http.request<T>({
+      method: write.method,
+      path: write.path,
+      json: write.json,
+      multipart: write.multipart,
+      idempotencyKey,
+      timeoutMs: opts.timeoutMs,
+      signal: opts.signal,
+      maxRetries: opts.maxRetries,
+    });
+    return response.data;
+  }
+}

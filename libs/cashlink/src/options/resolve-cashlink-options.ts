@@ -1,0 +1,234 @@
+import { CASHLINK_DEFAULT_SCOPES, CASHLINK_ENVIRONMENTS } from '../cashlink.constants';
+import { CashlinkConfigError } from '../errors/cashlink.error';
+import { resolveIdempotencyOptions } from '../idempotency/idempotency.options';
+import { resolveWebhooksOptions } from '../webhooks/webhooks.options';
+import type {
+  CashlinkAuthOptions,
+  CashlinkDocumentsOptions,
+  CashlinkHttpOptions,
+  CashlinkModuleOptions,
+  ResolvedCashlinkOptions,
+} from './cashlink-module-options.interface';
+
+/** Every default of the client options, in one place (the README options table mirrors it). */
+export const CASHLINK_OPTION_DEFAULTS = {
+  tokenAuthMethod: 'body',
+  allowInsecureHttp: false,
+  auth: { expirySkewMs: 30_000, defaultTokenLifetimeMs: 300_000 },
+  http: {
+    timeoutMs: 30_000,
+    maxRetries: 3,
+    retryBaseDelayMs: 300,
+    retryMaxDelayMs: 10_000,
+    maxRetryAfterMs: 60_000,
+  },
+  documents: { maxSizeBytes: 20 * 1024 * 1024 },
+} as const satisfies {
+  tokenAuthMethod: string;
+  allowInsecureHttp: boolean;
+  auth: Required<CashlinkAuthOptions>;
+  http: Required<CashlinkHttpOptions>;
+  documents: Required<CashlinkDocumentsOptions>;
+};
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Merges the defaults into `input` and validates everything at once. Throws one `CashlinkConfigError`
+ * that lists every invalid option with how to fix it. Values of secrets never appear in a message.
+ */
+export function resolveCashlinkOptions(input: CashlinkModuleOptions): ResolvedCashlinkOptions {
+  const problems: string[] = [];
+  if (input === null || typeof input !== 'object') {
+    throw new CashlinkConfigError([
+      'options: expected an object (did the forRootAsync factory return nothing?)',
+    ]);
+  }
+  const o = input as Partial<CashlinkModuleOptions> & Record<string, unknown>;
+
+  // Hosts: an explicit URL wins over the environment preset.
+  let preset: { baseUrl: string; tokenUrl: string } | undefined;
+  if (o.environment !== undefined) {
+    if (o.environment === 'demo' || o.environment === 'production')
+      preset = CASHLINK_ENVIRONMENTS[o.environment];
+    else
+      problems.push(`environment: must be 'demo' or 'production' (or omit it and set baseUrl and tokenUrl)`);
+  }
+  const allowInsecureHttp = bool(o.allowInsecureHttp, 'allowInsecureHttp', false, problems);
+  const base = url(o.baseUrl ?? preset?.baseUrl, 'baseUrl', allowInsecureHttp, problems, o.environment);
+  const token = url(o.tokenUrl ?? preset?.tokenUrl, 'tokenUrl', allowInsecureHttp, problems, o.environment);
+
+  if (typeof o.clientId !== 'string' || o.clientId.trim() === '') {
+    problems.push('clientId: required, the OAuth client id Cashlink gave you (a non-empty string)');
+  }
+  if (typeof o.clientSecret !== 'string' || o.clientSecret === '') {
+    // Never echo the value: it may be a real secret in the wrong place.
+    problems.push('clientSecret: required, the OAuth client secret Cashlink gave you (a non-empty string)');
+  }
+
+  let scopes: readonly string[] = CASHLINK_DEFAULT_SCOPES;
+  if (o.scopes !== undefined) {
+    if (
+      !Array.isArray(o.scopes) ||
+      o.scopes.length === 0 ||
+      !o.scopes.every((s) => typeof s === 'string' && /^\S+$/.test(s))
+    ) {
+      problems.push(
+        `scopes: must be a non-empty array of scope names without spaces, e.g. ['investments:read']; omit it for all five`,
+      );
+    } else scopes = Object.freeze([...o.scopes]);
+  }
+
+  let tokenAuthMethod: ResolvedCashlinkOptions['tokenAuthMethod'] = CASHLINK_OPTION_DEFAULTS.tokenAuthMethod;
+  if (o.tokenAuthMethod !== undefined) {
+    if (o.tokenAuthMethod === 'body' || o.tokenAuthMethod === 'basic') tokenAuthMethod = o.tokenAuthMethod;
+    else
+      problems.push(`tokenAuthMethod: must be 'body' (credentials in the form body) or 'basic' (HTTP Basic)`);
+  }
+
+  const auth = section(o.auth, 'auth', problems);
+  const d = CASHLINK_OPTION_DEFAULTS;
+  const resolvedAuth = {
+    expirySkewMs: int(auth.expirySkewMs, 'auth.expirySkewMs', d.auth.expirySkewMs, 0, problems),
+    defaultTokenLifetimeMs: int(
+      auth.defaultTokenLifetimeMs,
+      'auth.defaultTokenLifetimeMs',
+      d.auth.defaultTokenLifetimeMs,
+      1,
+      problems,
+    ),
+  };
+
+  const http = section(o.http, 'http', problems);
+  const resolvedHttp = {
+    timeoutMs: int(http.timeoutMs, 'http.timeoutMs', d.http.timeoutMs, 1, problems),
+    maxRetries: int(http.maxRetries, 'http.maxRetries', d.http.maxRetries, 0, problems, 20),
+    retryBaseDelayMs: int(
+      http.retryBaseDelayMs,
+      'http.retryBaseDelayMs',
+      d.http.retryBaseDelayMs,
+      0,
+      problems,
+    ),
+    retryMaxDelayMs: int(http.retryMaxDelayMs, 'http.retryMaxDelayMs', d.http.retryMaxDelayMs, 0, problems),
+    maxRetryAfterMs: int(http.maxRetryAfterMs, 'http.maxRetryAfterMs', d.http.maxRetryAfterMs, 0, problems),
+  };
+  if (resolvedHttp.retryMaxDelayMs < resolvedHttp.retryBaseDelayMs) {
+    problems.push(
+      `http.retryMaxDelayMs: must be at least http.retryBaseDelayMs (${resolvedHttp.retryBaseDelayMs}); raise it or lower the base`,
+    );
+  }
+
+  const documents = section(o.documents, 'documents', problems);
+  const resolvedDocuments = {
+    maxSizeBytes: int(
+      documents.maxSizeBytes,
+      'documents.maxSizeBytes',
+      d.documents.maxSizeBytes,
+      1,
+      problems,
+    ),
+  };
+
+  const idempotency = resolveIdempotencyOptions(o.idempotency, problems);
+  const webhooks = resolveWebhooksOptions(o.webhooks, problems);
+
+  if (problems.length > 0) throw new CashlinkConfigError(problems);
+
+  const resolved: ResolvedCashlinkOptions = {
+    environment: o.environment,
+    baseUrl: base!.href,
+    tokenUrl: token!.href,
+    apiOrigin: base!.origin,
+    apiBasePath: base!.path,
+    allowInsecureHttp,
+    clientId: o.clientId!,
+    clientSecret: '',
+    scopes,
+    tokenAuthMethod,
+    auth: resolvedAuth,
+    http: resolvedHttp,
+    documents: resolvedDocuments,
+    idempotency,
+    webhooks,
+  };
+  // Not enumerable: `JSON.stringify`, `util.inspect` and a careless `logger.log(options)` skip it.
+  Object.defineProperty(resolved, 'clientSecret', { value: o.clientSecret, enumerable: false });
+  return Object.freeze(resolved);
+}
+
+function section<T extends object>(value: T | undefined, name: string, problems: string[]): Partial<T> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    problems.push(`${name}: must be an object (or omitted for the defaults)`);
+    return {};
+  }
+  return value;
+}
+
+function bool(value: unknown, name: string, fallback: boolean, problems: string[]): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') {
+    problems.push(`${name}: must be true or false`);
+    return fallback;
+  }
+  return value;
+}
+
+function int(
+  value: unknown,
+  name: string,
+  fallback: number,
+  min: number,
+  problems: string[],
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `between ${min} and ${max}`;
+    problems.push(`${name}: must be a whole number ${range} (default ${fallback}); omit it for the default`);
+    return fallback;
+  }
+  return value;
+}
+
+function url(
+  value: unknown,
+  name: string,
+  allowInsecureHttp: boolean,
+  problems: string[],
+  environment: unknown,
+): { href: string; origin: string; path: string } | undefined {
+  if (value === undefined) {
+    if (environment === undefined) {
+      problems.push(
+        `${name}: required without 'environment'; set environment: 'demo' | 'production' or ${name}`,
+      );
+    }
+    return undefined;
+  }
+  let parsed: URL;
+  try {
+    if (typeof value !== 'string') throw new TypeError();
+    parsed = new URL(value);
+  } catch {
+    problems.push(`${name}: must be an absolute URL such as https://demo.cashlink.de/...`);
+    return undefined;
+  }
+  if (parsed.username || parsed.password || parsed.search || parsed.hash) {
+    // Do not echo the URL: user info would be a credential.
+    problems.push(`${name}: must not contain user info, a query or a fragment`);
+    return undefined;
+  }
+  if (parsed.protocol !== 'https:') {
+    const loopback = LOOPBACK_HOSTS.has(parsed.hostname);
+    if (parsed.protocol !== 'http:' || !(loopback || allowInsecureHttp)) {
+      problems.push(
+        `${name}: must use https (http is accepted for loopback hosts, or anywhere with allowInsecureHttp: true)`,
+      );
+      return undefined;
+    }
+  }
+  const path = parsed.pathname.replace(/\/+$/, '');
+  return { href: `${parsed.origin}${path}`, origin: parsed.origin, path };
+}
