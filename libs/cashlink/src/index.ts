@@ -79,3 +79,5 @@ export {
   CashlinkUnsafeUrlError,
 } from './errors/cashlink-client.error';
 export { CASHLINK_EVENTS } from './events/cashlink-events.constants';
+// Persistence: add these to the host DataSource's `migrations` (the demo's ormconfig.ts does).
+export { CASHLINK_MIGRATIONS } from './migrations/index';
