@@ -1,0 +1,602 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { EmulatorDomain } from './emulator-domain';
+import { buildApiRoutes, type ApiResult, type ApiRoute, type UploadedFile } from './emulator-api.routes';
+import { EmulatorFaults, TOKEN_ROUTE, type FiredFault } from './emulator-faults';
+import { EmulatorHttpError, detailError, nowMs, parseJsonBody, readBody, sendJson } from './emulator-http';
+import { EmulatorIdempotencyStore, fileFingerprint, jsonFingerprint } from './emulator-idempotency.store';
+import { investmentMoney, zeroMoney } from './emulator-money';
+import { parseUpload } from './emulator-multipart';
+import { EmulatorOAuth } from './emulator-oauth';
+import { DEFAULT_EMULATOR_SEED, EMULATOR_CAMPAIGN_ID } from './emulator-seed.constants';
+import { EmulatorStateStore } from './emulator-state.store';
+import { EmulatorWebhookSender } from './emulator-webhook.sender';
+import { handleControlRequest, CONTROL_PREFIX } from './emulator-control.api';
+import { exampleInvestorInput } from './emulator-examples';
+import {
+  CASHLINK_SCOPES,
+  type EmulatorCampaign,
+  type EmulatorDocument,
+  type EmulatorFaultSpec,
+  type EmulatorIdentification,
+  type EmulatorInvestment,
+  type EmulatorInvestmentStatus,
+  type EmulatorInvestor,
+  type EmulatorProduct,
+  type EmulatorReleaseOrder,
+  type EmulatorRequestLogEntry,
+  type EmulatorSeed,
+  type EmulatorWallet,
+  type EmulatorWebhookConfig,
+  type EmulatorWebhookDelivery,
+} from './emulator.types';
+import { validateInvestor } from './investor.validation';
+
+/** Path of the API base on the emulator's origin (as on Cashlink's hosts). */
+export const EMULATOR_API_BASE_PATH = '/api/external/distributor';
+/** Path of the token endpoint on the emulator's origin. */
+export const EMULATOR_TOKEN_PATH = '/api/external/oauth/token';
+/** Client id the emulator accepts unless configured otherwise. */
+export const DEFAULT_EMULATOR_CLIENT_ID = 'emulator-client';
+/** Client secret the emulator accepts unless configured otherwise. */
+export const DEFAULT_EMULATOR_CLIENT_SECRET = 'emulator-secret';
+
+/** Options of `startCashlinkEmulator`. */
+export interface CashlinkEmulatorOptions {
+  /** TCP port; 0 picks a free one. @default 0 */
+  port?: number;
+  /** Interface to bind. @default '127.0.0.1' */
+  host?: string;
+  /** The OAuth client id the token endpoint accepts. @default 'emulator-client' */
+  clientId?: string;
+  /** The OAuth client secret the token endpoint accepts. @default 'emulator-secret' */
+  clientSecret?: string;
+  /** Scopes the client may obtain (and gets when it asks for none). @default all five scopes of the contract */
+  scopes?: readonly string[];
+  /** Lifetime of issued tokens (`expires_in`). @default 3600 */
+  tokenLifetimeSeconds?: number;
+  /** Largest accepted JSON body; larger answers 413. @default 1048576 (1 MiB) */
+  maxJsonBodyBytes?: number;
+  /** Largest accepted document; larger answers 413. @default 10485760 (10 MiB) */
+  maxDocumentBytes?: number;
+  /** Whether investments without `signed_at` start a web-based subscription (else 400). @default false */
+  webBasedSubscription?: boolean;
+  /** Products and campaigns to start with. @default DEFAULT_EMULATOR_SEED */
+  seed?: EmulatorSeed;
+  /** Where status changes are sent. @default null (no webhooks) */
+  webhooks?: EmulatorWebhookConfig | null;
+  /** The request log keeps at most this many entries (oldest dropped). @default 200000 */
+  maxLogEntries?: number;
+}
+
+/** Options of `seedInvestments`. */
+export interface SeedInvestmentsOptions {
+  /** @default EMULATOR_CAMPAIGN_ID */
+  campaignId?: string;
+  /** Investor of the investments; a new example investor when omitted. */
+  investorId?: string;
+  /** Units of each investment. @default 1 */
+  units?: number;
+  /** Status of each investment. @default 'KYC_PENDING' */
+  status?: EmulatorInvestmentStatus;
+}
+
+type LogDraft = EmulatorRequestLogEntry;
+
+/**
+ * A stateful Cashlink on loopback: the contract's endpoints, OAuth, idempotency, faults and webhooks,
+ * with control methods for tests. Start it with `startCashlinkEmulator()`.
+ */
+export class CashlinkEmulator {
+  /** `http://127.0.0.1:<port>/api/external/distributor` */
+  readonly baseUrl: string;
+  /** `http://127.0.0.1:<port>/api/external/oauth/token` */
+  readonly tokenUrl: string;
+  /** `http://127.0.0.1:<port>` */
+  readonly origin: string;
+  readonly port: number;
+  readonly clientId: string;
+  readonly clientSecret: string;
+
+  private readonly settings: Required<Omit<CashlinkEmulatorOptions, 'webhooks' | 'seed'>>;
+  private readonly store: EmulatorStateStore;
+  private readonly oauth: EmulatorOAuth;
+  private readonly faults = new EmulatorFaults();
+  private readonly idempotency = new EmulatorIdempotencyStore();
+  private readonly webhooks = new EmulatorWebhookSender();
+  private readonly domain: EmulatorDomain;
+  private readonly routes: ApiRoute[];
+  private log: EmulatorRequestLogEntry[] = [];
+  private seq = 0;
+  private readonly sockets = new Set<Socket>();
+  private readonly closing = new AbortController();
+
+  /** @internal use `startCashlinkEmulator()` */
+  constructor(
+    private readonly server: Server,
+    options: CashlinkEmulatorOptions,
+  ) {
+    this.settings = {
+      port: options.port ?? 0,
+      host: options.host ?? '127.0.0.1',
+      clientId: options.clientId ?? DEFAULT_EMULATOR_CLIENT_ID,
+      clientSecret: options.clientSecret ?? DEFAULT_EMULATOR_CLIENT_SECRET,
+      scopes: options.scopes ?? CASHLINK_SCOPES,
+      tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
+      maxJsonBodyBytes: options.maxJsonBodyBytes ?? 1024 * 1024,
+      maxDocumentBytes: options.maxDocumentBytes ?? 10 * 1024 * 1024,
+      webBasedSubscription: options.webBasedSubscription ?? false,
+      maxLogEntries: options.maxLogEntries ?? 200_000,
+    };
+    this.clientId = this.settings.clientId;
+    this.clientSecret = this.settings.clientSecret;
+    const address = server.address() as AddressInfo;
+    this.port = address.port;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    this.origin = `http://${host}:${address.port}`;
+    this.baseUrl = `${this.origin}${EMULATOR_API_BASE_PATH}`;
+    this.tokenUrl = `${this.origin}${EMULATOR_TOKEN_PATH}`;
+    this.store = new EmulatorStateStore(options.seed ?? DEFAULT_EMULATOR_SEED);
+    this.oauth = new EmulatorOAuth({
+      clientId: this.clientId,
+      clientSecret: this.clientSecret,
+      allowedScopes: this.settings.scopes,
+      tokenLifetimeSeconds: this.settings.tokenLifetimeSeconds,
+    });
+    this.domain = new EmulatorDomain(
+      this.store,
+      (investment, changedAt) =>
+        this.webhooks.notify({
+          investment_id: investment.id,
+          status: investment.status,
+          changed_at: changedAt,
+        }),
+      () => this.origin,
+    );
+    this.routes = buildApiRoutes(this.store, this.domain, () => this.settings);
+    if (options.webhooks) this.webhooks.configure(options.webhooks);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      this.dispatch(req, res).catch(() => {
+        // Last line of defence: nothing a request does may crash the emulator.
+        if (!res.headersSent) sendJson(res, 500, { detail: 'Internal emulator error.' });
+        else res.destroy();
+      });
+    });
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    server.on('clientError', (_error, socket: Socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+  }
+
+  // ---- control methods -------------------------------------------------------------------
+
+  /** Injects a fault; returns its id (for `clearFaults(id)`). */
+  injectFault(spec: EmulatorFaultSpec): string {
+    return this.faults.inject(spec);
+  }
+
+  /** Removes one fault, or all of them. */
+  clearFaults(id?: string): void {
+    this.faults.clear(id);
+  }
+
+  /** Every token issued so far is expired now (the next call with it answers 401). */
+  expireAllTokens(): void {
+    this.oauth.expireAll();
+  }
+
+  /** The request log (no secrets, no bodies), oldest first. */
+  requests(): EmulatorRequestLogEntry[] {
+    return this.log.map((entry) => ({ ...entry }));
+  }
+
+  /** How many requests reached the token endpoint. */
+  tokenRequests(): number {
+    return this.oauth.tokenRequests;
+  }
+
+  investors(): EmulatorInvestor[] {
+    return structuredClone([...this.store.investors.all()]);
+  }
+
+  investments(): EmulatorInvestment[] {
+    return structuredClone([...this.store.investments.all()]);
+  }
+
+  /** Stored documents: filename, content_type, size and sha256 (the bytes are not kept). */
+  documents(): EmulatorDocument[] {
+    return structuredClone([...this.store.documents.all()]);
+  }
+
+  identifications(): EmulatorIdentification[] {
+    return structuredClone([...this.store.identifications.all()]);
+  }
+
+  wallets(): EmulatorWallet[] {
+    return structuredClone([...this.store.wallets.all()]);
+  }
+
+  products(): EmulatorProduct[] {
+    return structuredClone([...this.store.products.all()]);
+  }
+
+  campaigns(): EmulatorCampaign[] {
+    return structuredClone([...this.store.campaigns.all()]);
+  }
+
+  /** How many effects each idempotency key produced (1 per key when idempotency holds). */
+  effectsByIdempotencyKey(): Record<string, number> {
+    return this.idempotency.effectsByKey();
+  }
+
+  /** Forgets every stored idempotency key, as Cashlink may after its retention period. */
+  forgetIdempotencyKeys(): void {
+    this.idempotency.forgetAll();
+  }
+
+  /** Sets an investment's status (sends a webhook). Throws for unknown ids/statuses or a final investment. */
+  setInvestmentStatus(
+    id: string,
+    status: EmulatorInvestmentStatus | string,
+    options: { cancellationReason?: string } = {},
+  ): EmulatorInvestment {
+    return structuredClone(this.domain.setStatus(id, status, options));
+  }
+
+  /** Moves an investment one step along the lifecycle (sends a webhook). */
+  advanceInvestment(id: string): EmulatorInvestment {
+    return structuredClone(this.domain.advance(id));
+  }
+
+  /** Sets (or with `null` removes) the webhook target; running deliveries of the old target stop. */
+  configureWebhooks(config: EmulatorWebhookConfig | null): void {
+    this.webhooks.configure(config);
+  }
+
+  /** Every webhook attempt with its answer (no secrets). */
+  webhookDeliveries(): EmulatorWebhookDelivery[] {
+    return this.webhooks.deliveries();
+  }
+
+  /** Queues status changes instead of sending them, until `releaseWebhooks()`. */
+  holdWebhooks(): void {
+    this.webhooks.hold();
+  }
+
+  /** Sends the held changes one after another in the given order; resolves when all were delivered. */
+  releaseWebhooks(order: EmulatorReleaseOrder = 'fifo'): Promise<void> {
+    return this.webhooks.release(order);
+  }
+
+  /** The next `count` status changes are delivered twice. */
+  duplicateWebhooks(count = 1): void {
+    this.webhooks.duplicateNext(count);
+  }
+
+  /** Resolves when no webhook delivery is running (held ones do not count); rejects after `timeoutMs`. */
+  webhooksIdle(timeoutMs?: number): Promise<void> {
+    return this.webhooks.idle(timeoutMs);
+  }
+
+  /**
+   * Creates `count` investments directly in the store (no HTTP, no webhooks, no validation beyond the
+   * campaign's existence), for pagination tests and benchmarks. Returns their ids, oldest first.
+   */
+  seedInvestments(count: number, options: SeedInvestmentsOptions = {}): string[] {
+    const campaign = this.store.campaigns.get(options.campaignId ?? EMULATOR_CAMPAIGN_ID);
+    if (!campaign) throw new Error(`Unknown campaign ${options.campaignId ?? EMULATOR_CAMPAIGN_ID}`);
+    let investorId = options.investorId;
+    if (investorId === undefined) {
+      const example = validateInvestor(exampleInvestorInput(), () => true);
+      investorId = this.domain.createInvestor(example.out).id;
+    } else if (!this.store.investors.get(investorId)) {
+      throw new Error(`Unknown investor ${investorId}`);
+    }
+    const units = options.units ?? 1;
+    const status = options.status ?? 'KYC_PENDING';
+    const money = investmentMoney(campaign.price_per_token, units);
+    const ids: string[] = [];
+    const createdAt = new Date().toISOString();
+    for (let i = 0; i < count; i += 1) {
+      const id = randomUUID();
+      const paid = status === 'PAID' || status === 'DELIVERED';
+      this.store.investments.add({
+        id,
+        investor_id: investorId,
+        campaign_id: campaign.id,
+        status,
+        units,
+        investment_amount: { ...money.investment_amount },
+        disagio: { ...money.disagio },
+        accrued_interest: { ...money.accrued_interest },
+        payment_total: { ...money.payment_total },
+        remaining_amount: paid
+          ? zeroMoney(money.payment_total.decimals, money.payment_total.currency)
+          : { ...money.remaining_amount },
+        signed_at: createdAt,
+        accepted_at: null,
+        paid_at: null,
+        delivered_at: null,
+        cancellation_date: null,
+        cancellation_reason: null,
+        start_url: null,
+        wallet: null,
+        signed_documents: [],
+        created_at: createdAt,
+      });
+      ids.push(id);
+    }
+    this.store.allocatedUnits.set(
+      campaign.id,
+      (this.store.allocatedUnits.get(campaign.id) ?? 0) + units * count,
+    );
+    return ids;
+  }
+
+  /**
+   * Back to the start: objects (seed restored), request log, token request count, faults,
+   * idempotency keys and effect counts, webhook target, queue and history. Issued tokens stay valid.
+   */
+  reset(): void {
+    this.store.reset();
+    this.log = [];
+    this.seq = 0;
+    this.oauth.resetCounters();
+    this.faults.clear();
+    this.idempotency.reset();
+    this.webhooks.reset();
+  }
+
+  /** Stops the server, cuts open connections and stops webhook deliveries. */
+  async close(): Promise<void> {
+    this.closing.abort();
+    this.webhooks.close();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+      for (const socket of this.sockets) socket.destroy();
+    });
+  }
+
+  // ---- request handling ------------------------------------------------------------------
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.origin);
+    const path = url.pathname;
+    if (path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)) {
+      return handleControlRequest(this, req, res, url);
+    }
+    const method = (req.method ?? 'GET').toUpperCase();
+    const entry = this.startEntry(method, path);
+    try {
+      if (path === EMULATOR_TOKEN_PATH) {
+        entry.path = '/oauth/token';
+        await this.handleToken(req, res, entry);
+      } else if (path.startsWith(`${EMULATOR_API_BASE_PATH}/`)) {
+        entry.path = path.slice(EMULATOR_API_BASE_PATH.length);
+        await this.handleApi(req, res, url, entry);
+      } else {
+        req.resume();
+        this.answer(res, entry, 404, { detail: 'Not found.' });
+      }
+    } catch (error) {
+      req.resume();
+      if (error instanceof EmulatorHttpError)
+        this.answer(res, entry, error.status, error.body, error.headers);
+      else this.answer(res, entry, 500, { detail: 'Internal emulator error.' });
+    }
+  }
+
+  private startEntry(method: string, path: string): LogDraft {
+    this.seq += 1;
+    const entry: LogDraft = {
+      seq: this.seq,
+      method,
+      path,
+      status: 0,
+      effect: false,
+      replayed: false,
+      startedAt: nowMs(),
+      endedAt: 0,
+    };
+    this.log.push(entry);
+    if (this.log.length > this.settings.maxLogEntries * 2) {
+      this.log = this.log.slice(-this.settings.maxLogEntries);
+    }
+    return entry;
+  }
+
+  private answer(
+    res: ServerResponse,
+    entry: LogDraft,
+    status: number,
+    body: unknown,
+    headers?: Record<string, string>,
+  ): void {
+    entry.status = status;
+    entry.endedAt = nowMs();
+    sendJson(res, status, body, headers);
+  }
+
+  private drop(res: ServerResponse, entry: LogDraft): void {
+    entry.status = 'dropped';
+    entry.endedAt = nowMs();
+    res.socket?.destroy();
+    res.destroy();
+  }
+
+  /** Applies `server_error` / `rate_limit` at once; returns true when the request was answered. */
+  private answerFault(
+    req: IncomingMessage,
+    res: ServerResponse,
+    entry: LogDraft,
+    fault: FiredFault,
+  ): boolean {
+    if (fault.kind === 'server_error') {
+      req.resume();
+      this.answer(res, entry, fault.status, { detail: 'Service temporarily unavailable (injected fault).' });
+      return true;
+    }
+    if (fault.kind === 'rate_limit') {
+      req.resume();
+      this.answer(
+        res,
+        entry,
+        429,
+        { detail: `Request was throttled. Expected available in ${fault.retryAfterSeconds} seconds.` },
+        { 'Retry-After': String(fault.retryAfterSeconds) },
+      );
+      return true;
+    }
+    return false;
+  }
+
+  private async pause(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.closing.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+  }
+
+  private async handleToken(req: IncomingMessage, res: ServerResponse, entry: LogDraft): Promise<void> {
+    this.oauth.countRequest();
+    entry.route = TOKEN_ROUTE;
+    if (entry.method !== 'POST') {
+      req.resume();
+      return this.answer(
+        res,
+        entry,
+        405,
+        { detail: `Method "${entry.method}" not allowed.` },
+        { Allow: 'POST' },
+      );
+    }
+    const fault = this.faults.take(TOKEN_ROUTE);
+    if (fault) entry.fault = fault.kind;
+    if (fault && this.answerFault(req, res, entry, fault)) return;
+    const raw = await readBody(req, this.settings.maxJsonBodyBytes);
+    if (fault?.kind === 'delay') await this.pause(fault.delayMs);
+    const body = this.oauth.issue(req, raw);
+    entry.effect = true;
+    if (fault?.kind === 'drop_after_work') return this.drop(res, entry);
+    this.answer(res, entry, 200, body, { 'Cache-Control': 'no-store' });
+  }
+
+  private async handleApi(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    entry: LogDraft,
+  ): Promise<void> {
+    const matching = this.routes.filter((r) => r.regex.test(entry.path));
+    if (matching.length === 0) {
+      req.resume();
+      return this.answer(res, entry, 404, { detail: 'Not found.' });
+    }
+    const route = matching.find((r) => r.method === entry.method);
+    if (!route) {
+      req.resume();
+      const allow = matching.map((r) => r.method).join(', ');
+      return this.answer(
+        res,
+        entry,
+        405,
+        { detail: `Method "${entry.method}" not allowed.` },
+        { Allow: allow },
+      );
+    }
+    entry.route = `${route.method} ${route.template}`;
+    const params = route.regex.exec(entry.path)!.slice(1).map(decodeURIComponent);
+
+    const fault = this.faults.take(entry.route);
+    if (fault) entry.fault = fault.kind;
+    if (fault && this.answerFault(req, res, entry, fault)) return;
+
+    this.oauth.authorize(req, route.scope);
+
+    let body: unknown;
+    let file: UploadedFile | undefined;
+    let fingerprint: string;
+    if (route.body === 'multipart') {
+      file = await parseUpload(req, this.settings.maxDocumentBytes);
+      fingerprint = fileFingerprint(route.method, entry.path, file?.sha256 ?? '', file?.filename ?? '');
+    } else {
+      const raw = await readBody(req, this.settings.maxJsonBodyBytes);
+      if (route.body !== 'none') body = parseJsonBody(req, raw, route.body === 'optional-json');
+      fingerprint = jsonFingerprint(route.method, entry.path, body);
+    }
+
+    const header = req.headers['x-idempotency-key'];
+    const key = route.method === 'GET' ? undefined : Array.isArray(header) ? header[0] : header;
+    if (key !== undefined) {
+      entry.idempotencyKey = key;
+      const decision = this.idempotency.begin(key, fingerprint);
+      if (decision.kind === 'conflict') {
+        const detail =
+          decision.reason === 'in_flight'
+            ? 'A request with this idempotency key is still being processed; retry later.'
+            : 'This idempotency key was already used for a different request.';
+        throw detailError(409, detail);
+      }
+      if (decision.kind === 'replay') {
+        entry.replayed = true;
+        if (fault?.kind === 'delay') await this.pause(fault.delayMs);
+        if (fault?.kind === 'drop_after_work') return this.drop(res, entry);
+        return this.answer(res, entry, decision.status, decision.body);
+      }
+    }
+
+    let result: ApiResult;
+    try {
+      if (fault?.kind === 'delay') await this.pause(fault.delayMs);
+      result = route.handle({
+        params,
+        query: url.searchParams,
+        body,
+        file,
+        absolutePath: `${this.origin}${url.pathname}`,
+      });
+    } catch (error) {
+      if (!(error instanceof EmulatorHttpError)) {
+        if (key !== undefined) this.idempotency.abandon(key);
+        throw error;
+      }
+      result = { status: error.status, body: error.body, effect: false };
+    }
+    if (key !== undefined) {
+      // Stored before the answer is written: a lost answer must still replay on the next try.
+      this.idempotency.complete(key, result.status, result.body);
+      if (result.effect) this.idempotency.countEffect(key);
+    }
+    entry.effect = result.effect;
+    if (fault?.kind === 'drop_after_work') return this.drop(res, entry);
+    this.answer(res, entry, result.status, result.body);
+  }
+}
+
+/** Starts an emulator on loopback and resolves when it listens. */
+export async function startCashlinkEmulator(
+  options: CashlinkEmulatorOptions = {},
+): Promise<CashlinkEmulator> {
+  const server = createServer({ keepAliveTimeout: 5000 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return new CashlinkEmulator(server, options);
+}

@@ -1,0 +1,74 @@
+import type { IncomingMessage } from 'node:http';
+import { createHash } from 'node:crypto';
+import busboy from 'busboy';
+import { detailError, mediaType, EmulatorHttpError } from './emulator-http';
+import type { UploadedFile } from './emulator-api.routes';
+
+/**
+ * Parses a multipart upload and keeps the metadata of the part named `file` (name, content type,
+ * size, SHA-256); the bytes are hashed on the fly and dropped. Other parts are read and ignored.
+ * Answers 415 for another media type, 400 for a broken body and 413 for a file over `maxBytes`.
+ */
+export function parseUpload(req: IncomingMessage, maxBytes: number): Promise<UploadedFile | undefined> {
+  return new Promise((resolve, reject) => {
+    if (mediaType(req) !== 'multipart/form-data') {
+      req.resume();
+      reject(
+        detailError(
+          415,
+          `Unsupported media type "${mediaType(req) || 'none'}" in request. Send multipart/form-data.`,
+        ),
+      );
+      return;
+    }
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: req.headers, limits: { fileSize: maxBytes, parts: 20 } });
+    } catch (error) {
+      req.resume();
+      reject(detailError(400, `Multipart form parse error - ${(error as Error).message}`));
+      return;
+    }
+    let file: UploadedFile | undefined;
+    let tooLarge = false;
+    let failed: EmulatorHttpError | undefined;
+    parser.on('file', (name, stream, info) => {
+      if (name !== 'file' || file !== undefined) {
+        stream.resume();
+        return;
+      }
+      const hash = createHash('sha256');
+      let size = 0;
+      stream.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        hash.update(chunk);
+      });
+      stream.on('limit', () => {
+        tooLarge = true;
+      });
+      stream.on('end', () => {
+        file = {
+          filename: info.filename ?? 'upload',
+          contentType: info.mimeType || 'application/octet-stream',
+          size,
+          sha256: hash.digest('hex'),
+        };
+      });
+    });
+    parser.on('error', (error: Error) => {
+      failed ??= detailError(400, `Multipart form parse error - ${error.message}`);
+      req.unpipe(parser);
+      if (req.readableEnded) reject(failed);
+      else {
+        req.on('end', () => reject(failed));
+        req.resume();
+      }
+    });
+    parser.on('close', () => {
+      if (failed) return;
+      if (tooLarge) reject(detailError(413, `The file is larger than the limit of ${maxBytes} bytes.`));
+      else resolve(file);
+    });
+    req.pipe(parser);
+  });
+}
