@@ -133,7 +133,19 @@ export function moneyFromDinero(value: CashlinkDinero): CashlinkMoney {
       `Expected a dinero.js object, got ${describeRejected(value)}.`,
     );
   }
-  const { amount, scale, currency } = toSnapshot(value);
+  const snapshot: unknown = toSnapshot(value);
+  if (
+    typeof snapshot !== 'object' ||
+    snapshot === null ||
+    typeof (snapshot as { currency?: unknown }).currency !== 'object' ||
+    (snapshot as { currency?: unknown }).currency === null
+  ) {
+    throw new CashlinkMoneyError(
+      'unsupported_dinero',
+      'Expected a dinero.js object; its snapshot has no currency.',
+    );
+  }
+  const { amount, scale, currency } = snapshot as ReturnType<typeof toSnapshot<unknown, string>>;
   if (typeof amount !== 'bigint' || typeof scale !== 'bigint') {
     throw new CashlinkMoneyError(
       'unsupported_dinero',

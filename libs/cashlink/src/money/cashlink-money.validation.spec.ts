@@ -233,6 +233,8 @@ describe('money: dinero.js values that are not wire money', () => {
     expect(moneyError(() => moneyFromDinero(null as unknown as CashlinkDinero)).code).toBe(
       'unsupported_dinero',
     );
+    const impostor = { toJSON: () => ({ amount: 1n, scale: 2n }) } as unknown as CashlinkDinero;
+    expect(moneyError(() => moneyFromDinero(impostor)).code).toBe('unsupported_dinero');
   });
 });
 
