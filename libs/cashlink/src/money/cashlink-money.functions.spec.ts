@@ -224,6 +224,19 @@ describe('money: arithmetic and comparison', () => {
     );
   });
 
+  it('sees a difference of one unit far beyond 2^53', () => {
+    fc.assert(
+      fc.property(wireArb(10n ** 70n), (wire) => {
+        const next = { ...wire, amount: String(BigInt(wire.amount) + 1n) };
+        expect(compareMoney(wire, next)).toBe(-1);
+        expect(compareMoney(next, wire)).toBe(1);
+        expect(moneyEquals(wire, next)).toBe(false);
+      }),
+    );
+    const big = { amount: String(TWO_POW_53 + 1n), decimals: 0, currency: 'EUR' };
+    expect(compareMoney(big, { ...big, amount: String(TWO_POW_53) })).toBe(1);
+  });
+
   it('treats the same value at different decimals as equal', () => {
     fc.assert(
       fc.property(wireArb(10n ** 50n), fc.integer({ min: 0, max: 18 }), (wire, extra) => {
