@@ -4,7 +4,9 @@ import { WEBHOOK_ENTITIES } from '../../libs/cashlink/src/webhooks/webhooks.prov
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from '../support/databases';
 
 /** A fresh database with the library's migrations run, and a DataSource on it. */
-export async function openInboxDatabase(kind: DatabaseKind): Promise<{ db: TestDatabase; dataSource: DataSource }> {
+export async function openInboxDatabase(
+  kind: DatabaseKind,
+): Promise<{ db: TestDatabase; dataSource: DataSource }> {
   const db = await createTestDatabase(kind);
   const dataSource = new DataSource({
     ...db.options,
@@ -17,14 +19,20 @@ export async function openInboxDatabase(kind: DatabaseKind): Promise<{ db: TestD
   return { db, dataSource };
 }
 
-export async function closeInboxDatabase(handle: { db: TestDatabase; dataSource: DataSource } | undefined): Promise<void> {
+export async function closeInboxDatabase(
+  handle: { db: TestDatabase; dataSource: DataSource } | undefined,
+): Promise<void> {
   if (!handle) return;
   if (handle.dataSource.isInitialized) await handle.dataSource.destroy();
   await handle.db.drop();
 }
 
 /** Polls until `check` returns true (tests wait for asynchronous dispatch this way, never on a timer alone). */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 15000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 15000,
+  what = 'condition',
+): Promise<void> {
   const started = Date.now();
   while (!(await check())) {
     if (Date.now() - started > timeoutMs) throw new Error(`Timed out waiting for ${what}`);

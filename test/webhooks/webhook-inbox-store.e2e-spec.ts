@@ -17,7 +17,11 @@ describeEachDatabase('webhook inbox store', (kind) => {
   afterAll(() => closeInboxDatabase(handle));
 
   it('stores ten concurrent copies of one change as one row', async () => {
-    const change = { investmentId: randomUUID(), status: 'ACCEPTED', changedAt: at('2026-01-01T10:00:00.123456Z') };
+    const change = {
+      investmentId: randomUUID(),
+      status: 'ACCEPTED',
+      changedAt: at('2026-01-01T10:00:00.123456Z'),
+    };
     const results = await Promise.all(Array.from({ length: 10 }, () => store.insertChange(change)));
     expect(results.filter((r) => r.inserted)).toHaveLength(1);
     expect(new Set(results.map((r) => r.id)).size).toBe(1);
@@ -26,8 +30,16 @@ describeEachDatabase('webhook inbox store', (kind) => {
 
   it('treats the same instant written differently as the same change', async () => {
     const investmentId = randomUUID();
-    const a = await store.insertChange({ investmentId, status: 'PAID', changedAt: at('2026-01-01T12:00:00+02:00') });
-    const b = await store.insertChange({ investmentId, status: 'PAID', changedAt: at('2026-01-01T10:00:00.000Z') });
+    const a = await store.insertChange({
+      investmentId,
+      status: 'PAID',
+      changedAt: at('2026-01-01T12:00:00+02:00'),
+    });
+    const b = await store.insertChange({
+      investmentId,
+      status: 'PAID',
+      changedAt: at('2026-01-01T10:00:00.000Z'),
+    });
     expect(a.inserted).toBe(true);
     expect(b.inserted).toBe(false);
   });
@@ -36,7 +48,11 @@ describeEachDatabase('webhook inbox store', (kind) => {
     const investmentId = randomUUID();
     await store.insertChange({ investmentId, status: 'ACCEPTED', changedAt: at('2026-01-01T10:00:00Z') });
     await store.insertChange({ investmentId, status: 'DELIVERED', changedAt: at('2026-01-01T12:00:00Z') });
-    const late = await store.insertChange({ investmentId, status: 'PAID', changedAt: at('2026-01-01T11:00:00Z') });
+    const late = await store.insertChange({
+      investmentId,
+      status: 'PAID',
+      changedAt: at('2026-01-01T11:00:00Z'),
+    });
     const rows = await store.list({ investmentId });
     const byStatus = Object.fromEntries(rows.map((r) => [r.status, r]));
     expect(byStatus.ACCEPTED).toMatchObject({ stale: false, previousStatus: null });
@@ -47,9 +63,15 @@ describeEachDatabase('webhook inbox store', (kind) => {
   it('claims each due row once across competing owners, and settles only with the lease', async () => {
     const investmentId = randomUUID();
     for (let i = 0; i < 30; i++) {
-      await store.insertChange({ investmentId, status: `S${i}`, changedAt: at(`2026-02-01T10:00:${String(i).padStart(2, '0')}Z`) });
+      await store.insertChange({
+        investmentId,
+        status: `S${i}`,
+        changedAt: at(`2026-02-01T10:00:${String(i).padStart(2, '0')}Z`),
+      });
     }
-    const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => store.claimDue(`owner-${i}`, 10, 60_000)));
+    const claims = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => store.claimDue(`owner-${i}`, 10, 60_000)),
+    );
     const ids = claims.flat().map((r) => r.id);
     const mine = (await store.list({ investmentId })).map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
@@ -65,7 +87,11 @@ describeEachDatabase('webhook inbox store', (kind) => {
 
   it('reclaims a row whose lease expired, retries with a delay, and redispatches dead rows', async () => {
     const investmentId = randomUUID();
-    const { id } = await store.insertChange({ investmentId, status: 'ACCEPTED', changedAt: at('2026-03-01T10:00:00Z') });
+    const { id } = await store.insertChange({
+      investmentId,
+      status: 'ACCEPTED',
+      changedAt: at('2026-03-01T10:00:00Z'),
+    });
     const now = Date.now() + 10 * 60_000; // far enough ahead that every earlier test row is due too
     const first = (await store.claimDue('a', 1000, 1000, now)).find((r) => r.id === id)!;
     expect(first).toBeDefined();
@@ -89,6 +115,10 @@ describeEachDatabase('webhook inbox store', (kind) => {
     const b = await store.insertQuarantined(body);
     expect(a.inserted).toBe(true);
     expect(b).toEqual({ inserted: false, id: a.id });
-    expect((await store.find(a.id))!).toMatchObject({ state: 'quarantined', rawBody: body, investmentId: null });
+    expect((await store.find(a.id))!).toMatchObject({
+      state: 'quarantined',
+      rawBody: body,
+      investmentId: null,
+    });
   });
 });

@@ -1,8 +1,9 @@
 import { ConfigurableModuleBuilder, type DynamicModule } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { IDEMPOTENCY_ENTITIES, IDEMPOTENCY_PROVIDERS } from './idempotency/idempotency.providers';
 import type { CashlinkModuleOptions } from './options/cashlink-module-options.interface';
-import { WEBHOOK_CONTROLLERS, WEBHOOK_ENTITIES, WEBHOOK_PROVIDERS } from './webhooks/webhooks.providers';
+import { CASHLINK_WEBHOOKS_DATA_SOURCE } from './webhooks/webhooks.constants';
+import { WEBHOOK_CONTROLLERS, WEBHOOK_ENTITIES, WEBHOOK_EXPORTS, WEBHOOK_PROVIDERS } from './webhooks/webhooks.providers';
 
 /** Options of `forRoot` / `forRootAsync` that shape the module itself (known before any factory runs). */
 export interface CashlinkModuleExtras {
@@ -47,7 +48,14 @@ function addPersistence(definition: DynamicModule, extras: CashlinkModuleExtras)
       ...(module.imports ?? []),
       ...(entities.length > 0 ? [TypeOrmModule.forFeature(entities, extras.dataSource)] : []),
     ],
-    providers: [...(module.providers ?? []), ...IDEMPOTENCY_PROVIDERS, ...WEBHOOK_PROVIDERS],
+    providers: [
+      ...(module.providers ?? []),
+      ...IDEMPOTENCY_PROVIDERS,
+      // The webhook inbox lives on the DataSource named by the `dataSource` extra.
+      { provide: CASHLINK_WEBHOOKS_DATA_SOURCE, useExisting: getDataSourceToken(extras.dataSource) },
+      ...WEBHOOK_PROVIDERS,
+    ],
     controllers: [...(module.controllers ?? []), ...WEBHOOK_CONTROLLERS],
+    exports: [...(module.exports ?? []), ...WEBHOOK_EXPORTS],
   };
 }

@@ -1,5 +1,5 @@
 import { HttpModule } from '@nestjs/axios';
-import { Module, type Provider } from '@nestjs/common';
+import { Inject, Module, Optional, type MiddlewareConsumer, type NestModule, type Provider } from '@nestjs/common';
 import { CashlinkAuthService } from './auth/cashlink-auth.service';
 import { CASHLINK_DURABLE_WRITE_EXECUTOR, CASHLINK_OPTIONS } from './cashlink.constants';
 import { CASHLINK_MODULE_OPTIONS, CashlinkConfigurableModuleClass } from './cashlink.module-definition';
@@ -18,6 +18,9 @@ import { CashlinkDocumentsService } from './resources/cashlink-documents.service
 import { CashlinkInvestmentsService } from './resources/cashlink-investments.service';
 import { CashlinkInvestorsService } from './resources/cashlink-investors.service';
 import { CashlinkProductsService } from './resources/cashlink-products.service';
+import { CASHLINK_WEBHOOKS_OPTIONS } from './webhooks/webhooks.constants';
+import type { ResolvedWebhooksOptions } from './webhooks/webhooks.options';
+import { applyCashlinkWebhookRoutes } from './webhooks/webhooks.routes';
 
 const PUBLIC_SERVICES = [
   CashlinkAuthService,
@@ -69,4 +72,16 @@ const providers: Provider[] = [
   providers,
   exports: [CASHLINK_OPTIONS, CashlinkHttpClient, CashlinkWriteExecutor, ...PUBLIC_SERVICES],
 })
-export class CashlinkModule extends CashlinkConfigurableModuleClass {}
+export class CashlinkModule extends CashlinkConfigurableModuleClass implements NestModule {
+  constructor(
+    // Provided only with persistence (WEBHOOK_PROVIDERS): without an inbox nothing is mounted.
+    @Optional() @Inject(CASHLINK_WEBHOOKS_OPTIONS) private readonly webhooks?: ResolvedWebhooksOptions,
+  ) {
+    super();
+  }
+
+  /** Mounts the webhook receiver at the configured path (known here even with `forRootAsync`). */
+  configure(consumer: MiddlewareConsumer): void {
+    if (this.webhooks) applyCashlinkWebhookRoutes(consumer, this.webhooks);
+  }
+}

@@ -81,3 +81,19 @@ export {
 export { CASHLINK_EVENTS } from './events/cashlink-events.constants';
 // Persistence: add these to the host DataSource's `migrations` (the demo's ormconfig.ts does).
 export { CASHLINK_MIGRATIONS } from './migrations/index';
+
+// Webhooks: receiver options, events and their payloads, inbox inspection and re-dispatch
+export type {
+  CashlinkWebhooksAuthOptions,
+  CashlinkWebhooksBackoffOptions,
+  CashlinkWebhooksBearerAuth,
+  CashlinkWebhooksDispatchOptions,
+  CashlinkWebhooksJwtAuth,
+  CashlinkWebhooksOAuth2Auth,
+  CashlinkWebhooksOptions,
+} from './webhooks/webhooks.options';
+export { CashlinkWebhooksService, type CashlinkWebhookRecord } from './webhooks/cashlink-webhooks.service';
+export type { WebhookInboxState } from './webhooks/webhook-inbox.entity';
+export { InvestmentStatusChangedEvent } from './events/investment-status-changed.event';
+export { WebhookQuarantinedEvent } from './events/webhook-quarantined.event';
+export { WebhookDeadEvent } from './events/webhook-dead.event';

@@ -30,11 +30,21 @@ export class CreateCashlinkWebhookInbox1795990000000 implements MigrationInterfa
           { name: 'raw_body', type: 'text', isNullable: true },
         ],
         indices: [
-          new TableIndex({ name: 'UQ_cashlink_webhook_inbox_dedupe_key', columnNames: ['dedupe_key'], isUnique: true }),
+          new TableIndex({
+            name: 'UQ_cashlink_webhook_inbox_dedupe_key',
+            columnNames: ['dedupe_key'],
+            isUnique: true,
+          }),
           // Claims look for due rows by state and time: this keeps them cheap however big the table grows.
-          new TableIndex({ name: 'IDX_cashlink_webhook_inbox_due', columnNames: ['state', 'next_attempt_at'] }),
+          new TableIndex({
+            name: 'IDX_cashlink_webhook_inbox_due',
+            columnNames: ['state', 'next_attempt_at'],
+          }),
           // The per-investment watermark (latest changed_at) is read through this index.
-          new TableIndex({ name: 'IDX_cashlink_webhook_inbox_investment', columnNames: ['investment_id', 'changed_at'] }),
+          new TableIndex({
+            name: 'IDX_cashlink_webhook_inbox_investment',
+            columnNames: ['investment_id', 'changed_at'],
+          }),
         ],
       }),
       true,

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { In, type DataSource, type Repository } from 'typeorm';
 import { WebhookInboxEntity, type WebhookInboxState } from './webhook-inbox.entity';
-import { statusChangeDedupeKey, quarantineDedupeKey, type WebhookStatusChange } from './webhook-status-change';
+import {
+  statusChangeDedupeKey,
+  quarantineDedupeKey,
+  type WebhookStatusChange,
+} from './webhook-status-change';
 
 const TABLE = '"cashlink_webhook_inbox"';
 
@@ -71,7 +75,10 @@ export class WebhookInboxStore {
       .orIgnore()
       .execute();
     void result;
-    const existing = await this.repository.findOne({ where: { dedupeKey: quarantineDedupeKey(rawBody) }, select: { id: true } });
+    const existing = await this.repository.findOne({
+      where: { dedupeKey: quarantineDedupeKey(rawBody) },
+      select: { id: true },
+    });
     return { inserted: existing?.id === id, id: existing?.id ?? id };
   }
 
@@ -80,7 +87,12 @@ export class WebhookInboxStore {
    * A conditional UPDATE: a row whose lease is held by another instance is never claimed; on
    * Postgres the candidates are picked with `FOR UPDATE SKIP LOCKED` so instances do not queue.
    */
-  async claimDue(owner: string, limit: number, leaseMs: number, now = Date.now()): Promise<WebhookInboxEntity[]> {
+  async claimDue(
+    owner: string,
+    limit: number,
+    leaseMs: number,
+    now = Date.now(),
+  ): Promise<WebhookInboxEntity[]> {
     const until = now + leaseMs;
     let rows: Array<{ id: string }>;
     if (this.postgres) {
@@ -104,7 +116,9 @@ export class WebhookInboxStore {
     if (rows.length === 0) return [];
     const claimed = await this.repository.findBy({ id: In(rows.map((r) => r.id)) });
     // Within a batch, older changes first (by received time, then changed_at).
-    return claimed.sort((a, b) => a.receivedAt - b.receivedAt || String(a.changedAt).localeCompare(String(b.changedAt)));
+    return claimed.sort(
+      (a, b) => a.receivedAt - b.receivedAt || String(a.changedAt).localeCompare(String(b.changedAt)),
+    );
   }
 
   /** Marks a claimed row processed; false if the lease was lost meanwhile. */
@@ -133,11 +147,21 @@ export class WebhookInboxStore {
   }
 
   /** Puts dead or processed rows back to `pending` for a fresh round of attempts. Returns how many. */
-  async redispatch(filter: { id: string } | { state: 'dead' | 'processed' }, now = Date.now()): Promise<number> {
+  async redispatch(
+    filter: { id: string } | { state: 'dead' | 'processed' },
+    now = Date.now(),
+  ): Promise<number> {
     const qb = this.repository
       .createQueryBuilder()
       .update()
-      .set({ state: 'pending', attempts: 0, nextAttemptAt: now, leaseOwner: null, leaseUntil: null, processedAt: null });
+      .set({
+        state: 'pending',
+        attempts: 0,
+        nextAttemptAt: now,
+        leaseOwner: null,
+        leaseUntil: null,
+        processedAt: null,
+      });
     if ('id' in filter) {
       qb.where('"id" = :id AND "state" IN (:...states)', { id: filter.id, states: ['dead', 'processed'] });
     } else {
@@ -151,7 +175,9 @@ export class WebhookInboxStore {
     return this.repository.findOneBy({ id });
   }
 
-  async list(filter: { state?: WebhookInboxState; investmentId?: string; limit?: number } = {}): Promise<WebhookInboxEntity[]> {
+  async list(
+    filter: { state?: WebhookInboxState; investmentId?: string; limit?: number } = {},
+  ): Promise<WebhookInboxEntity[]> {
     return this.repository.find({
       where: {
         ...(filter.state ? { state: filter.state } : {}),

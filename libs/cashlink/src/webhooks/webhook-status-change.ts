@@ -8,7 +8,8 @@ export interface WebhookStatusChange {
   changedAt: string;
 }
 
-export type WebhookStatusChangeParse = { ok: true; change: WebhookStatusChange } | { ok: false; reason: string };
+export type WebhookStatusChangeParse =
+  { ok: true; change: WebhookStatusChange } | { ok: false; reason: string };
 
 // assumed: Cashlink's investment ids are UUIDs (contract §5 shows "<uuid>"); any short token of
 // letters, digits, '-' and '_' is accepted so that another id format is not quarantined.
@@ -51,9 +52,13 @@ export function normaliseChangedAt(value: string): string | null {
   return `${utc}.${fraction.padEnd(9, '0')}Z`;
 }
 
-/** The `Date` of a normalised `changed_at` (millisecond precision). */
-export function changedAtToDate(normalised: string): Date {
-  return new Date(`${normalised.slice(0, 23)}Z`);
+/**
+ * A normalised `changed_at` as ISO 8601 UTC with at least millisecond digits and any finer digits
+ * Cashlink sent (e.g. `2026-01-01T10:00:00.123Z`, `2026-01-01T10:00:00.123456Z`); `new Date()` reads it.
+ */
+export function changedAtToIso(normalised: string): string {
+  const fraction = normalised.slice(20, 29).replace(/0+$/, '').padEnd(3, '0');
+  return `${normalised.slice(0, 19)}.${fraction}Z`;
 }
 
 /** Validates a parsed JSON body as a status change. The reason never quotes the body's values. */
@@ -78,7 +83,9 @@ export function parseStatusChange(body: unknown): WebhookStatusChangeParse {
 
 /** sha256 of `investment_id|status|changed_at` (normalised): equal changes, equal keys. */
 export function statusChangeDedupeKey(change: WebhookStatusChange): string {
-  return createHash('sha256').update(`${change.investmentId}|${change.status}|${change.changedAt}`).digest('hex');
+  return createHash('sha256')
+    .update(`${change.investmentId}|${change.status}|${change.changedAt}`)
+    .digest('hex');
 }
 
 /** Dedupe key of a quarantined body: identical junk is kept once. */

@@ -224,7 +224,9 @@ export function resolveWebhooksOptions(
 
   if (input.path !== undefined) {
     if (typeof input.path !== 'string' || normalisePath(input.path) === '' || /[?#\s*:]/.test(input.path)) {
-      problems.push(`webhooks.path must be a non-empty URL path without query, spaces or wildcards, e.g. '${DEFAULT_PATH}'.`);
+      problems.push(
+        `webhooks.path must be a non-empty URL path without query, spaces or wildcards, e.g. '${DEFAULT_PATH}'.`,
+      );
     } else {
       resolved.path = normalisePath(input.path);
     }
@@ -240,7 +242,12 @@ export function resolveWebhooksOptions(
   rd.maxAttempts = int(d.maxAttempts, 'dispatch.maxAttempts', rd.maxAttempts, 1);
   rd.leaseMs = int(d.leaseMs, 'dispatch.leaseMs', rd.leaseMs, 100);
   const b = d.backoff ?? {};
-  rd.backoff.initialDelayMs = int(b.initialDelayMs, 'dispatch.backoff.initialDelayMs', rd.backoff.initialDelayMs, 0);
+  rd.backoff.initialDelayMs = int(
+    b.initialDelayMs,
+    'dispatch.backoff.initialDelayMs',
+    rd.backoff.initialDelayMs,
+    0,
+  );
   rd.backoff.multiplier = num(b.multiplier, 'dispatch.backoff.multiplier', rd.backoff.multiplier, 1);
   rd.backoff.maxDelayMs = int(b.maxDelayMs, 'dispatch.backoff.maxDelayMs', rd.backoff.maxDelayMs, 0);
 
@@ -281,14 +288,22 @@ function resolveAuth(
         problems.push('webhooks.auth.clientId must be a non-empty string (the client id you give Cashlink).');
       }
       if (!isSecret(auth.clientSecret)) {
-        problems.push(`webhooks.auth.clientSecret must be a string of at least ${MIN_SECRET_LENGTH} characters.`);
+        problems.push(
+          `webhooks.auth.clientSecret must be a string of at least ${MIN_SECRET_LENGTH} characters.`,
+        );
       }
       if (auth.signingSecret !== undefined && !isSecret(auth.signingSecret)) {
-        problems.push(`webhooks.auth.signingSecret must be a string of at least ${MIN_SECRET_LENGTH} characters.`);
+        problems.push(
+          `webhooks.auth.signingSecret must be a string of at least ${MIN_SECRET_LENGTH} characters.`,
+        );
       }
       let ttl = 300;
       if (auth.tokenTtlSeconds !== undefined) {
-        if (!Number.isInteger(auth.tokenTtlSeconds) || auth.tokenTtlSeconds < 1 || auth.tokenTtlSeconds > 86400) {
+        if (
+          !Number.isInteger(auth.tokenTtlSeconds) ||
+          auth.tokenTtlSeconds < 1 ||
+          auth.tokenTtlSeconds > 86400
+        ) {
           problems.push('webhooks.auth.tokenTtlSeconds must be an integer between 1 and 86400.');
         } else {
           ttl = auth.tokenTtlSeconds;
@@ -296,8 +311,14 @@ function resolveAuth(
       }
       let tokenPath = `${path}/oauth/token`;
       if (auth.tokenPath !== undefined) {
-        if (typeof auth.tokenPath !== 'string' || normalisePath(auth.tokenPath) === '' || /[?#\s*:]/.test(auth.tokenPath)) {
-          problems.push('webhooks.auth.tokenPath must be a non-empty URL path without query, spaces or wildcards.');
+        if (
+          typeof auth.tokenPath !== 'string' ||
+          normalisePath(auth.tokenPath) === '' ||
+          /[?#\s*:]/.test(auth.tokenPath)
+        ) {
+          problems.push(
+            'webhooks.auth.tokenPath must be a non-empty URL path without query, spaces or wildcards.',
+          );
         } else {
           tokenPath = normalisePath(auth.tokenPath);
         }
@@ -318,15 +339,18 @@ function resolveAuth(
         const url = new URL(String(auth.jwksUrl));
         validUrl = url.protocol === 'https:' || url.protocol === 'http:';
       } catch {
-        validUrl = false;
+        // not a URL: reported below
       }
-      if (!validUrl) problems.push('webhooks.auth.jwksUrl must be an absolute http(s) URL of the issuer JWKS.');
+      if (!validUrl)
+        problems.push('webhooks.auth.jwksUrl must be an absolute http(s) URL of the issuer JWKS.');
       if (typeof auth.issuer !== 'string' || auth.issuer === '') {
         problems.push('webhooks.auth.issuer must be the expected `iss` claim (a non-empty string).');
       }
       const audience = Array.isArray(auth.audience) ? auth.audience : [auth.audience];
       if (audience.length === 0 || audience.some((a) => typeof a !== 'string' || a === '')) {
-        problems.push('webhooks.auth.audience must be the expected `aud` claim (a non-empty string or list of them).');
+        problems.push(
+          'webhooks.auth.audience must be the expected `aud` claim (a non-empty string or list of them).',
+        );
       }
       let tolerance = 5;
       if (auth.clockToleranceSeconds !== undefined) {

@@ -1,10 +1,72 @@
-// Owned by the webhooks feature (issue 5). STUB: filled when webhooks land.
+// Owned by the webhooks feature (issue 5): what CashlinkModule registers for the webhook receiver.
 import type { Provider, Type } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { CASHLINK_OPTIONS } from '../cashlink.constants';
+import type { ResolvedCashlinkOptions } from '../options/cashlink-module-options.interface';
+import { CashlinkInvestmentsService } from '../resources/cashlink-investments.service';
+import { createWebhookAuthenticator } from './auth/webhook-authenticator.factory';
+import { CashlinkWebhooksService } from './cashlink-webhooks.service';
+import { WebhookDispatcher, type WebhookInvestmentFetcher } from './webhook-dispatcher.service';
 import { WebhookInboxEntity } from './webhook-inbox.entity';
+import { WebhookInboxStore } from './webhook-inbox.store';
+import { WebhookReceiverService } from './webhook-receiver.service';
+import {
+  CASHLINK_WEBHOOKS_AUTHENTICATOR,
+  CASHLINK_WEBHOOKS_DATA_SOURCE,
+  CASHLINK_WEBHOOKS_INVESTMENT_FETCHER,
+  CASHLINK_WEBHOOKS_OPTIONS,
+} from './webhooks.constants';
+import type { ResolvedWebhooksOptions } from './webhooks.options';
 
 /** TypeORM entities of the webhooks feature, registered on the host's DataSource. */
 export const WEBHOOK_ENTITIES: Type[] = [WebhookInboxEntity];
-/** Nest providers of the webhooks feature (added to CashlinkModule when persistence is on). */
-export const WEBHOOK_PROVIDERS: Provider[] = [];
-/** Controllers of the webhooks feature. */
+
+/**
+ * The webhook providers that do not depend on the Cashlink client, given the resolved webhooks
+ * options and the DataSource under `CASHLINK_WEBHOOKS_DATA_SOURCE` (also used by tests).
+ */
+export const WEBHOOK_CORE_PROVIDERS: Provider[] = [
+  {
+    provide: WebhookInboxStore,
+    useFactory: (dataSource: DataSource) => new WebhookInboxStore(dataSource),
+    inject: [CASHLINK_WEBHOOKS_DATA_SOURCE],
+  },
+  {
+    provide: CASHLINK_WEBHOOKS_AUTHENTICATOR,
+    useFactory: (options: ResolvedWebhooksOptions) =>
+      options.auth ? createWebhookAuthenticator(options.auth) : null,
+    inject: [CASHLINK_WEBHOOKS_OPTIONS],
+  },
+  WebhookDispatcher,
+  WebhookReceiverService,
+  CashlinkWebhooksService,
+];
+
+/**
+ * Nest providers of the webhooks feature (added to CashlinkModule when persistence is on; the
+ * module also provides `CASHLINK_WEBHOOKS_DATA_SOURCE` for the configured DataSource).
+ */
+export const WEBHOOK_PROVIDERS: Provider[] = [
+  {
+    provide: CASHLINK_WEBHOOKS_OPTIONS,
+    useFactory: (options: ResolvedCashlinkOptions) => options.webhooks,
+    inject: [CASHLINK_OPTIONS],
+  },
+  {
+    provide: CASHLINK_WEBHOOKS_INVESTMENT_FETCHER,
+    useFactory:
+      (investments: CashlinkInvestmentsService): WebhookInvestmentFetcher =>
+      (id) =>
+        investments.get(id),
+    inject: [CashlinkInvestmentsService],
+  },
+  ...WEBHOOK_CORE_PROVIDERS,
+];
+
+/**
+ * Controllers of the webhooks feature: none. The receiver and the OAuth token endpoint are
+ * middleware mounted by `applyCashlinkWebhookRoutes` (see `webhook-receiver.middleware.ts` for why).
+ */
 export const WEBHOOK_CONTROLLERS: Type[] = [];
+/** Services of the webhooks feature that CashlinkModule exports to the app. */
+export const WEBHOOK_EXPORTS: Type[] = [CashlinkWebhooksService];

@@ -1,0 +1,207 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
+import { InvestmentStatusChangedEvent } from '../events/investment-status-changed.event';
+import { WebhookDeadEvent } from '../events/webhook-dead.event';
+import { CASHLINK_WEBHOOKS_INVESTMENT_FETCHER, CASHLINK_WEBHOOKS_OPTIONS } from './webhooks.constants';
+import type { WebhookInboxEntity } from './webhook-inbox.entity';
+import { WebhookInboxStore } from './webhook-inbox.store';
+import type { ResolvedWebhooksOptions } from './webhooks.options';
+import { changedAtToIso } from './webhook-status-change';
+
+/** Fetches the current investment for `InvestmentStatusChangedEvent.investment`. */
+export type WebhookInvestmentFetcher = (investmentId: string) => Promise<unknown>;
+
+/**
+ * Dispatches stored changes to the app's listeners, after the commit and outside the request:
+ * claims due rows with a lease, emits the events with `emitAsync` (awaiting every listener), and
+ * settles each row: processed, retried with backoff, or dead after `dispatch.maxAttempts`.
+ *
+ * Runs a loop every `dispatch.intervalMs` from application bootstrap to shutdown, and is woken
+ * right after a webhook is stored. Rows left pending by a process that died (before dispatching, or
+ * while holding a lease) are picked up by the next round of any instance once due.
+ */
+@Injectable()
+export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('CashlinkWebhooks');
+  /** Lease owner name: unique per process, readable in the table. */
+  readonly owner = `${hostname().slice(0, 30)}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private timer: NodeJS.Timeout | null = null;
+  private round: Promise<number> | null = null;
+  private again = false;
+  private started = false;
+  private stopped = false;
+
+  constructor(
+    private readonly store: WebhookInboxStore,
+    private readonly events: EventEmitter2,
+    @Inject(CASHLINK_WEBHOOKS_OPTIONS) private readonly options: ResolvedWebhooksOptions,
+    @Optional()
+    @Inject(CASHLINK_WEBHOOKS_INVESTMENT_FETCHER)
+    private readonly fetchInvestment: WebhookInvestmentFetcher | null = null,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.options.enabled || !this.options.dispatch.enabled) return;
+    this.started = true;
+    this.schedule(0);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.round?.catch(() => undefined);
+  }
+
+  /** Asks for a round as soon as possible (called right after a webhook is stored). */
+  kick(): void {
+    if (!this.started || this.stopped) return;
+    if (this.round) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  /**
+   * Dispatches every row due now, batch after batch, and resolves with how many rows were
+   * dispatched (processed, retried or dead). Waits for a round already in progress first.
+   */
+  async dispatchDue(): Promise<number> {
+    while (this.round) await this.round.catch(() => undefined);
+    return this.runRound();
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.round) {
+        this.again = true;
+        return;
+      }
+      void this.runRound()
+        .catch((error: unknown) => {
+          // A database outage must not stop the loop: log, and try again at the next interval.
+          this.logger.error(
+            `Webhook dispatch round failed (${errorName(error)}); retrying in ${this.options.dispatch.intervalMs} ms`,
+          );
+        })
+        .finally(() => {
+          const soon = this.again;
+          this.again = false;
+          this.schedule(soon ? 0 : this.options.dispatch.intervalMs);
+        });
+    }, delayMs);
+    this.timer.unref?.();
+  }
+
+  private runRound(): Promise<number> {
+    const round = (async () => {
+      let total = 0;
+      const { batchSize, leaseMs } = this.options.dispatch;
+      for (;;) {
+        if (this.stopped && this.started) break;
+        const rows = await this.store.claimDue(this.owner, batchSize, leaseMs);
+        if (rows.length === 0) break;
+        for (const row of rows) await this.dispatchRow(row);
+        total += rows.length;
+        if (rows.length < batchSize) break;
+      }
+      return total;
+    })();
+    this.round = round;
+    return round.finally(() => {
+      if (this.round === round) this.round = null;
+    });
+  }
+
+  private async dispatchRow(row: WebhookInboxEntity): Promise<void> {
+    const { maxAttempts } = this.options.dispatch;
+    if (row.attempts > maxAttempts) {
+      // Leases expired repeatedly (processes died mid-dispatch): stop here rather than loop forever.
+      await this.kill(row, row.lastError ?? 'lease expired during every attempt');
+      return;
+    }
+    try {
+      const investment =
+        this.options.fetchInvestment && this.fetchInvestment
+          ? await this.fetchInvestment(row.investmentId!)
+          : undefined;
+      const event = new InvestmentStatusChangedEvent(
+        row.id,
+        row.investmentId!,
+        row.status!,
+        row.previousStatus,
+        changedAtToIso(row.changedAt!),
+        row.stale,
+        row.attempts,
+        investment,
+      );
+      // Both events are emitted on every attempt, so every listener runs even when another one fails.
+      const results = await Promise.allSettled([
+        this.events.emitAsync(CASHLINK_EVENTS.investmentStatusChanged, event),
+        this.events.emitAsync(`${CASHLINK_EVENTS.investmentStatusPrefix}${row.status!.toLowerCase()}`, event),
+      ]);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      if (!(await this.store.markProcessed(row.id, this.owner))) {
+        this.logger.warn(
+          `Webhook ${row.id}: lease lost before it was marked processed (raise dispatch.leaseMs above your listeners' duration)`,
+        );
+      }
+    } catch (error) {
+      const description = describeError(error);
+      if (row.attempts >= maxAttempts) {
+        await this.kill(row, description);
+        return;
+      }
+      const delay = this.backoff(row.attempts);
+      await this.store.markRetry(row.id, this.owner, Date.now() + delay, description);
+      // Only the error's class name is logged: listener messages may carry personal data.
+      this.logger.warn(
+        `Webhook ${row.id}: dispatch attempt ${row.attempts}/${maxAttempts} failed (${errorName(error)}); retrying in ${delay} ms`,
+      );
+    }
+  }
+
+  private async kill(row: WebhookInboxEntity, lastError: string): Promise<void> {
+    if (!(await this.store.markDead(row.id, this.owner, lastError))) return;
+    this.logger.error(
+      `Webhook ${row.id} is dead after ${row.attempts} attempts; fix the listener, then call CashlinkWebhooksService.redispatch('${row.id}')`,
+    );
+    try {
+      await this.events.emitAsync(
+        CASHLINK_EVENTS.webhookDead,
+        new WebhookDeadEvent(row.id, row.investmentId ?? '', row.status ?? '', row.attempts, lastError),
+      );
+    } catch (error) {
+      this.logger.warn(`A listener of ${CASHLINK_EVENTS.webhookDead} failed (${errorName(error)})`);
+    }
+  }
+
+  /** Delay before the attempt after `attempts` failed ones: initial × multiplier^(attempts−1), capped. */
+  backoff(attempts: number): number {
+    const { initialDelayMs, multiplier, maxDelayMs } = this.options.dispatch.backoff;
+    return Math.min(maxDelayMs, Math.round(initialDelayMs * multiplier ** Math.max(0, attempts - 1)));
+  }
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

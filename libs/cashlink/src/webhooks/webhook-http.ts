@@ -1,0 +1,81 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/**
+ * The request as Nest middleware sees it: a Node request, possibly with a body already parsed by
+ * the host's body parser (`body`) and, with `rawBody: true`, its raw bytes (`rawBody`).
+ */
+export type WebhookRequest = IncomingMessage & { body?: unknown; rawBody?: Buffer };
+
+export type RequestBody =
+  { kind: 'raw'; text: string } | { kind: 'parsed'; value: unknown; text: string } | { kind: 'too_large' };
+
+/**
+ * Reads the request body without asking the host app for any raw-body set-up.
+ *
+ * Nest registers its JSON and urlencoded body parsers on the app before any module middleware.
+ * When a parser already consumed the stream, its result is used (the raw bytes when the host
+ * enabled `rawBody`, else the parsed value; the parser's own 100 kB limit has bounded the read and
+ * its errors were already answered 400/413). Otherwise (a host with `bodyParser: false`, another
+ * content type, Fastify) the stream is read here, stopping at `maxBytes`, so authentication runs
+ * before a single body byte is read.
+ */
+export async function readRequestBody(req: WebhookRequest, maxBytes: number): Promise<RequestBody> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) return { kind: 'too_large' };
+
+  const consumed = req.readableEnded || (req.complete && !req.readable);
+  if (consumed) {
+    if (Buffer.isBuffer(req.rawBody)) {
+      if (req.rawBody.length > maxBytes) return { kind: 'too_large' };
+      return { kind: 'raw', text: req.rawBody.toString('utf8') };
+    }
+    const text = req.body === undefined ? '' : JSON.stringify(req.body);
+    if (Buffer.byteLength(text) > maxBytes) return { kind: 'too_large' };
+    return req.body === undefined ? { kind: 'raw', text: '' } : { kind: 'parsed', value: req.body, text };
+  }
+
+  return new Promise<RequestBody>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        done = true;
+        req.off('data', onData);
+        req.resume(); // drain, without keeping anything
+        resolve({ kind: 'too_large' });
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => {
+      if (!done) resolve({ kind: 'raw', text: Buffer.concat(chunks).toString('utf8') });
+    });
+    req.once('error', (error) => {
+      if (!done) reject(error);
+    });
+  });
+}
+
+/** Writes a small JSON (or empty) answer with Node's own API, so it works under Express and Fastify. */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) return;
+  res.statusCode = status;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.setHeader('Cache-Control', 'no-store');
+  if (body === undefined) {
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
+}

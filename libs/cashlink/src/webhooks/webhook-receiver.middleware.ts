@@ -1,0 +1,74 @@
+import type { ServerResponse } from 'node:http';
+import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
+import { CASHLINK_WEBHOOKS_AUTHENTICATOR, CASHLINK_WEBHOOKS_OPTIONS } from './webhooks.constants';
+import type { WebhookAuthenticator } from './auth/webhook-authenticator';
+import { readRequestBody, sendJson, type WebhookRequest } from './webhook-http';
+import { WebhookReceiverService } from './webhook-receiver.service';
+import type { ResolvedWebhooksOptions } from './webhooks.options';
+
+/**
+ * The HTTP edge of the webhook receiver, mounted at `webhooks.path` (POST).
+ *
+ * A middleware rather than a controller: its path comes from the resolved options, which with
+ * `forRootAsync` exist only at runtime (a controller's path is fixed when its class is declared),
+ * and the host's global guards, pipes and interceptors (an app-wide JWT guard, a ValidationPipe)
+ * must not get between Cashlink and the inbox. Errors become HTTP statuses here and only here:
+ * 401 (+ `WWW-Authenticate`) for credentials, 413 too large, 400 not JSON, 503 when the inbox
+ * cannot be written (Cashlink retries), 200 once the change is committed.
+ */
+@Injectable()
+export class WebhookReceiverMiddleware implements NestMiddleware {
+  private readonly logger = new Logger('CashlinkWebhooks');
+
+  constructor(
+    @Inject(CASHLINK_WEBHOOKS_AUTHENTICATOR) private readonly authenticator: WebhookAuthenticator,
+    @Inject(CASHLINK_WEBHOOKS_OPTIONS) private readonly options: ResolvedWebhooksOptions,
+    private readonly receiver: WebhookReceiverService,
+  ) {}
+
+  async use(req: WebhookRequest, res: ServerResponse): Promise<void> {
+    try {
+      const auth = await this.authenticator.authenticate(req.headers.authorization);
+      if (!auth.ok) {
+        sendJson(
+          res,
+          401,
+          { error: auth.failure === 'missing_token' ? 'unauthorized' : 'invalid_token' },
+          {
+            'WWW-Authenticate': this.authenticator.challenge(auth.failure),
+          },
+        );
+        return;
+      }
+      const body = await readRequestBody(req, this.options.maxBodyBytes);
+      if (body.kind === 'too_large') {
+        sendJson(
+          res,
+          413,
+          { error: 'payload_too_large', max_bytes: this.options.maxBodyBytes },
+          { Connection: 'close' },
+        );
+        return;
+      }
+      let value: unknown;
+      if (body.kind === 'parsed') {
+        value = body.value;
+      } else {
+        try {
+          value = JSON.parse(body.text);
+        } catch {
+          sendJson(res, 400, { error: 'invalid_json' });
+          return;
+        }
+      }
+      const receipt = await this.receiver.receive(value, body.text);
+      sendJson(res, 200, { received: true, outcome: receipt.outcome });
+    } catch (error) {
+      // The change was not committed: a non-2xx makes Cashlink deliver it again later.
+      this.logger.error(
+        `Webhook not stored (${error instanceof Error ? error.name : 'error'}); answered 503`,
+      );
+      sendJson(res, 503, { error: 'unavailable' }, { 'Retry-After': '5' });
+    }
+  }
+}

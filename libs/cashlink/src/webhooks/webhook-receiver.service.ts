@@ -1,0 +1,51 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
+import { WebhookQuarantinedEvent } from '../events/webhook-quarantined.event';
+import { WebhookDispatcher } from './webhook-dispatcher.service';
+import { WebhookInboxStore } from './webhook-inbox.store';
+import { parseStatusChange } from './webhook-status-change';
+
+/** What happened to an authenticated webhook body. */
+export interface WebhookReceipt {
+  outcome: 'stored' | 'duplicate' | 'quarantined';
+  inboxId: string;
+}
+
+/**
+ * Stores an authenticated webhook body in the inbox (the commit happens before this resolves) and
+ * wakes the dispatcher. It never runs listeners itself: dispatch is decoupled from the request.
+ */
+@Injectable()
+export class WebhookReceiverService {
+  private readonly logger = new Logger('CashlinkWebhooks');
+
+  constructor(
+    private readonly store: WebhookInboxStore,
+    private readonly dispatcher: WebhookDispatcher,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  /** `body` is the parsed JSON, `rawBody` its text (kept only when the body is quarantined). */
+  async receive(body: unknown, rawBody: string): Promise<WebhookReceipt> {
+    const parsed = parseStatusChange(body);
+    if (parsed.ok) {
+      const { inserted, id } = await this.store.insertChange(parsed.change);
+      if (inserted) this.dispatcher.kick();
+      return { outcome: inserted ? 'stored' : 'duplicate', inboxId: id };
+    }
+    const { inserted, id } = await this.store.insertQuarantined(rawBody);
+    if (inserted) {
+      // The reason names the field, never its value: bodies may carry data we must not log.
+      this.logger.warn(`Webhook quarantined as ${id}: ${parsed.reason}`);
+      this.events
+        .emitAsync(CASHLINK_EVENTS.webhookQuarantined, new WebhookQuarantinedEvent(id, parsed.reason))
+        .catch((error: unknown) =>
+          this.logger.warn(
+            `A listener of ${CASHLINK_EVENTS.webhookQuarantined} failed (${error instanceof Error ? error.name : 'error'})`,
+          ),
+        );
+    }
+    return { outcome: 'quarantined', inboxId: id };
+  }
+}

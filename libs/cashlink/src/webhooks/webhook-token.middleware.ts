@@ -1,0 +1,84 @@
+import type { ServerResponse } from 'node:http';
+import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
+import { CASHLINK_WEBHOOKS_AUTHENTICATOR } from './webhooks.constants';
+import type { WebhookAuthenticator } from './auth/webhook-authenticator';
+import { OAuth2WebhookTokenIssuer } from './auth/oauth2-webhook-token.issuer';
+import { readRequestBody, sendJson, type WebhookRequest } from './webhook-http';
+
+const MAX_TOKEN_REQUEST_BYTES = 8192;
+
+/**
+ * The OAuth 2.0 client-credentials token endpoint (RFC 6749 §4.4) that Cashlink calls with the
+ * client id and secret you gave it, before delivering webhooks (`webhooks.auth.type: 'oauth2'`).
+ * Form-encoded like Cashlink's own token endpoint; credentials in the body or as HTTP Basic.
+ * assumed: Cashlink sends `grant_type=client_credentials` and ignores `scope` in our answer.
+ */
+@Injectable()
+export class WebhookTokenMiddleware implements NestMiddleware {
+  private readonly logger = new Logger('CashlinkWebhooks');
+
+  constructor(
+    @Inject(CASHLINK_WEBHOOKS_AUTHENTICATOR) private readonly authenticator: WebhookAuthenticator,
+  ) {}
+
+  async use(req: WebhookRequest, res: ServerResponse): Promise<void> {
+    const issuer = this.authenticator;
+    if (!(issuer instanceof OAuth2WebhookTokenIssuer)) {
+      sendJson(res, 404, { error: 'not_found' });
+      return;
+    }
+    try {
+      const body = await readRequestBody(req, MAX_TOKEN_REQUEST_BYTES);
+      if (body.kind === 'too_large') {
+        sendJson(res, 413, { error: 'invalid_request' }, { Connection: 'close' });
+        return;
+      }
+      const form = toForm(body);
+      let clientId = form.get('client_id');
+      let clientSecret = form.get('client_secret');
+      let usedBasic = false;
+      const basic = /^Basic[ \t]+([A-Za-z0-9+/=]+)$/i.exec(req.headers.authorization ?? '');
+      if (basic) {
+        // RFC 6749 §2.3.1: id and secret are form-urlencoded, then joined by ':'.
+        const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+        const colon = decoded.indexOf(':');
+        if (colon > 0) {
+          clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
+          clientSecret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
+          usedBasic = true;
+        }
+      }
+      if (form.get('grant_type') !== 'client_credentials') {
+        sendJson(res, 400, { error: 'unsupported_grant_type' });
+        return;
+      }
+      if (!clientId || !clientSecret || !issuer.checkClient(clientId, clientSecret)) {
+        sendJson(
+          res,
+          401,
+          { error: 'invalid_client' },
+          usedBasic ? { 'WWW-Authenticate': 'Basic realm="cashlink-webhooks"' } : {},
+        );
+        return;
+      }
+      const scope = form.get('scope') ?? undefined;
+      sendJson(res, 200, await issuer.issue(scope || undefined), { Pragma: 'no-cache' });
+    } catch (error) {
+      this.logger.error(`Webhook token request failed (${error instanceof Error ? error.name : 'error'})`);
+      sendJson(res, 500, { error: 'server_error' });
+    }
+  }
+}
+
+function toForm(
+  body: { kind: 'raw'; text: string } | { kind: 'parsed'; value: unknown; text: string },
+): URLSearchParams {
+  if (body.kind === 'raw') return new URLSearchParams(body.text);
+  const form = new URLSearchParams();
+  if (body.value && typeof body.value === 'object') {
+    for (const [key, value] of Object.entries(body.value as Record<string, unknown>)) {
+      if (typeof value === 'string') form.set(key, value);
+    }
+  }
+  return form;
+}
