@@ -104,7 +104,10 @@ describe('emulator: OAuth token endpoint, tokens and scopes', () => {
   });
 
   it('answers 401 with {"detail"} for a missing, unknown or malformed bearer token', async () => {
-    for (const headers of [{}, { Authorization: 'Bearer nope' }, { Authorization: 'Token abc' }]) {
+    for (const headers of [{}, { Authorization: 'Bearer nope' }, { Authorization: 'Token abc' }] as Record<
+      string,
+      string
+    >[]) {
       const answer = await api(emu, undefined, 'GET', '/v2/investors/', { headers });
       expect(answer.status).toBe(401);
       expect(answer.body).toEqual({ detail: expect.any(String) });

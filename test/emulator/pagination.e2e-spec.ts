@@ -19,10 +19,15 @@ describe('emulator: lists and pagination', () => {
     let pages = 0;
     while (url !== null) {
       expect(url.startsWith(emu.baseUrl)).toBe(true);
-      const page: Awaited<ReturnType<typeof api>> = await api(emu, token, 'GET', url);
+      const page = await api<{ count: number; next: string | null; results: { id: string }[] }>(
+        emu,
+        token,
+        'GET',
+        url,
+      );
       expect(page.status).toBe(200);
       expect(page.body.count).toBe(47);
-      seen.push(...page.body.results.map((r: { id: string }) => r.id));
+      seen.push(...page.body.results.map((r) => r.id));
       url = page.body.next;
       pages += 1;
     }
