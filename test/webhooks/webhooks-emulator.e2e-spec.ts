@@ -1,0 +1,145 @@
+import { startCashlinkEmulator, type CashlinkEmulator } from 'nestjs-cashlink/testing';
+import { createTestDatabase, describeEachDatabase, type TestDatabase } from '../support/databases';
+import { startWebhooksTestApp, type WebhooksTestApp } from './fixtures/webhooks-test-app';
+import { waitFor } from './support';
+
+const BEARER = 't'.repeat(48);
+const CLIENT_ID = 'cashlink';
+const CLIENT_SECRET = 'c'.repeat(48);
+
+type AuthMode = 'bearer' | 'oauth2';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Distinct changes the emulator sent, keyed like the library's dedupe key. */
+function distinctSent(emu: CashlinkEmulator): Set<string> {
+  return new Set(
+    emu
+      .webhookDeliveries()
+      .map(
+        (d) =>
+          `${d.payload.investment_id}|${d.payload.status}|${new Date(d.payload.changed_at).toISOString()}`,
+      ),
+  );
+}
+
+describeEachDatabase('webhooks end to end with the emulator', (kind) => {
+  describe.each<AuthMode>(['bearer', 'oauth2'])('%s', (mode) => {
+    let db: TestDatabase;
+    let emu: CashlinkEmulator;
+    let app: WebhooksTestApp;
+
+    beforeAll(async () => {
+      db = await createTestDatabase(kind);
+      emu = await startCashlinkEmulator();
+      app = await startWebhooksTestApp({
+        db: db.options,
+        cashlink: {
+          baseUrl: emu.baseUrl,
+          tokenUrl: emu.tokenUrl,
+          clientId: emu.clientId,
+          clientSecret: emu.clientSecret,
+        },
+        webhooks: {
+          auth:
+            mode === 'bearer'
+              ? { type: 'bearer', tokens: [BEARER] }
+              : { type: 'oauth2', clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, tokenTtlSeconds: 30 },
+          dispatch: { intervalMs: 50, backoff: { initialDelayMs: 20, maxDelayMs: 100 } },
+          fetchInvestment: true,
+        },
+      });
+      emu.configureWebhooks({
+        url: `${app.origin}/cashlink/webhooks`,
+        auth:
+          mode === 'bearer'
+            ? { type: 'bearer', token: BEARER }
+            : {
+                type: 'oauth2',
+                tokenUrl: `${app.origin}/cashlink/webhooks/oauth/token`,
+                clientId: CLIENT_ID,
+                clientSecret: CLIENT_SECRET,
+              },
+        retryInitialDelayMs: 20,
+        retryMaxDelayMs: 200,
+      });
+    });
+    afterAll(async () => {
+      await app?.close();
+      await emu?.close();
+      await db?.drop();
+    });
+
+    it('delivers each change exactly once to the listeners, despite duplicates and reordering, and flags stale ones', async () => {
+      const ids = emu.seedInvestments(6);
+      // Duplicated deliveries, running concurrently; a second step only after the first was delivered.
+      emu.duplicateWebhooks(6);
+      for (let step = 0; step < 2; step++) {
+        for (const id of ids.slice(0, 3)) emu.advanceInvestment(id);
+        await emu.webhooksIdle(20_000);
+        await sleep(3);
+      }
+      // Held, then delivered newest first: every older change arrives after a newer one.
+      emu.holdWebhooks();
+      const reordered = ids[3]!;
+      for (let i = 0; i < 4; i++) {
+        emu.advanceInvestment(reordered);
+        await sleep(3);
+      }
+      emu.duplicateWebhooks(4);
+      for (const id of ids.slice(4)) {
+        emu.advanceInvestment(id);
+        await sleep(3);
+      }
+      await emu.releaseWebhooks('reverse');
+      await emu.webhooksIdle(20_000);
+
+      const sent = distinctSent(emu);
+      expect(sent.size).toBe(3 * 2 + 4 + 2);
+      expect(emu.webhookDeliveries().length).toBeGreaterThan(sent.size); // duplicates were really sent
+      expect(emu.webhookDeliveries().every((d) => d.responseStatus === 200)).toBe(true);
+
+      await waitFor(() => app.recorder.changes.length >= sent.size, 15_000, 'every change dispatched');
+      await app.webhooks.dispatchDue();
+      const received = app.recorder.changes.map(
+        (e) => `${e.investmentId}|${e.status}|${new Date(e.changedAt).toISOString()}`,
+      );
+      expect(received).toHaveLength(sent.size);
+      expect(new Set(received)).toEqual(sent);
+
+      // The reversed investment: the newest change came first (not stale), the three older ones after it (stale).
+      const ofReordered = app.recorder.changes.filter((e) => e.investmentId === reordered);
+      const newest = ofReordered.reduce((a, b) => (a.changedAt > b.changedAt ? a : b));
+      expect(ofReordered.filter((e) => e.stale)).toHaveLength(3);
+      expect(newest.stale).toBe(false);
+      expect(newest.previousStatus).toBeNull();
+      for (const e of ofReordered.filter((x) => x !== newest)) expect(e.previousStatus).toBe(newest.status);
+      // In-order changes are not stale and know their predecessor.
+      for (const id of ids.slice(0, 3)) {
+        const events = app.recorder.changes
+          .filter((e) => e.investmentId === id)
+          .sort((a, b) => a.changedAt.localeCompare(b.changedAt));
+        expect(events.map((e) => e.stale)).toEqual([false, false]);
+        expect(events[1]!.previousStatus).toBe(events[0]!.status);
+      }
+      // fetchInvestment: the current investment, fetched through the client from the emulator.
+      expect(
+        app.recorder.changes.every(
+          (e) => (e.investment as { id?: string } | undefined)?.id === e.investmentId,
+        ),
+      ).toBe(true);
+      // Per-status events carry the same payloads.
+      const review = app.recorder.changes
+        .filter((e) => e.status === 'REVIEW_PENDING')
+        .map((e) => e.inboxId)
+        .sort();
+      expect(
+        app.recorder.perStatus
+          .filter((p) => p.name === 'cashlink.investment.review_pending')
+          .map((p) => p.event.inboxId)
+          .sort(),
+      ).toEqual(review);
+      if (mode === 'oauth2') expect(emu.webhookDeliveries().some((d) => d.tokenFetched)).toBe(true);
+    });
+  });
+});
