@@ -1,5 +1,11 @@
 import { startCashlinkEmulator, type CashlinkEmulator } from 'nestjs-cashlink/testing';
-import { api, createInvestor, getToken } from './emulator-test.helpers';
+import { api, createInvestor, getToken, type ApiAnswer } from './emulator-test.helpers';
+
+interface ListPage {
+  count: number;
+  next: string | null;
+  results: { id: string }[];
+}
 
 describe('emulator: lists and pagination', () => {
   let emu: CashlinkEmulator;
@@ -19,12 +25,7 @@ describe('emulator: lists and pagination', () => {
     let pages = 0;
     while (url !== null) {
       expect(url.startsWith(emu.baseUrl)).toBe(true);
-      const page = await api<{ count: number; next: string | null; results: { id: string }[] }>(
-        emu,
-        token,
-        'GET',
-        url,
-      );
+      const page: ApiAnswer<ListPage> = await api<ListPage>(emu, token, 'GET', url);
       expect(page.status).toBe(200);
       expect(page.body.count).toBe(47);
       seen.push(...page.body.results.map((r) => r.id));
