@@ -26,6 +26,8 @@ export interface CashlinkIntentErrorRecord {
   body?: unknown;
   requestId?: string;
   retryAfterMs?: number;
+  /** For `expired`: why the intent will not be sent again. */
+  reason?: string;
 }
 
 /**

@@ -177,6 +177,19 @@ export class CashlinkIntentStore {
       .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
   }
 
+  /**
+   * Extends this owner's live lease to a full `leaseMs` from now, right before sending: a batch
+   * claimed earlier may have waited. False when the lease ran out (another instance may hold it now).
+   */
+  async renew(key: string, owner: string, now: number): Promise<boolean> {
+    const affected = await this.execute(
+      `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "lease_until" = ?, "updated_at" = ?
+       WHERE "idempotency_key" = ? AND "state" = 'pending' AND "lease_owner" = ? AND "lease_until" > ?`,
+      [now + this.leaseMs, now, key, owner, now],
+    );
+    return affected === 1;
+  }
+
   /** Settles a claimed intent. False when `owner` no longer holds it (its lease ran out and was taken). */
   async settle(
     key: string,

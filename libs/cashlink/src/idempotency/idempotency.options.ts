@@ -221,7 +221,7 @@ export function resolveIdempotencyOptions(
           min: 1,
           hint: 'a number, 1 or more',
         }),
-        jitter: b.jitter ?? d.backoff.jitter,
+        jitter: (b.jitter ?? d.backoff.jitter) as boolean,
       };
       if (typeof backoff.jitter !== 'boolean') {
         problems.push(`idempotency.backoff.jitter must be true or false (got ${describe(backoff.jitter)}).`);

@@ -1,7 +1,86 @@
-// Owned by the idempotency feature (issue 4). STUB: filled when intents land.
+// Owned by the idempotency feature (issue 4).
 import type { Provider, Type } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import type { DataSource } from 'typeorm';
+import { CASHLINK_DURABLE_WRITE_EXECUTOR, CASHLINK_OPTIONS } from '../cashlink.constants';
+import { CashlinkHttpClient } from '../http/cashlink-http.client';
+import type { ResolvedCashlinkOptions } from '../options/cashlink-module-options.interface';
+import { CashlinkIntent } from './cashlink-intent.entity';
+import { CashlinkIntentRecoveryWorker } from './cashlink-intent-recovery.worker';
+import { CashlinkIntentRunner } from './cashlink-intent.runner';
+import { CashlinkIntentStore } from './cashlink-intent.store';
+import { CashlinkIntentsService } from './cashlink-intents.service';
+import { DurableWriteExecutor } from './durable-write.executor';
+import { CASHLINK_INTENTS_DATA_SOURCE } from './idempotency.constants';
+import { IntentTransactionHooks } from './intent-transaction.hooks';
 
 /** TypeORM entities of the idempotency feature, registered on the host's DataSource. */
-export const IDEMPOTENCY_ENTITIES: Type[] = [];
-/** Nest providers of the idempotency feature (added to CashlinkModule when persistence is on). */
-export const IDEMPOTENCY_PROVIDERS: Provider[] = [];
+export const IDEMPOTENCY_ENTITIES: Type[] = [CashlinkIntent];
+
+/**
+ * Nest providers of the idempotency feature (added to CashlinkModule when persistence is on). They
+ * need `CASHLINK_INTENTS_DATA_SOURCE` (the module aliases it to the host's DataSource), `CASHLINK_OPTIONS`,
+ * `CashlinkHttpClient` and, optionally, `EventEmitter2`. The durable executor is provided under
+ * `CASHLINK_DURABLE_WRITE_EXECUTOR`; the module binds `CashlinkWriteExecutor` to it when
+ * `idempotency` is enabled.
+ */
+export const IDEMPOTENCY_PROVIDERS: Provider[] = [
+  {
+    provide: CashlinkIntentStore,
+    useFactory: (dataSource: DataSource, options: ResolvedCashlinkOptions) =>
+      new CashlinkIntentStore(dataSource, options.idempotency.leaseMs),
+    inject: [CASHLINK_INTENTS_DATA_SOURCE, CASHLINK_OPTIONS],
+  },
+  {
+    provide: IntentTransactionHooks,
+    useFactory: (dataSource: DataSource) => {
+      const hooks = new IntentTransactionHooks();
+      hooks.attach(dataSource);
+      return hooks;
+    },
+    inject: [CASHLINK_INTENTS_DATA_SOURCE],
+  },
+  {
+    provide: CashlinkIntentRunner,
+    useFactory: (
+      store: CashlinkIntentStore,
+      http: CashlinkHttpClient,
+      options: ResolvedCashlinkOptions,
+      events: EventEmitter2 | undefined,
+    ) => new CashlinkIntentRunner(store, http, options.idempotency, events),
+    inject: [
+      CashlinkIntentStore,
+      CashlinkHttpClient,
+      CASHLINK_OPTIONS,
+      { token: EventEmitter2, optional: true },
+    ],
+  },
+  {
+    provide: CASHLINK_DURABLE_WRITE_EXECUTOR,
+    useFactory: (
+      store: CashlinkIntentStore,
+      runner: CashlinkIntentRunner,
+      hooks: IntentTransactionHooks,
+      options: ResolvedCashlinkOptions,
+    ) => new DurableWriteExecutor(store, runner, hooks, options.idempotency),
+    inject: [CashlinkIntentStore, CashlinkIntentRunner, IntentTransactionHooks, CASHLINK_OPTIONS],
+  },
+  {
+    provide: CashlinkIntentsService,
+    useFactory: (
+      store: CashlinkIntentStore,
+      runner: CashlinkIntentRunner,
+      options: ResolvedCashlinkOptions,
+    ) => new CashlinkIntentsService(store, runner, options.idempotency),
+    inject: [CashlinkIntentStore, CashlinkIntentRunner, CASHLINK_OPTIONS],
+  },
+  {
+    provide: CashlinkIntentRecoveryWorker,
+    useFactory: (intents: CashlinkIntentsService, options: ResolvedCashlinkOptions) =>
+      new CashlinkIntentRecoveryWorker(intents, options.idempotency),
+    inject: [CashlinkIntentsService, CASHLINK_OPTIONS],
+  },
+];
+
+/** Services of the idempotency feature the module exports to the host. */
+export const IDEMPOTENCY_EXPORTS = [CashlinkIntentsService];

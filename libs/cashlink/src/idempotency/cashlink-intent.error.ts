@@ -1,0 +1,56 @@
+import { CashlinkError } from '../errors/cashlink.error';
+
+/**
+ * The intent was not settled within `idempotency.maxAgeMs` (or cannot be resent after a crash, see
+ * `reason`), so the library stopped sending it: Cashlink may or may not have acted on it. Reconcile it
+ * (look the object up at Cashlink, e.g. by listing investments) before doing anything else; a new
+ * request needs a new idempotency key.
+ */
+export class CashlinkIntentExpiredError extends CashlinkError {
+  constructor(
+    readonly idempotencyKey: string,
+    /** Why the intent expired. */
+    readonly reason: string,
+  ) {
+    super(
+      `The durable write with idempotency key ${idempotencyKey} expired and will not be sent again: ${reason}. Reconcile it with Cashlink.`,
+    );
+  }
+}
+
+/**
+ * The transaction passed as `{ manager }` rolled back (or the intent's savepoint did): the intent was
+ * not stored and nothing was sent to Cashlink.
+ */
+export class CashlinkIntentRolledBackError extends CashlinkError {
+  constructor(readonly idempotencyKey: string) {
+    super(
+      `The transaction that recorded the write with idempotency key ${idempotencyKey} rolled back; nothing was sent to Cashlink.`,
+    );
+  }
+}
+
+/**
+ * Another instance (or another call in this process) is sending this intent right now and did not
+ * finish while this call waited. The outcome arrives as a `cashlink.intent.*` event; a later repeat of
+ * the key returns it.
+ */
+export class CashlinkIntentInProgressError extends CashlinkError {
+  constructor(readonly idempotencyKey: string) {
+    super(
+      `The write with idempotency key ${idempotencyKey} is being sent by another worker; repeat the call later with the same key to get its outcome.`,
+    );
+  }
+}
+
+/** The intent settled `failed` with an error that was not an answer from Cashlink (rebuilt from storage). */
+export class CashlinkIntentFailedError extends CashlinkError {
+  constructor(
+    readonly idempotencyKey: string,
+    /** Class name of the original error. */
+    readonly originalName: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

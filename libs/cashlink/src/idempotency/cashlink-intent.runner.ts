@@ -1,0 +1,317 @@
+import { Logger } from '@nestjs/common';
+import type { EventEmitter2 } from '@nestjs/event-emitter';
+import {
+  CashlinkApiError,
+  type CashlinkApiErrorDetails,
+  CashlinkAuthenticationError,
+  CashlinkConflictError,
+  CashlinkNotFoundError,
+  CashlinkPayloadTooLargeError,
+  CashlinkPermissionError,
+  CashlinkRateLimitError,
+  CashlinkServerError,
+  CashlinkValidationError,
+} from '../errors/cashlink-api.error';
+import { CashlinkError, CashlinkNetworkError } from '../errors/cashlink.error';
+import { parseFieldErrors } from '../errors/create-cashlink-api-error';
+import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
+import type { CashlinkHttpClient } from '../http/cashlink-http.client';
+import type { MultipartPayload } from '../http/multipart';
+import type { CashlinkIntent, CashlinkIntentErrorRecord } from './cashlink-intent.entity';
+import { CashlinkIntentExpiredError, CashlinkIntentFailedError } from './cashlink-intent.error';
+import type { CashlinkIntentSettlement, CashlinkIntentStore } from './cashlink-intent.store';
+import type { ResolvedIdempotencyOptions } from './idempotency.options';
+import { restoreMultipart, type StoredRequest } from './intent-request';
+import { IntentSettledEvent } from './intent-settled.event';
+
+/** The result of one attempt, as the caller sees it. */
+export type AttemptOutcome =
+  { state: 'succeeded'; data: unknown } | { state: 'failed' | 'expired' | 'pending'; error: Error };
+
+/** What only the calling process has: the live upload and the caller's per-call settings. */
+export interface LiveRequest {
+  multipart?: MultipartPayload;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  maxRetries?: number;
+}
+
+/**
+ * Runs one attempt of an intent this instance has claimed, settles it, and emits the event.
+ * Shared by the write path (the caller's own call) and the recovery worker.
+ */
+export class CashlinkIntentRunner {
+  private readonly logger = new Logger('CashlinkIntents');
+
+  constructor(
+    private readonly store: CashlinkIntentStore,
+    private readonly http: CashlinkHttpClient,
+    private readonly options: ResolvedIdempotencyOptions,
+    private readonly events: EventEmitter2 | undefined,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get instanceId(): string {
+    return this.options.instanceId;
+  }
+
+  /**
+   * Sends a claimed intent once (the HTTP layer may retry inside the attempt with the same key) and
+   * settles it: 2xx → succeeded; definitive 4xx → failed; transient → pending with backoff; too old
+   * or not resendable → expired (never sent).
+   */
+  async attempt(intent: CashlinkIntent, live: LiveRequest = {}): Promise<AttemptOutcome> {
+    const owner = this.instanceId;
+    const key = intent.key;
+    const startedAt = this.now();
+
+    if (startedAt - intent.createdAt > this.options.maxAgeMs) {
+      const error = new CashlinkIntentExpiredError(
+        key,
+        `it was not settled within idempotency.maxAgeMs (${this.options.maxAgeMs} ms) of being recorded; Cashlink may have forgotten the key`,
+      );
+      return this.expire(intent, error, error);
+    }
+
+    let stored: StoredRequest;
+    try {
+      stored = JSON.parse(intent.requestBody) as StoredRequest;
+    } catch {
+      const error = new CashlinkIntentExpiredError(key, 'its stored request is not readable');
+      return this.expire(intent, error, error);
+    }
+
+    let multipart = live.multipart;
+    if (stored.document && !multipart) {
+      if (intent.unrecoverableReason) {
+        const error = new CashlinkIntentExpiredError(key, intent.unrecoverableReason);
+        return this.expire(intent, error, error);
+      }
+      const restored = await restoreMultipart(stored.document);
+      if (!restored.ok) {
+        const error = new CashlinkIntentExpiredError(key, `it cannot be resent: ${restored.reason}`);
+        return this.expire(intent, error, error);
+      }
+      multipart = restored.payload;
+    }
+
+    try {
+      const response = await this.http.request<unknown>({
+        method: intent.method as 'POST' | 'PATCH',
+        path: intent.path,
+        json: stored.document ? undefined : stored.json,
+        multipart,
+        idempotencyKey: key,
+        timeoutMs: live.timeoutMs,
+        signal: live.signal,
+        maxRetries: live.maxRetries,
+      });
+      const settlement: CashlinkIntentSettlement = {
+        state: 'succeeded',
+        responseStatus: response.status,
+        responseBody: JSON.stringify(response.data ?? null),
+      };
+      const settled = await this.store.settle(key, owner, settlement, this.now());
+      if (settled) {
+        this.emit(intent, settlement);
+      } else {
+        // Our lease ran out during the call and another instance took the intent; it gets the same
+        // answer from Cashlink for the same key and settles it.
+        this.logger.warn(
+          `Intent ${key} succeeded but its lease had passed to another instance (raise idempotency.leaseMs)`,
+        );
+      }
+      return { state: 'succeeded', data: response.data };
+    } catch (thrown) {
+      const error =
+        thrown instanceof Error ? thrown : new CashlinkError('Unknown failure while calling Cashlink');
+      const record = errorRecord(error);
+      if (isDefinitiveFailure(error)) {
+        const settlement: CashlinkIntentSettlement = { state: 'failed', error: record };
+        if (await this.store.settle(key, owner, settlement, this.now())) this.emit(intent, settlement);
+        return { state: 'failed', error };
+      }
+      if (stored.document && intent.unrecoverableReason) {
+        // The upload cannot be repeated; its outcome at Cashlink is unknown.
+        const expired = new CashlinkIntentExpiredError(
+          key,
+          `${intent.unrecoverableReason}, and its only attempt failed (${record.className})`,
+        );
+        return this.expire(intent, expired, error);
+      }
+      const nextAttemptAt = this.now() + this.backoffMs(intent.attempts, error);
+      await this.store.postpone(key, owner, nextAttemptAt, record, this.now());
+      this.logger.warn(
+        `Intent ${key} (${intent.operation}) attempt ${intent.attempts} failed (${record.className}${record.status ? ` ${record.status}` : ''}); pending, next attempt in ${nextAttemptAt - this.now()} ms`,
+      );
+      return { state: 'pending', error };
+    }
+  }
+
+  /** The stored outcome of a settled intent, as the original call produced it. */
+  outcomeOf(intent: CashlinkIntent): AttemptOutcome | undefined {
+    switch (intent.state) {
+      case 'succeeded':
+        return {
+          state: 'succeeded',
+          data: intent.responseBody === null ? null : JSON.parse(intent.responseBody),
+        };
+      case 'failed':
+        return { state: 'failed', error: rebuildError(intent) };
+      case 'expired': {
+        const reason =
+          parseErrorRecord(intent.lastError)?.reason ??
+          intent.unrecoverableReason ??
+          'it was not settled within idempotency.maxAgeMs';
+        return { state: 'expired', error: new CashlinkIntentExpiredError(intent.key, reason) };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** Exponential backoff with equal jitter; a 429's `Retry-After` is honoured (up to `maxDelayMs`). */
+  backoffMs(attempts: number, error?: Error): number {
+    const b = this.options.backoff;
+    const exponential = Math.min(
+      b.maxDelayMs,
+      b.initialDelayMs * Math.pow(b.multiplier, Math.max(0, attempts - 1)),
+    );
+    let delay = b.jitter ? exponential / 2 + Math.random() * (exponential / 2) : exponential;
+    if (error instanceof CashlinkRateLimitError && error.retryAfterMs !== undefined) {
+      delay = Math.max(delay, Math.min(error.retryAfterMs, b.maxDelayMs));
+    }
+    return Math.round(delay);
+  }
+
+  private async expire(
+    intent: CashlinkIntent,
+    error: CashlinkIntentExpiredError,
+    cause: Error,
+  ): Promise<AttemptOutcome> {
+    const record: CashlinkIntentErrorRecord = { ...errorRecord(cause), reason: error.reason };
+    const settlement: CashlinkIntentSettlement = { state: 'expired', error: record };
+    if (await this.store.settle(intent.key, this.instanceId, settlement, this.now())) {
+      this.logger.warn(
+        `Intent ${intent.key} (${intent.operation}) expired: ${error.reason}. It needs reconciliation.`,
+      );
+      this.emit(intent, settlement);
+    }
+    // The caller of this attempt gets what actually went wrong (e.g. the 503); the stored outcome for
+    // a later repeat is the expiry.
+    return { state: 'expired', error: cause };
+  }
+
+  private emit(intent: CashlinkIntent, settlement: CashlinkIntentSettlement): void {
+    if (!this.events) return;
+    const event = new IntentSettledEvent(
+      intent.key,
+      intent.operation,
+      settlement.state,
+      intent.attempts,
+      new Date(this.now()),
+      settlement.state === 'succeeded'
+        ? { status: settlement.responseStatus, body: JSON.parse(settlement.responseBody) as unknown }
+        : undefined,
+      settlement.state === 'succeeded' ? undefined : settlement.error,
+    );
+    const name =
+      settlement.state === 'succeeded'
+        ? CASHLINK_EVENTS.intentSucceeded
+        : settlement.state === 'failed'
+          ? CASHLINK_EVENTS.intentFailed
+          : CASHLINK_EVENTS.intentExpired;
+    try {
+      this.events.emit(name, event);
+    } catch (error) {
+      // A listener's failure must not turn a settled call into an error for the caller.
+      this.logger.error(
+        `A listener of ${name} threw for intent ${intent.key}: ${(error as Error)?.name ?? 'error'}`,
+      );
+    }
+  }
+}
+
+/**
+ * A definitive failure: Cashlink answered a 4xx that a repeat cannot change. Not definitive:
+ * network errors and timeouts (the call may or may not have happened), 409 (the first request with
+ * this key is still running, assumed), 429 and 5xx, and 401/403/408 (a token, scope or timing problem
+ * on our side: Cashlink did not act, and the same request succeeds once the configuration is fixed),
+ * and anything unexpected.
+ */
+export function isDefinitiveFailure(error: Error): boolean {
+  if (error instanceof CashlinkApiError) {
+    if (error instanceof CashlinkConflictError || error instanceof CashlinkRateLimitError) return false;
+    if (error instanceof CashlinkAuthenticationError || error instanceof CashlinkPermissionError)
+      return false;
+    return error.status >= 400 && error.status < 500 && error.status !== 408;
+  }
+  if (error instanceof CashlinkNetworkError) return false;
+  // The library's own local errors (document too large or unreadable) happen before anything is
+  // accepted by Cashlink and do not change on a repeat. An abort by the caller leaves the intent pending.
+  if (error instanceof CashlinkError) return error.name !== 'CashlinkAbortedError';
+  return false;
+}
+
+/** What is stored of an error: class, message, status and Cashlink's answer body; never headers or tokens. */
+export function errorRecord(error: Error): CashlinkIntentErrorRecord {
+  const record: CashlinkIntentErrorRecord = { className: error.name, message: error.message };
+  if (error instanceof CashlinkApiError) {
+    record.status = error.status;
+    record.body = error.body;
+    if (error.requestId) record.requestId = error.requestId;
+    if (error instanceof CashlinkRateLimitError && error.retryAfterMs !== undefined)
+      record.retryAfterMs = error.retryAfterMs;
+  }
+  return record;
+}
+
+function parseErrorRecord(text: string | null): CashlinkIntentErrorRecord | undefined {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as CashlinkIntentErrorRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+type ApiErrorClass = new (message: string, details: CashlinkApiErrorDetails) => CashlinkApiError;
+const API_ERROR_CLASSES: Record<string, ApiErrorClass> = {
+  CashlinkApiError,
+  CashlinkAuthenticationError,
+  CashlinkPermissionError,
+  CashlinkNotFoundError,
+  CashlinkConflictError,
+  CashlinkPayloadTooLargeError,
+  CashlinkServerError,
+};
+
+/** The typed error a failed intent ended with, rebuilt from its row (same class, message and details). */
+export function rebuildError(intent: CashlinkIntent): Error {
+  const record = parseErrorRecord(intent.lastError);
+  if (!record)
+    return new CashlinkIntentFailedError(
+      intent.key,
+      'CashlinkError',
+      `The write with idempotency key ${intent.key} failed`,
+    );
+  if (record.status !== undefined) {
+    const details: CashlinkApiErrorDetails = {
+      status: record.status,
+      body: record.body,
+      requestId: record.requestId,
+      method: intent.method,
+      path: intent.path,
+      idempotencyKey: intent.key,
+    };
+    if (record.className === CashlinkValidationError.name) {
+      return new CashlinkValidationError(record.message, details, parseFieldErrors(record.body));
+    }
+    if (record.className === CashlinkRateLimitError.name) {
+      return new CashlinkRateLimitError(record.message, details, record.retryAfterMs);
+    }
+    const Class = API_ERROR_CLASSES[record.className] ?? CashlinkApiError;
+    return new Class(record.message, details);
+  }
+  return new CashlinkIntentFailedError(intent.key, record.className, record.message);
+}

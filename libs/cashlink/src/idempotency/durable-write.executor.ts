@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { IdempotencyConflictError } from '../errors/cashlink.error';
+import { sleep } from '../http/abort';
+import {
+  assertValidIdempotencyKey,
+  type CashlinkWrite,
+  CashlinkWriteExecutor,
+  type CashlinkWriteOptions,
+} from '../http/cashlink-write-executor';
+import type { CashlinkIntent } from './cashlink-intent.entity';
+import { CashlinkIntentInProgressError, CashlinkIntentRolledBackError } from './cashlink-intent.error';
+import type { AttemptOutcome, CashlinkIntentRunner, LiveRequest } from './cashlink-intent.runner';
+import type { CashlinkIntentStore } from './cashlink-intent.store';
+import type { ResolvedIdempotencyOptions } from './idempotency.options';
+import { prepareWrite, type PreparedWrite } from './intent-request';
+import type { IntentTransactionHooks } from './intent-transaction.hooks';
+
+/**
+ * Every write as a durable intent (Cashlink's recommended sequence): record the intent with its key,
+ * commit, call with `X-Idempotency-Key`, settle. A repeat of a settled key returns the stored outcome
+ * without a call; the same key for another request is an `IdempotencyConflictError` before anything
+ * is sent. With `{ manager }`, the intent is written in the caller's transaction and the call is made
+ * after that transaction commits.
+ */
+export class DurableWriteExecutor extends CashlinkWriteExecutor {
+  /** How often a call waiting for another instance's attempt looks at the row again. */
+  static readonly POLL_MS = 100;
+
+  constructor(
+    private readonly store: CashlinkIntentStore,
+    private readonly runner: CashlinkIntentRunner,
+    private readonly hooks: IntentTransactionHooks,
+    private readonly options: ResolvedIdempotencyOptions,
+    private readonly now: () => number = Date.now,
+  ) {
+    super();
+  }
+
+  // Not `async`: with `{ manager }` the write must be registered with the transaction synchronously,
+  // before the caller's callback can return and commit.
+  override execute<T>(write: CashlinkWrite, opts: CashlinkWriteOptions = {}): Promise<T> {
+    const key = opts.idempotencyKey ?? randomUUID();
+    try {
+      assertValidIdempotencyKey(key);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    const live: LiveRequest = { timeoutMs: opts.timeoutMs, signal: opts.signal, maxRetries: opts.maxRetries };
+    const queryRunner = opts.manager?.queryRunner;
+    if (opts.manager && queryRunner?.isTransactionActive) {
+      return this.executeAfterCommit<T>(write, key, opts.manager, live);
+    }
+    return this.executeNow<T>(write, key, live, opts.manager);
+  }
+
+  private async executeNow<T>(
+    write: CashlinkWrite,
+    key: string,
+    live: LiveRequest,
+    manager?: EntityManager,
+  ): Promise<T> {
+    const prepared = await prepareWrite(write, this.options.documentBytesLimit);
+    const { intent } = await this.store.record(this.newIntent(key, prepared), this.now(), manager);
+    assertSameRequest(intent, prepared);
+    return this.drive<T>(key, { ...live, multipart: prepared.liveMultipart });
+  }
+
+  private executeAfterCommit<T>(
+    write: CashlinkWrite,
+    key: string,
+    manager: EntityManager,
+    live: LiveRequest,
+  ): Promise<T> {
+    let resolve!: (value: T) => void;
+    let reject!: (error: unknown) => void;
+    const result = new Promise<T>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // The caller may legitimately not await this promise inside the transaction (it settles after
+    // the commit); mark it handled so a rejection is not an unhandled rejection. Awaiting it still
+    // yields the rejection.
+    result.catch(() => undefined);
+
+    const recorded = (async () => {
+      const prepared = await prepareWrite(write, this.options.documentBytesLimit);
+      const { intent } = await this.store.record(this.newIntent(key, prepared), this.now(), manager);
+      assertSameRequest(intent, prepared);
+      return prepared;
+    })();
+    recorded.catch((error: unknown) => reject(error));
+
+    this.hooks.register(manager.queryRunner!, {
+      key,
+      recorded,
+      onCommit: () => {
+        void recorded
+          .then(async (prepared) => {
+            // The intent may have been in a savepoint that rolled back: then it is not there.
+            if (!(await this.store.find(key))) throw new CashlinkIntentRolledBackError(key);
+            return this.drive<T>(key, { ...live, multipart: prepared.liveMultipart });
+          })
+          .then(resolve, reject);
+      },
+      onRollback: () => reject(new CashlinkIntentRolledBackError(key)),
+    });
+    return result;
+  }
+
+  /**
+   * Brings a recorded intent to an outcome for the caller: the stored outcome when settled, else
+   * claim and send; while another worker holds it, wait (up to one lease time) for its outcome.
+   */
+  private async drive<T>(key: string, live: LiveRequest): Promise<T> {
+    const deadline = this.now() + this.options.leaseMs + DurableWriteExecutor.POLL_MS;
+    for (;;) {
+      const current = await this.store.find(key);
+      if (!current) throw new CashlinkIntentRolledBackError(key);
+      const outcome = this.runner.outcomeOf(current);
+      if (outcome) return unwrap<T>(outcome);
+      const claimed = await this.store.claim(key, this.runner.instanceId, this.now());
+      if (claimed) return unwrap<T>(await this.runner.attempt(claimed, live));
+      if (this.now() >= deadline) throw new CashlinkIntentInProgressError(key);
+      await sleep(DurableWriteExecutor.POLL_MS, live.signal);
+    }
+  }
+
+  private newIntent(key: string, prepared: PreparedWrite) {
+    return {
+      key,
+      operation: prepared.operation,
+      method: prepared.method,
+      path: prepared.path,
+      requestBody: prepared.storedText,
+      requestHash: prepared.hash,
+      unrecoverableReason: prepared.unrecoverableReason,
+    };
+  }
+}
+
+function assertSameRequest(intent: CashlinkIntent, prepared: PreparedWrite): void {
+  if (intent.requestHash !== prepared.hash) throw new IdempotencyConflictError(intent.key);
+}
+
+function unwrap<T>(outcome: AttemptOutcome): T {
+  if (outcome.state === 'succeeded') return outcome.data as T;
+  throw outcome.error;
+}

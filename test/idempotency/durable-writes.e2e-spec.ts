@@ -1,0 +1,468 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { INestApplicationContext } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import {
+  CASHLINK_EVENTS,
+  CashlinkDocumentsService,
+  CashlinkInvestmentsService,
+  CashlinkInvestorsService,
+  CashlinkServerError,
+  CashlinkValidationError,
+  IdempotencyConflictError,
+} from 'nestjs-cashlink';
+import {
+  type CashlinkEmulator,
+  EMULATOR_CAMPAIGN_ID,
+  exampleInvestorInput,
+  startCashlinkEmulator,
+} from 'nestjs-cashlink/testing';
+import { CashlinkIntent } from '../../libs/cashlink/src/idempotency/cashlink-intent.entity';
+import {
+  CashlinkIntentExpiredError,
+  CashlinkIntentRolledBackError,
+} from '../../libs/cashlink/src/idempotency/cashlink-intent.error';
+import { CashlinkIntentsService } from '../../libs/cashlink/src/idempotency/cashlink-intents.service';
+import type { CashlinkIdempotencyOptions } from '../../libs/cashlink/src/idempotency/idempotency.options';
+import type { IntentSettledEvent } from '../../libs/cashlink/src/idempotency/intent-settled.event';
+import {
+  createTestDatabase,
+  type DatabaseKind,
+  describeEachDatabase,
+  type TestDatabase,
+} from '../support/databases';
+import { FAST_IDEMPOTENCY, startDurableApp } from './support/durable-app';
+
+const NO_WORKER: CashlinkIdempotencyOptions = { ...FAST_IDEMPOTENCY, recovery: false };
+
+function investmentInput(investorId: string, units = 1) {
+  return {
+    investor_id: investorId,
+    campaign_id: EMULATOR_CAMPAIGN_ID,
+    units,
+    signed_at: '2026-11-24T10:00:00.000Z',
+  };
+}
+
+interface Harness {
+  app: INestApplicationContext;
+  investments: CashlinkInvestmentsService;
+  investors: CashlinkInvestorsService;
+  documents: CashlinkDocumentsService;
+  intents: CashlinkIntentsService;
+  dataSource: DataSource;
+  events: { name: string; event: IntentSettledEvent }[];
+  investorId: string;
+}
+
+async function harness(
+  kind: DatabaseKind,
+  emu: CashlinkEmulator,
+  db: TestDatabase,
+  idempotency: CashlinkIdempotencyOptions = NO_WORKER,
+  extra: { dataSourceName?: string; maxRetries?: number } = {},
+): Promise<Harness> {
+  const app = await startDurableApp({
+    database: db.options,
+    baseUrl: emu.baseUrl,
+    tokenUrl: emu.tokenUrl,
+    clientId: emu.clientId,
+    clientSecret: emu.clientSecret,
+    idempotency,
+    maxRetries: extra.maxRetries ?? 0,
+    dataSourceName: extra.dataSourceName,
+  });
+  const events: Harness['events'] = [];
+  const emitter = app.get(EventEmitter2);
+  for (const name of [
+    CASHLINK_EVENTS.intentSucceeded,
+    CASHLINK_EVENTS.intentFailed,
+    CASHLINK_EVENTS.intentExpired,
+  ]) {
+    emitter.on(name, (event: IntentSettledEvent) => events.push({ name, event }));
+  }
+  const investors = app.get(CashlinkInvestorsService);
+  const investor = await investors.create(exampleInvestorInput() as never, {
+    idempotencyKey: `investor-${kind}`,
+  });
+  return {
+    app,
+    investments: app.get(CashlinkInvestmentsService),
+    investors,
+    documents: app.get(CashlinkDocumentsService),
+    intents: app.get(CashlinkIntentsService),
+    dataSource: app.get<DataSource>(getDataSourceToken(extra.dataSourceName)),
+    events,
+    investorId: investor.id,
+  };
+}
+
+function requestsWithKey(emu: CashlinkEmulator, key: string) {
+  return emu.requests().filter((r) => r.idempotencyKey === key);
+}
+
+function investmentPosts(emu: CashlinkEmulator) {
+  return emu.requests().filter((r) => r.route === 'POST /v2/investments/');
+}
+
+describeEachDatabase('durable writes', (kind) => {
+  let emu: CashlinkEmulator;
+  let db: TestDatabase;
+  let h: Harness | undefined;
+
+  beforeEach(async () => {
+    emu = await startCashlinkEmulator();
+    db = await createTestDatabase(kind);
+  });
+  afterEach(async () => {
+    await h?.app.close();
+    h = undefined;
+    await emu.close();
+    await db.drop();
+  });
+
+  it('records the intent before the call, settles it, and answers a repeat from storage without a request', async () => {
+    h = await harness(kind, emu, db);
+    const first = await h.investments.create(investmentInput(h.investorId), { idempotencyKey: 'order-1' });
+    expect(first.units).toBe(1);
+    expect(requestsWithKey(emu, 'order-1')).toHaveLength(1);
+    const intent = await h.intents.find('order-1');
+    expect(intent).toMatchObject({
+      state: 'succeeded',
+      attempts: 1,
+      operation: 'investments.create',
+      response: { status: 201 },
+    });
+    expect(h.events.filter((e) => e.event.key === 'order-1')).toEqual([
+      {
+        name: CASHLINK_EVENTS.intentSucceeded,
+        event: expect.objectContaining({
+          key: 'order-1',
+          operation: 'investments.create',
+          state: 'succeeded',
+          response: { status: 201, body: first },
+        }),
+      },
+    ]);
+
+    const before = emu.requests().length;
+    const again = await h.investments.create(investmentInput(h.investorId), { idempotencyKey: 'order-1' });
+    expect(again).toEqual(first);
+    expect(emu.requests().length).toBe(before);
+    expect(emu.investments()).toHaveLength(1);
+  });
+
+  it('a random UUIDv4 key when none is given', async () => {
+    h = await harness(kind, emu, db);
+    await h.investments.create(investmentInput(h.investorId));
+    const rows = await h.intents.list({ state: 'succeeded' });
+    const keys = rows.map((r) => r.key).filter((k) => !k.startsWith('investor-'));
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('the same key with a different request is an IdempotencyConflictError and sends nothing', async () => {
+    h = await harness(kind, emu, db);
+    await h.investments.create(investmentInput(h.investorId, 1), { idempotencyKey: 'order-2' });
+    const before = emu.requests().length;
+    await expect(
+      h.investments.create(investmentInput(h.investorId, 2), { idempotencyKey: 'order-2' }),
+    ).rejects.toBeInstanceOf(IdempotencyConflictError);
+    expect(emu.requests().length).toBe(before);
+    // Even while the first is still pending (never sent), a conflicting reuse sends nothing.
+    emu.injectFault({ route: 'POST /v2/investments/', kind: 'server_error', status: 503, count: 1 });
+    await expect(
+      h.investments.create(investmentInput(h.investorId, 3), { idempotencyKey: 'order-3' }),
+    ).rejects.toBeInstanceOf(CashlinkServerError);
+    const beforeConflict = emu.requests().length;
+    await expect(
+      h.investments.create(investmentInput(h.investorId, 4), { idempotencyKey: 'order-3' }),
+    ).rejects.toBeInstanceOf(IdempotencyConflictError);
+    expect(emu.requests().length).toBe(beforeConflict);
+  });
+
+  it('a definitive 4xx settles failed; a repeat rethrows the same typed error without a request', async () => {
+    h = await harness(kind, emu, db);
+    const error = await h.investments
+      .create(investmentInput(h.investorId, 0), { idempotencyKey: 'bad-1' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CashlinkValidationError);
+    expect(await h.intents.find('bad-1')).toMatchObject({
+      state: 'failed',
+      lastError: { className: 'CashlinkValidationError', status: 400 },
+    });
+    expect(h.events.map((e) => [e.name, e.event.key])).toContainEqual([
+      CASHLINK_EVENTS.intentFailed,
+      'bad-1',
+    ]);
+
+    const before = emu.requests().length;
+    const repeated = await h.investments
+      .create(investmentInput(h.investorId, 0), { idempotencyKey: 'bad-1' })
+      .catch((e: unknown) => e);
+    expect(emu.requests().length).toBe(before);
+    expect(repeated).toBeInstanceOf(CashlinkValidationError);
+    expect((repeated as CashlinkValidationError).message).toBe((error as CashlinkValidationError).message);
+    expect((repeated as CashlinkValidationError).fieldErrors).toEqual(
+      (error as CashlinkValidationError).fieldErrors,
+    );
+    expect((repeated as CashlinkValidationError).status).toBe(400);
+  });
+
+  it('a transient failure leaves the intent pending with a backoff; resumeDue settles it with one effect', async () => {
+    h = await harness(kind, emu, db);
+    emu.injectFault({ route: 'POST /v2/investments/', kind: 'drop_after_work', count: 1 });
+    await expect(
+      h.investments.create(investmentInput(h.investorId), { idempotencyKey: 'lost-1' }),
+    ).rejects.toThrow();
+    const pending = await h.intents.find('lost-1');
+    expect(pending).toMatchObject({
+      state: 'pending',
+      attempts: 1,
+      lastError: { className: expect.stringMatching(/Network|Timeout/) },
+    });
+    expect(pending!.nextAttemptAt.getTime()).toBeGreaterThan(pending!.updatedAt.getTime() - 1);
+
+    await new Promise((r) => setTimeout(r, 150)); // past the (short) backoff
+    const summary = await h.intents.resumeDue();
+    expect(summary).toMatchObject({ claimed: 1, succeeded: 1 });
+    expect(await h.intents.find('lost-1')).toMatchObject({ state: 'succeeded', attempts: 2 });
+    expect(emu.effectsByIdempotencyKey()['lost-1']).toBe(1);
+    expect(emu.investments()).toHaveLength(1);
+    expect(h.events.filter((e) => e.event.key === 'lost-1').map((e) => e.name)).toEqual([
+      CASHLINK_EVENTS.intentSucceeded,
+    ]);
+  });
+
+  it('a repeat of a pending key claims it and sends it again with the same key', async () => {
+    h = await harness(kind, emu, db);
+    emu.injectFault({ route: 'POST /v2/investments/', kind: 'server_error', status: 503, count: 1 });
+    await expect(
+      h.investments.create(investmentInput(h.investorId), { idempotencyKey: 'retry-1' }),
+    ).rejects.toBeInstanceOf(CashlinkServerError);
+    const created = await h.investments.create(investmentInput(h.investorId), { idempotencyKey: 'retry-1' });
+    expect(created.id).toBeDefined();
+    // (the emulator logs a faulted request before reading its key)
+    expect(investmentPosts(emu).map((r) => r.status)).toEqual([503, 201]);
+    expect(requestsWithKey(emu, 'retry-1').map((r) => r.status)).toEqual([201]);
+  });
+
+  describe('in the caller’s transaction ({ manager })', () => {
+    it('commits the intent with the caller’s rows and calls Cashlink only after the commit', async () => {
+      h = await harness(kind, emu, db);
+      const { investments, dataSource, investorId } = h;
+      let sentDuringTransaction = -1;
+      const { created } = await dataSource.transaction(async (manager) => {
+        const created = investments.create(investmentInput(investorId), { idempotencyKey: 'tx-1', manager });
+        // give the write every chance to go out early
+        await new Promise((r) => setTimeout(r, 50));
+        await manager.query('SELECT 1');
+        sentDuringTransaction = requestsWithKey(emu, 'tx-1').length;
+        return { created };
+      });
+      expect(sentDuringTransaction).toBe(0);
+      const investment = await created;
+      expect(investment.units).toBe(1);
+      expect(requestsWithKey(emu, 'tx-1')).toHaveLength(1);
+      expect(await h.intents.find('tx-1')).toMatchObject({ state: 'succeeded' });
+    });
+
+    it('a rolled-back transaction leaves no intent and sends nothing', async () => {
+      h = await harness(kind, emu, db);
+      const { investments, dataSource, investorId } = h;
+      let created: Promise<unknown> | undefined;
+      await expect(
+        dataSource.transaction(async (manager) => {
+          created = investments.create(investmentInput(investorId), { idempotencyKey: 'tx-2', manager });
+          await new Promise((r) => setTimeout(r, 20));
+          throw new Error('business rule failed');
+        }),
+      ).rejects.toThrow('business rule failed');
+      await expect(created).rejects.toBeInstanceOf(CashlinkIntentRolledBackError);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await h.intents.find('tx-2')).toBeNull();
+      expect(await dataSource.getRepository(CashlinkIntent).countBy({ key: 'tx-2' })).toBe(0);
+      expect(requestsWithKey(emu, 'tx-2')).toHaveLength(0);
+    });
+
+    it('a conflicting key fails the commit: the caller’s transaction rolls back and nothing is sent', async () => {
+      h = await harness(kind, emu, db);
+      const { investments, dataSource, investorId } = h;
+      await investments.create(investmentInput(investorId, 1), { idempotencyKey: 'tx-3' });
+      const before = emu.requests().length;
+      let created: Promise<unknown> | undefined;
+      await expect(
+        dataSource.transaction(async (manager) => {
+          await manager.query(`CREATE TABLE IF NOT EXISTS "tx_probe" ("id" integer)`);
+          created = investments.create(investmentInput(investorId, 5), { idempotencyKey: 'tx-3', manager });
+          return { created };
+        }),
+      ).rejects.toBeInstanceOf(IdempotencyConflictError);
+      await expect(created).rejects.toBeInstanceOf(IdempotencyConflictError);
+      expect(emu.requests().length).toBe(before);
+    });
+
+    it('a settled key repeated in a transaction returns the stored answer after the commit', async () => {
+      h = await harness(kind, emu, db);
+      const { investments, dataSource, investorId } = h;
+      const first = await investments.create(investmentInput(investorId), { idempotencyKey: 'tx-4' });
+      const before = emu.requests().length;
+      const { again } = await dataSource.transaction(async (manager) => ({
+        again: investments.create(investmentInput(investorId), { idempotencyKey: 'tx-4', manager }),
+      }));
+      expect(await again).toEqual(first);
+      expect(emu.requests().length).toBe(before);
+    });
+  });
+
+  it('an intent older than maxAgeMs expires and is never sent again', async () => {
+    h = await harness(kind, emu, db, { ...NO_WORKER, maxAgeMs: 300, retentionMs: 1000 });
+    emu.injectFault({ route: 'POST /v2/investments/', kind: 'server_error', status: 503 });
+    await expect(
+      h.investments.create(investmentInput(h.investorId), { idempotencyKey: 'old-1' }),
+    ).rejects.toBeInstanceOf(CashlinkServerError);
+    emu.clearFaults();
+    await new Promise((r) => setTimeout(r, 350));
+    const summary = await h.intents.resumeDue();
+    expect(summary).toMatchObject({ claimed: 1, expired: 1 });
+    expect(await h.intents.find('old-1')).toMatchObject({ state: 'expired' });
+    expect(investmentPosts(emu)).toHaveLength(1); // the first, failed attempt only
+    expect(h.events.map((e) => [e.name, e.event.key])).toContainEqual([
+      CASHLINK_EVENTS.intentExpired,
+      'old-1',
+    ]);
+    await expect(
+      h.investments.create(investmentInput(h.investorId), { idempotencyKey: 'old-1' }),
+    ).rejects.toBeInstanceOf(CashlinkIntentExpiredError);
+    expect(investmentPosts(emu)).toHaveLength(1);
+  });
+
+  it('the recovery worker resumes pending intents on its own and emits the outcome', async () => {
+    h = await harness(kind, emu, db, FAST_IDEMPOTENCY);
+    emu.injectFault({ route: 'POST /v2/investments/', kind: 'drop_after_work', count: 3 });
+    const results = await Promise.allSettled(
+      [1, 2, 3].map((i) =>
+        h!.investments.create(investmentInput(h!.investorId), { idempotencyKey: `w-${i}` }),
+      ),
+    );
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    await waitFor(async () => (await h!.intents.count()).pending === 0, 10_000);
+    expect(emu.investments()).toHaveLength(3);
+    for (const i of [1, 2, 3]) expect(emu.effectsByIdempotencyKey()[`w-${i}`]).toBe(1);
+    expect(
+      h.events
+        .filter((e) => e.name === CASHLINK_EVENTS.intentSucceeded)
+        .map((e) => e.event.key)
+        .sort(),
+    ).toEqual(expect.arrayContaining(['w-1', 'w-2', 'w-3']));
+  });
+
+  it('purges settled intents past their retention, keeps expired and pending ones', async () => {
+    h = await harness(kind, emu, db, { ...NO_WORKER, maxAgeMs: 50, retentionMs: 100 });
+    await h.investments.create(investmentInput(h.investorId), { idempotencyKey: 'keep-short' });
+    await h.investments
+      .create(investmentInput(h.investorId, 0), { idempotencyKey: 'fail-short' })
+      .catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(await h.intents.purge()).toBeGreaterThanOrEqual(2);
+    expect(await h.intents.find('keep-short')).toBeNull();
+    expect(await h.intents.find('fail-short')).toBeNull();
+  });
+
+  describe('documents', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'cashlink-docs-'));
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('keeps the bytes of a Buffer upload and resends them after a lost answer', async () => {
+      h = await harness(kind, emu, db);
+      const pdf = Buffer.from('%PDF-1.4 durable document\n');
+      emu.injectFault({ route: 'POST /v2/documents/', kind: 'drop_after_work', count: 1 });
+      await expect(
+        h.documents.upload(
+          pdf,
+          { filename: 'a.pdf', contentType: 'application/pdf' },
+          { idempotencyKey: 'doc-1' },
+        ),
+      ).rejects.toThrow();
+      expect((await h.intents.find('doc-1'))?.request.document).toMatchObject({
+        filename: 'a.pdf',
+        size: pdf.length,
+      });
+      await new Promise((r) => setTimeout(r, 150));
+      expect(await h.intents.resumeDue()).toMatchObject({ succeeded: 1 });
+      expect(emu.documents()).toHaveLength(1);
+      expect(emu.effectsByIdempotencyKey()['doc-1']).toBe(1);
+    });
+
+    it('keeps a file path with its hash; a changed file is not resent (expired with the reason)', async () => {
+      h = await harness(kind, emu, db);
+      const file = join(dir, 'contract.pdf');
+      writeFileSync(file, '%PDF-1.4 original\n');
+      emu.injectFault({ route: 'POST /v2/documents/', kind: 'server_error', status: 503, count: 1 });
+      await expect(
+        h.documents.upload(
+          file,
+          { filename: 'c.pdf', contentType: 'application/pdf' },
+          { idempotencyKey: 'doc-2' },
+        ),
+      ).rejects.toBeInstanceOf(CashlinkServerError);
+      writeFileSync(file, '%PDF-1.4 someone else\n');
+      await new Promise((r) => setTimeout(r, 150));
+      expect(await h.intents.resumeDue()).toMatchObject({ expired: 1 });
+      const row = await h.intents.find('doc-2');
+      expect(row?.state).toBe('expired');
+      expect(row?.lastError?.reason).toMatch(/changed/);
+      expect(emu.documents()).toHaveLength(0);
+    });
+
+    it('a stream larger than documentBytesLimit is sent once and recorded as not recoverable', async () => {
+      h = await harness(kind, emu, db, { ...NO_WORKER, documentBytesLimit: 10 });
+      const ok = await h.documents.upload(
+        Readable.from([Buffer.from('%PDF-1.4 '), Buffer.from('streamed body\n')]),
+        { filename: 's.pdf', contentType: 'application/pdf' },
+        { idempotencyKey: 'doc-3' },
+      );
+      expect(ok.id).toBeDefined();
+      expect(await h.intents.find('doc-3')).toMatchObject({
+        state: 'succeeded',
+        unrecoverableReason: expect.stringMatching(/stream larger/),
+      });
+
+      emu.injectFault({ route: 'POST /v2/documents/', kind: 'server_error', status: 503, count: 1 });
+      await expect(
+        h.documents.upload(
+          Readable.from([Buffer.from('%PDF-1.4 another long stream\n')]),
+          { filename: 't.pdf', contentType: 'application/pdf' },
+          { idempotencyKey: 'doc-4' },
+        ),
+      ).rejects.toBeInstanceOf(CashlinkServerError);
+      // Its only attempt failed and it cannot be resent: expired at once, for reconciliation.
+      expect(await h.intents.find('doc-4')).toMatchObject({ state: 'expired' });
+      expect(await h.intents.resumeDue()).toMatchObject({ claimed: 0 });
+      expect(emu.documents()).toHaveLength(1);
+    });
+  });
+
+  it('works on a named DataSource', async () => {
+    h = await harness(kind, emu, db, NO_WORKER, { dataSourceName: 'cashlink' });
+    await h.investments.create(investmentInput(h.investorId), { idempotencyKey: 'named-1' });
+    expect(
+      await h.dataSource.getRepository(CashlinkIntent).countBy({ key: 'named-1', state: 'succeeded' }),
+    ).toBe(1);
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
