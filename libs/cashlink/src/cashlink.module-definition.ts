@@ -1,6 +1,7 @@
 import { ConfigurableModuleBuilder, type DynamicModule } from '@nestjs/common';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
-import { IDEMPOTENCY_ENTITIES, IDEMPOTENCY_PROVIDERS } from './idempotency/idempotency.providers';
+import { CASHLINK_INTENTS_DATA_SOURCE } from './idempotency/idempotency.constants';
+import { IDEMPOTENCY_ENTITIES, IDEMPOTENCY_EXPORTS, IDEMPOTENCY_PROVIDERS } from './idempotency/idempotency.providers';
 import type { CashlinkModuleOptions } from './options/cashlink-module-options.interface';
 import { CASHLINK_WEBHOOKS_DATA_SOURCE } from './webhooks/webhooks.constants';
 import { WEBHOOK_CONTROLLERS, WEBHOOK_ENTITIES, WEBHOOK_EXPORTS, WEBHOOK_PROVIDERS } from './webhooks/webhooks.providers';
@@ -50,12 +51,14 @@ function addPersistence(definition: DynamicModule, extras: CashlinkModuleExtras)
     ],
     providers: [
       ...(module.providers ?? []),
+      // The intents table lives on the DataSource named by the `dataSource` extra.
+      { provide: CASHLINK_INTENTS_DATA_SOURCE, useExisting: getDataSourceToken(extras.dataSource) },
       ...IDEMPOTENCY_PROVIDERS,
       // The webhook inbox lives on the DataSource named by the `dataSource` extra.
       { provide: CASHLINK_WEBHOOKS_DATA_SOURCE, useExisting: getDataSourceToken(extras.dataSource) },
       ...WEBHOOK_PROVIDERS,
     ],
     controllers: [...(module.controllers ?? []), ...WEBHOOK_CONTROLLERS],
-    exports: [...(module.exports ?? []), ...WEBHOOK_EXPORTS],
+    exports: [...(module.exports ?? []), ...IDEMPOTENCY_EXPORTS, ...WEBHOOK_EXPORTS],
   };
 }
