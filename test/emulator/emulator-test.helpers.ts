@@ -118,7 +118,9 @@ export async function fetchOrDropped(
     const text = await response.text();
     return { dropped: false, status: response.status, body: text === '' ? undefined : JSON.parse(text) };
   } catch (error) {
-    if (error instanceof TypeError) return { dropped: true };
+    // undici reports a broken connection as TypeError('fetch failed'); compare by name because
+    // Jest's sandbox has its own TypeError class.
+    if ((error as Error).name === 'TypeError') return { dropped: true };
     throw error;
   }
 }
