@@ -39,3 +39,12 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** The table where multi-process fixture apps record each event they handled (see webhooks-test-app.ts). */
+export async function createReceivedTable(dataSource: DataSource): Promise<void> {
+  const id =
+    dataSource.options.type === 'postgres' ? 'SERIAL PRIMARY KEY' : 'INTEGER PRIMARY KEY AUTOINCREMENT';
+  await dataSource.query(
+    `CREATE TABLE test_received (id ${id}, inbox_id VARCHAR(36) NOT NULL, investment_id VARCHAR(64) NOT NULL, status VARCHAR(64) NOT NULL, pid INTEGER NOT NULL)`,
+  );
+}
