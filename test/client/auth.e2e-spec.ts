@@ -6,8 +6,16 @@ import {
   CashlinkNetworkError,
   CashlinkServerError,
 } from 'nestjs-cashlink';
-import { startCashlinkEmulator, type CashlinkEmulator } from 'nestjs-cashlink/testing';
-import { apiRequests, createClientApp } from './support/client-fixture';
+import type { LoggerService } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import {
+  CashlinkDocumentsService,
+  CashlinkInvestorsService,
+  CashlinkModule,
+  type CashlinkInvestorCreate,
+} from 'nestjs-cashlink';
+import { exampleInvestorInput, startCashlinkEmulator, type CashlinkEmulator } from 'nestjs-cashlink/testing';
+import { apiRequests, clientOptions, createClientApp } from './support/client-fixture';
 
 describe('OAuth client credentials against the emulator', () => {
   let emu: CashlinkEmulator;
@@ -158,6 +166,51 @@ describe('OAuth client credentials against the emulator', () => {
       auth.invalidate();
       expect(await auth.getAccessToken()).not.toBe(first);
       expect(emu.tokenRequests()).toBe(2);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('never writes a token, the secret or investor data to the log, even at verbose level', async () => {
+    const lines: string[] = [];
+    const capture = (...args: unknown[]): void => {
+      lines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+    };
+    const logger: LoggerService = {
+      log: capture,
+      error: capture,
+      warn: capture,
+      debug: capture,
+      verbose: capture,
+      fatal: capture,
+    };
+    const moduleRef = await Test.createTestingModule({
+      imports: [CashlinkModule.forRoot({ ...clientOptions(emu), persistence: false })],
+    }).compile();
+    moduleRef.useLogger(logger);
+    const app = await moduleRef.init();
+    try {
+      const auth = app.get(CashlinkAuthService);
+      emu.injectFault({ route: 'POST /v2/investors/', kind: 'drop_after_work', count: 1 });
+      emu.injectFault({ route: 'GET /v2/campaigns/', kind: 'server_error', status: 503, count: 1 });
+      await app.get(CashlinkInvestorsService).create(exampleInvestorInput() as CashlinkInvestorCreate);
+      await app.get(CashlinkCampaignsService).list();
+      const token = await auth.getAccessToken();
+      emu.expireAllTokens();
+      await app.get(CashlinkCampaignsService).list();
+      await app
+        .get(CashlinkDocumentsService)
+        .upload(Buffer.from('%PDF'), { filename: 'Erika Mustermann.pdf', contentType: 'application/pdf' });
+      await app.get(CashlinkAuthService).getAccessToken();
+
+      expect(lines.length).toBeGreaterThan(5);
+      const log = lines.join('\n');
+      expect(log).toContain('[redacted]');
+      expect(log).toContain('retry');
+      expect(log).not.toContain(token);
+      expect(log).not.toMatch(/emu_[0-9a-f]{16}/);
+      expect(log).not.toContain(emu.clientSecret);
+      expect(log).not.toContain('Mustermann');
     } finally {
       await app.close();
     }

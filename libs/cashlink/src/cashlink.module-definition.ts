@@ -1,10 +1,19 @@
 import { ConfigurableModuleBuilder, type DynamicModule } from '@nestjs/common';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { CASHLINK_INTENTS_DATA_SOURCE } from './idempotency/idempotency.constants';
-import { IDEMPOTENCY_ENTITIES, IDEMPOTENCY_EXPORTS, IDEMPOTENCY_PROVIDERS } from './idempotency/idempotency.providers';
+import {
+  IDEMPOTENCY_ENTITIES,
+  IDEMPOTENCY_EXPORTS,
+  IDEMPOTENCY_PROVIDERS,
+} from './idempotency/idempotency.providers';
 import type { CashlinkModuleOptions } from './options/cashlink-module-options.interface';
 import { CASHLINK_WEBHOOKS_DATA_SOURCE } from './webhooks/webhooks.constants';
-import { WEBHOOK_CONTROLLERS, WEBHOOK_ENTITIES, WEBHOOK_EXPORTS, WEBHOOK_PROVIDERS } from './webhooks/webhooks.providers';
+import {
+  WEBHOOK_CONTROLLERS,
+  WEBHOOK_ENTITIES,
+  WEBHOOK_EXPORTS,
+  WEBHOOK_PROVIDERS,
+} from './webhooks/webhooks.providers';
 
 /** Options of `forRoot` / `forRootAsync` that shape the module itself (known before any factory runs). */
 export interface CashlinkModuleExtras {

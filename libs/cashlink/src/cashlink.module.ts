@@ -1,5 +1,12 @@
 import { HttpModule } from '@nestjs/axios';
-import { Inject, Module, Optional, type MiddlewareConsumer, type NestModule, type Provider } from '@nestjs/common';
+import {
+  Inject,
+  Module,
+  Optional,
+  type MiddlewareConsumer,
+  type NestModule,
+  type Provider,
+} from '@nestjs/common';
 import { CashlinkAuthService } from './auth/cashlink-auth.service';
 import { CASHLINK_DURABLE_WRITE_EXECUTOR, CASHLINK_OPTIONS } from './cashlink.constants';
 import { CASHLINK_MODULE_OPTIONS, CashlinkConfigurableModuleClass } from './cashlink.module-definition';

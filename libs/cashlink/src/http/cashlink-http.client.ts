@@ -9,6 +9,7 @@ import { createCashlinkApiError, parseBody } from '../errors/create-cashlink-api
 import type { ResolvedCashlinkOptions } from '../options/cashlink-module-options.interface';
 import { sleep } from './abort';
 import { buildMultipartBody, isReplayableMultipart, type MultipartPayload } from './multipart';
+import { redactHeaders } from './redact-headers';
 import { decideRetry, describeNoRetry } from './retry-policy';
 
 /** Query parameters; `undefined` and `null` are left out, arrays repeat the name. */
@@ -175,6 +176,10 @@ export class CashlinkHttpClient {
     }
 
     const started = Date.now();
+    this.logger.verbose(
+      `${req.method} ${req.path} sending, headers ${JSON.stringify(redactHeaders(headers))}` +
+        (retries > 0 ? ` (retry ${retries})` : ''),
+    );
     try {
       const response = await this.http.axiosRef.request<string>({
         url,
