@@ -151,17 +151,14 @@ export class WebhookInboxStore {
     filter: { id: string } | { state: 'dead' | 'processed' },
     now = Date.now(),
   ): Promise<number> {
-    const qb = this.repository
-      .createQueryBuilder()
-      .update()
-      .set({
-        state: 'pending',
-        attempts: 0,
-        nextAttemptAt: now,
-        leaseOwner: null,
-        leaseUntil: null,
-        processedAt: null,
-      });
+    const qb = this.repository.createQueryBuilder().update().set({
+      state: 'pending',
+      attempts: 0,
+      nextAttemptAt: now,
+      leaseOwner: null,
+      leaseUntil: null,
+      processedAt: null,
+    });
     if ('id' in filter) {
       qb.where('"id" = :id AND "state" IN (:...states)', { id: filter.id, states: ['dead', 'processed'] });
     } else {
