@@ -31,7 +31,12 @@ async function parse(
       const parts: Buffer[] = [];
       stream.on('data', (d: Buffer) => parts.push(d));
       stream.on('end', () =>
-        files.push({ field, filename: info.filename, mimeType: info.mimeType, bytes: Buffer.concat(parts) }),
+        files.push({
+          field,
+          filename: info.filename ?? '',
+          mimeType: info.mimeType,
+          bytes: Buffer.concat(parts),
+        }),
       );
     });
     parser.on('close', resolve);
