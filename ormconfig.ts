@@ -1,21 +1,16 @@
 /**
- * The demo's TypeORM DataSource, also used by the TypeORM CLI (`npm run migration:run`).
- * SQLite file under ./data by default (embedded, nothing to install); PostgreSQL when DATABASE_URL is set.
+ * The demo's TypeORM DataSource for the TypeORM CLI (`npm run migration:run`, `npm run migration:generate`),
+ * with the same settings as the app (src/config/database.options.ts): an SQLite file under ./data
+ * (DEMO_DATA_DIR) by default, PostgreSQL when DATABASE_URL is set; the library's migrations and the demo's.
  */
 import 'reflect-metadata';
-import { DataSource, type DataSourceOptions } from 'typeorm';
-import { CASHLINK_MIGRATIONS } from './libs/cashlink/src/migrations/index';
+import { resolve } from 'node:path';
+import { DataSource } from 'typeorm';
+import { demoDataSourceOptions } from './src/config/database.options';
 
-export function demoDataSourceOptions(env: NodeJS.ProcessEnv = process.env): DataSourceOptions {
-  const common = {
-    migrations: [...(CASHLINK_MIGRATIONS as [])],
-    migrationsRun: false,
-    synchronize: false,
-  };
-  if (env.DATABASE_URL) {
-    return { type: 'postgres', url: env.DATABASE_URL, ...common };
-  }
-  return { type: 'better-sqlite3', database: env.SQLITE_PATH ?? 'data/demo.sqlite', ...common };
-}
-
-export default new DataSource(demoDataSourceOptions());
+export default new DataSource(
+  demoDataSourceOptions({
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    dataDir: resolve(process.env.DEMO_DATA_DIR ?? 'data'),
+  }),
+);

@@ -29,8 +29,11 @@ const PEERS = [
 /** Always shipped: @nestjs/axios needs axios, and the library's own runtime packages. */
 const ALWAYS = ['axios'];
 /** What the public typings (.d.ts closure of both entries) may import. Everything else is a leak. */
+// @nestjs/axios appears only as the constructor parameter type of injectable services (which Nest, not
+// users, constructs); axios itself must never appear.
 const TYPINGS_ALLOWED = new Set([
   '@nestjs/common',
+  '@nestjs/axios',
   '@nestjs/core',
   '@nestjs/typeorm',
   '@nestjs/event-emitter',
@@ -102,11 +105,18 @@ while (queue.length > 0) {
   const file = queue.pop();
   if (seen.has(file)) continue;
   seen.add(file);
-  const source = fs.readFileSync(file, 'utf8');
+  const raw = fs.readFileSync(file, 'utf8');
+  // Comments (JSDoc examples show imports) do not count; `/// <reference types>` does.
+  const references = [...raw.matchAll(/reference types="([^"]+)"/g)].map((m) => m[1]);
+  const source = raw.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
   const specifiers = [
-    ...source.matchAll(/(?:from|import)\s*\(?\s*["']([^"']+)["']/g),
-    ...source.matchAll(/reference types="([^"]+)"/g),
-  ].map((m) => m[1]);
+    ...references,
+    ...[
+      ...source.matchAll(
+        /\bfrom\s+["']([^"']+)["']|\bimport\s*\(\s*["']([^"']+)["']|^\s*import\s+["']([^"']+)["']/gm,
+      ),
+    ].map((m) => m[1] ?? m[2] ?? m[3]),
+  ];
   for (const specifier of specifiers) {
     if (specifier.startsWith('.')) {
       const base = path.resolve(path.dirname(file), specifier).replace(/\.js$/, '');

@@ -1,0 +1,30 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CASHLINK_MIGRATIONS } from 'nestjs-cashlink';
+import type { DataSourceOptions, MigrationInterface } from 'typeorm';
+import { Customer } from '../customers/customer.entity';
+import { CreateDemoTables1796100000000 } from '../migrations/1796100000000-create-demo-tables';
+import { Subscription } from '../subscriptions/subscription.entity';
+
+/** The demo's own entities (the library registers its entities itself, with `forFeature`). */
+export const DEMO_ENTITIES = [Customer, Subscription];
+
+/** The library's migrations first, then the demo's. */
+export const DEMO_MIGRATIONS: Array<new () => MigrationInterface> = [
+  ...(CASHLINK_MIGRATIONS as Array<new () => MigrationInterface>),
+  CreateDemoTables1796100000000,
+];
+
+/**
+ * One DataSource configuration for the app and the TypeORM CLI (`ormconfig.ts`): PostgreSQL when
+ * `databaseUrl` is set, else an SQLite file in `dataDir` (created if missing, so a fresh clone works).
+ */
+export function demoDataSourceOptions(settings: {
+  databaseUrl?: string;
+  dataDir: string;
+}): DataSourceOptions {
+  const common = { entities: DEMO_ENTITIES, migrations: DEMO_MIGRATIONS, synchronize: false } as const;
+  if (settings.databaseUrl) return { type: 'postgres', url: settings.databaseUrl, ...common };
+  mkdirSync(settings.dataDir, { recursive: true });
+  return { type: 'better-sqlite3', database: join(settings.dataDir, 'demo.sqlite'), ...common };
+}

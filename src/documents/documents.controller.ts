@@ -1,0 +1,34 @@
+import { BadRequestException, Controller, Post, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
+import { CashlinkDocumentsService } from 'nestjs-cashlink';
+
+/** What multer hands over with its default memory storage. */
+interface UploadedDocument {
+  originalname: string;
+  mimetype: string;
+  size: number;
+  buffer: Buffer;
+}
+
+/** Largest document the demo accepts (multer stops reading beyond it). */
+const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
+
+@Controller('documents')
+export class DocumentsController {
+  constructor(private readonly documents: CashlinkDocumentsService) {}
+
+  /**
+   * Forwards one uploaded file (multipart field `file`) to Cashlink and answers its document id, to be
+   * referenced by a subscription (`documentId`) as the signed subscription document.
+   */
+  @Post()
+  @UseInterceptors(FileInterceptor('file', { limits: { fileSize: MAX_DOCUMENT_BYTES, files: 1 } }))
+  async upload(@UploadedFile() file: UploadedDocument | undefined): Promise<object> {
+    if (file === undefined) throw new BadRequestException('send the document as multipart field "file"');
+    const document = await this.documents.upload(file.buffer, {
+      filename: file.originalname,
+      contentType: file.mimetype,
+    });
+    return { id: document.id, filename: file.originalname, size: file.size };
+  }
+}

@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { InjectRepository } from '@nestjs/typeorm';
+import { CASHLINK_EVENTS, type IntentSettledEvent } from 'nestjs-cashlink';
+import { IsNull, Repository } from 'typeorm';
+import { TimelineService } from '../timeline/timeline.service';
+import { short } from './subscription-status.listener';
+import { Subscription } from './subscription.entity';
+import { SubscriptionsService } from './subscriptions.service';
+
+/**
+ * Learns the outcome of each subscription's investment call from the library's settlement events, also
+ * when the call finished after a restart (the library's recovery resumed the intent, and the request that
+ * started it is long gone). The subscription's id is the intent's key.
+ */
+@Injectable()
+export class SubscriptionIntentListener {
+  constructor(
+    @InjectRepository(Subscription) private readonly subscriptions: Repository<Subscription>,
+    private readonly service: SubscriptionsService,
+    private readonly timeline: TimelineService,
+  ) {}
+
+  @OnEvent(CASHLINK_EVENTS.intentSucceeded)
+  async onSucceeded(event: IntentSettledEvent): Promise<void> {
+    if (event.operation !== 'investments.create') return;
+    const investment = event.response?.body as { id?: string; status?: string } | undefined;
+    if (typeof investment?.id !== 'string') return;
+    await this.service.link(event.key, investment.id, investment.status ?? 'UNKNOWN');
+  }
+
+  /** Cashlink refused the investment (`failed`), or it could not be confirmed in time (`expired`). */
+  @OnEvent(CASHLINK_EVENTS.intentFailed)
+  @OnEvent(CASHLINK_EVENTS.intentExpired)
+  async onNotCreated(event: IntentSettledEvent): Promise<void> {
+    if (event.operation !== 'investments.create') return;
+    const status = event.state === 'expired' ? 'NEEDS_RECONCILIATION' : 'REJECTED';
+    const result = await this.subscriptions.update(
+      { id: event.key, cashlinkInvestmentId: IsNull() },
+      { status, updatedAt: new Date().toISOString() },
+    );
+    if (result.affected) {
+      this.timeline.step(
+        `subscription ${status}`,
+        `subscription ${short(event.key)}: ${event.error?.message ?? ''}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * `npm start` as a user runs it: a child process on a fresh data folder, the scenario printed as a
+ * timeline, the final state checked through the app's own HTTP API; then a second start on the same data
+ * folder (migrations already applied, a second scenario), and a start that only serves.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase, describeIfPostgres, type TestDatabase } from '../support/databases';
+import { DemoProcess, getJson } from './support/demo-process';
+
+jest.setTimeout(180_000);
+
+interface SubscriptionView {
+  id: string;
+  status: string;
+  cashlinkInvestmentId: string | null;
+  documentId: string | null;
+  units: number;
+}
+interface CustomerView {
+  id: string;
+  cashlinkInvestorId: string | null;
+}
+interface HealthView {
+  status: string;
+  details: Record<string, { status: string } & Record<string, unknown>>;
+}
+
+const LIFECYCLE = ['REVIEW_PENDING', 'WAITING_FOR_ACCEPTANCE', 'ACCEPTED', 'PAID', 'DELIVERED'];
+
+/** The timeline lines of one scenario, in the order the demo must print them. */
+function expectTimelineInOrder(printed: string): void {
+  const steps = [
+    /investor created +customer \w{8} → Cashlink investor \w{8}/,
+    /document uploaded +document \w{8} \(subscription-form\.pdf, \d+ bytes\)/,
+    /investment created +investment \w{8} for subscription \w{8}: \d+ units, .+, status KYC_PENDING/,
+    ...LIFECYCLE.map(
+      (status) => new RegExp(`webhook received +${status} +subscription \\w{8} \\w+ → ${status}`),
+    ),
+    /subscription DELIVERED +local subscription \w{8} is DELIVERED/,
+    /Scenario complete\./,
+  ];
+  let from = 0;
+  for (const step of steps) {
+    const rest = printed.slice(from);
+    const match = rest.match(step);
+    if (!match || match.index === undefined) throw new Error(`timeline step ${step} missing after:\n${rest}`);
+    from += match.index + match[0].length;
+  }
+}
+
+function expectNoPersonalData(printed: string): void {
+  expect(printed).not.toContain('erika@example.com');
+  expect(printed).not.toContain('Mustermann');
+}
+
+async function expectDeliveredState(url: string, subscriptions: number): Promise<void> {
+  const subs = await getJson<SubscriptionView[]>(`${url}/subscriptions`);
+  expect(subs.status).toBe(200);
+  expect(subs.body).toHaveLength(subscriptions);
+  for (const sub of subs.body) {
+    expect(sub.status).toBe('DELIVERED');
+    expect(sub.cashlinkInvestmentId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(sub.documentId).toMatch(/^[0-9a-f-]{36}$/);
+    const one = await getJson<SubscriptionView>(`${url}/subscriptions/${sub.id}`);
+    expect(one.body).toEqual(sub);
+  }
+  const customers = await getJson<CustomerView[]>(`${url}/customers`);
+  expect(customers.body).toHaveLength(subscriptions);
+  for (const customer of customers.body) expect(customer.cashlinkInvestorId).toMatch(/^[0-9a-f-]{36}$/);
+
+  const health = await getJson<HealthView>(`${url}/health`);
+  expect(health.status).toBe(200);
+  expect(health.body.details.cashlink?.status).toBe('up');
+  expect(health.body.details.intents).toMatchObject({ status: 'up', pending: 0, expired: 0 });
+  expect(health.body.details.webhooks).toMatchObject({ status: 'up', waiting: 0, dead: 0 });
+}
+
+describe('npm start (the demo) on SQLite', () => {
+  let dataDir: string;
+  const running: DemoProcess[] = [];
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'cashlink-demo-'));
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((demo) => demo.stop()));
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('on a fresh data folder: boots, walks through the scenario, prints the timeline, and serves the final state', async () => {
+    const demo = new DemoProcess([], { DEMO_DATA_DIR: join(dataDir, 'fresh-folder') });
+    running.push(demo);
+    const url = await demo.url();
+    await demo.waitFor(/Serving on .*Try:/s, 90_000);
+    expectTimelineInOrder(demo.printed);
+    expect(demo.printed).toContain(`curl ${url}/health`);
+    expect(demo.printed).toContain('the local emulator');
+    expectNoPersonalData(demo.printed);
+    await expectDeliveredState(url, 1);
+  });
+
+  it('on the same data folder again: migrations are already there, a second scenario completes', async () => {
+    const demo = new DemoProcess([], { DEMO_DATA_DIR: join(dataDir, 'fresh-folder') });
+    running.push(demo);
+    const url = await demo.url();
+    await demo.waitFor(/Serving on .*Try:/s, 90_000);
+    expectTimelineInOrder(demo.printed);
+    await expectDeliveredState(url, 2);
+  });
+
+  it('with --no-scenario (or DEMO_SCENARIO=false) only serves, with the data of earlier runs', async () => {
+    const byFlag = new DemoProcess(['--no-scenario'], { DEMO_DATA_DIR: join(dataDir, 'fresh-folder') });
+    running.push(byFlag);
+    const url = await byFlag.url();
+    await byFlag.waitFor(/Serving on .*Try:/s, 30_000);
+    expect(byFlag.printed).not.toContain('Scenario');
+    await expectDeliveredState(url, 2);
+    await byFlag.stop();
+
+    const byEnv = new DemoProcess([], { DEMO_DATA_DIR: join(dataDir, 'other'), DEMO_SCENARIO: 'false' });
+    running.push(byEnv);
+    const otherUrl = await byEnv.url();
+    await byEnv.waitFor(/Serving on .*Try:/s, 30_000);
+    expect(byEnv.printed).not.toContain('Scenario');
+    expect((await getJson<unknown[]>(`${otherUrl}/subscriptions`)).body).toEqual([]);
+  });
+});
+
+describeIfPostgres('npm start (the demo) on PostgreSQL (DATABASE_URL)', () => {
+  let db: TestDatabase;
+  let demo: DemoProcess | undefined;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('postgres');
+  });
+  afterAll(async () => {
+    await demo?.stop();
+    await db.drop();
+  });
+
+  it('runs the migrations and the scenario on PostgreSQL', async () => {
+    demo = new DemoProcess([], { DATABASE_URL: db.url });
+    const url = await demo.url();
+    await demo.waitFor(/Serving on .*Try:/s, 90_000);
+    expect(demo.printed).toContain('PostgreSQL (DATABASE_URL)');
+    expectTimelineInOrder(demo.printed);
+    await expectDeliveredState(url, 1);
+  });
+});
