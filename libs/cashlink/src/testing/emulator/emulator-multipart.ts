@@ -23,7 +23,11 @@ export function parseUpload(req: IncomingMessage, maxBytes: number): Promise<Upl
     }
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: req.headers, limits: { fileSize: maxBytes, parts: 20 } });
+      parser = busboy({
+        headers: req.headers, // busboy reports 'limit' once a file *reaches* fileSize, so allow one more byte and
+        // compare the real size ourselves: a file of exactly maxBytes is accepted.
+        limits: { fileSize: maxBytes + 1, parts: 20 },
+      });
     } catch (error) {
       req.resume();
       reject(detailError(400, `Multipart form parse error - ${(error as Error).message}`));
@@ -46,6 +50,9 @@ export function parseUpload(req: IncomingMessage, maxBytes: number): Promise<Upl
       stream.on('limit', () => {
         tooLarge = true;
       });
+      // A broken body is reported on the parser too; this listener only keeps the stream's copy of
+      // the error from being unhandled.
+      stream.on('error', () => undefined);
       stream.on('end', () => {
         file = {
           filename: info.filename ?? 'upload',
@@ -66,7 +73,8 @@ export function parseUpload(req: IncomingMessage, maxBytes: number): Promise<Upl
     });
     parser.on('close', () => {
       if (failed) return;
-      if (tooLarge) reject(detailError(413, `The file is larger than the limit of ${maxBytes} bytes.`));
+      if (tooLarge || (file !== undefined && file.size > maxBytes))
+        reject(detailError(413, `The file is larger than the limit of ${maxBytes} bytes.`));
       else resolve(file);
     });
     req.pipe(parser);
