@@ -47,7 +47,11 @@ export class CashlinkValidationError extends CashlinkApiError {
   }
 }
 
-/** 401, or a failed token request: the client id, secret or token URL is wrong, or the token expired. */
+/**
+ * 401, or a failed token request: the client id, secret or token URL is wrong, or the token expired.
+ * For a token request that got no answer, `status` is 0 and `cause` is the `CashlinkNetworkError` /
+ * `CashlinkTimeoutError`; for a refused one, `cause` is the error its answer maps to.
+ */
 export class CashlinkAuthenticationError extends CashlinkApiError {}
 
 /** 403: the token lacks a scope this call needs (check `scopes` in the module options). */
