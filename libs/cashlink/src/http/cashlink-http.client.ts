@@ -44,6 +44,8 @@ export interface CashlinkResponse<T> {
   headers: Record<string, string | undefined>;
 }
 
+const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
 /** Thrown inside one attempt so that the loop can tell the caller's abort from our timeout. */
 const TIMEOUT = Symbol('timeout');
 
@@ -193,6 +195,8 @@ export class CashlinkHttpClient {
         // A redirect could carry the bearer token to another host; Cashlink's API does not redirect.
         maxRedirects: 0,
         maxBodyLength: Infinity,
+        // Cashlink's answers are small JSON; a runaway body must not exhaust memory.
+        maxContentLength: MAX_RESPONSE_BYTES,
       });
       const responseHeaders = normaliseHeaders(response.headers as Record<string, unknown>);
       const text = typeof response.data === 'string' ? response.data : '';
