@@ -60,6 +60,7 @@ export function durableAppModule(config: DurableAppConfig): DynamicModule {
           maxRetries: config.maxRetries ?? 2,
           retryBaseDelayMs: 5,
           retryMaxDelayMs: 20,
+          maxRetryAfterMs: 50,
           ...(config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}),
         },
         idempotency: config.idempotency === undefined ? FAST_IDEMPOTENCY : config.idempotency,
