@@ -508,7 +508,10 @@ export class CashlinkEmulator {
     const route = matching.find((r) => r.method === entry.method);
     if (!route) {
       req.resume();
-      const allow = matching.map((r) => r.method).join(', ');
+      const allow = matching
+        .map((r) => r.method)
+        .sort()
+        .join(', ');
       return this.answer(
         res,
         entry,
@@ -518,7 +521,13 @@ export class CashlinkEmulator {
       );
     }
     entry.route = `${route.method} ${route.template}`;
-    const params = route.regex.exec(entry.path)!.slice(1).map(decodeURIComponent);
+    let params: string[];
+    try {
+      params = route.regex.exec(entry.path)!.slice(1).map(decodeURIComponent);
+    } catch {
+      req.resume();
+      return this.answer(res, entry, 400, { detail: 'Malformed percent-encoding in the path.' });
+    }
 
     const fault = this.faults.take(entry.route);
     if (fault) entry.fault = fault.kind;

@@ -145,7 +145,12 @@ export async function handleControlRequest(
     }
     if (body === null) body = {};
     if (!isObject(body)) throw detailError(400, 'Send a JSON object.');
-    const params = route.pattern.exec(rest)!.slice(1).map(decodeURIComponent);
+    let params: string[];
+    try {
+      params = route.pattern.exec(rest)!.slice(1).map(decodeURIComponent);
+    } catch {
+      throw detailError(400, 'Malformed percent-encoding in the path.');
+    }
     let result: unknown;
     try {
       result = await route.handler(emu, body, params, url);
