@@ -82,6 +82,26 @@ export { CASHLINK_EVENTS } from './events/cashlink-events.constants';
 // Persistence: add these to the host DataSource's `migrations` (the demo's ormconfig.ts does).
 export { CASHLINK_MIGRATIONS } from './migrations/index';
 
+// Durable idempotency: options, intents service, settlement events and errors
+export type {
+  CashlinkIdempotencyOptions,
+  CashlinkIntentBackoffOptions,
+  CashlinkIntentRecoveryOptions,
+} from './idempotency/idempotency.options';
+export {
+  CashlinkIntentsService,
+  type CashlinkIntentRecoverySummary,
+  type CashlinkIntentView,
+} from './idempotency/cashlink-intents.service';
+export type { CashlinkIntentErrorRecord, CashlinkIntentState } from './idempotency/cashlink-intent.entity';
+export { IntentSettledEvent } from './idempotency/intent-settled.event';
+export {
+  CashlinkIntentExpiredError,
+  CashlinkIntentFailedError,
+  CashlinkIntentInProgressError,
+  CashlinkIntentRolledBackError,
+} from './idempotency/cashlink-intent.error';
+
 // Webhooks: receiver options, events and their payloads, inbox inspection and re-dispatch
 export type {
   CashlinkWebhooksAuthOptions,
