@@ -8,11 +8,17 @@ import {
   CashlinkCampaignsService,
   CashlinkConfigError,
   CashlinkInvestmentsService,
+  CashlinkInvestorsService,
   CashlinkModule,
+  type CashlinkInvestorCreate,
   type CashlinkModuleOptions,
   type ResolvedCashlinkOptions,
 } from 'nestjs-cashlink';
-import { startCashlinkEmulator, type CashlinkEmulator } from 'nestjs-cashlink/testing';
+import { exampleInvestorInput, startCashlinkEmulator, type CashlinkEmulator } from 'nestjs-cashlink/testing';
+// The write seam is internal (not in the public entry); the test checks the binding by path.
+import { CASHLINK_DURABLE_WRITE_EXECUTOR } from '../../libs/cashlink/src/cashlink.constants';
+import { CashlinkWriteExecutor } from '../../libs/cashlink/src/http/cashlink-write-executor';
+import { DirectWriteExecutor } from '../../libs/cashlink/src/http/direct-write-executor';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { clientOptions } from './support/client-fixture';
 
@@ -44,6 +50,23 @@ describe('CashlinkModule', () => {
       const options = app.get<ResolvedCashlinkOptions>(CASHLINK_OPTIONS);
       expect(options.baseUrl).toBe(emu.baseUrl);
       expect(options.http.retryBaseDelayMs).toBe(5);
+      await callsCashlink(app);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('forRoot: extras are not taken for options (dataSource given without persistence)', async () => {
+    const app = await boot([
+      CashlinkModule.forRoot({
+        ...clientOptions(emu),
+        persistence: false,
+        dataSource: 'reports',
+        isGlobal: false,
+      }),
+    ]);
+    try {
+      expect(app.get(CashlinkWriteExecutor)).toBeInstanceOf(DirectWriteExecutor);
       await callsCashlink(app);
     } finally {
       await app.close();
@@ -175,6 +198,25 @@ describe('CashlinkModule', () => {
     });
     afterAll(async () => {
       await db.drop();
+    });
+
+    it('binds writes to the durable executor when idempotency is enabled', async () => {
+      const app = await boot([
+        EventEmitterModule.forRoot(),
+        TypeOrmModule.forRoot({ ...db.options, synchronize: true, autoLoadEntities: true }),
+        CashlinkModule.forRoot(clientOptions(emu, { idempotency: {} })),
+      ]);
+      try {
+        const executor = app.get(CashlinkWriteExecutor);
+        expect(executor).not.toBeInstanceOf(DirectWriteExecutor);
+        expect(executor).toBe(app.get(CASHLINK_DURABLE_WRITE_EXECUTOR));
+        const investor = await app
+          .get(CashlinkInvestorsService)
+          .create(exampleInvestorInput() as CashlinkInvestorCreate, { idempotencyKey: 'durable-1' });
+        expect(emu.investors().map((i) => i.id)).toEqual([investor.id]);
+      } finally {
+        await app.close();
+      }
     });
 
     it('registers its entities on the host DataSource and still calls Cashlink', async () => {

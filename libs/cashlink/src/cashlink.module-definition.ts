@@ -44,7 +44,12 @@ export const {
 } = new ConfigurableModuleBuilder<CashlinkModuleOptions>({ moduleName: 'Cashlink' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createCashlinkOptions')
-  .setExtras<CashlinkModuleExtras>({ isGlobal: false, persistence: true }, addPersistence)
+  // Every extra is listed (dataSource too, though undefined): Nest strips only listed keys from the
+  // options object that `forRoot` receives.
+  .setExtras<CashlinkModuleExtras>(
+    { isGlobal: false, persistence: true, dataSource: undefined },
+    addPersistence,
+  )
   .build();
 
 /** Adds what only exists with persistence: the entities, the durable providers and the webhook controller. */

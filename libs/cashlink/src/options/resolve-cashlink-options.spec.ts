@@ -160,3 +160,26 @@ describe('resolveCashlinkOptions', () => {
     ]);
   });
 });
+
+describe('resolveCashlinkOptions: unknown options', () => {
+  it('names an unknown option and suggests the known one of the same name', () => {
+    expect(
+      problemsOf({
+        environment: 'demo',
+        clientId: 'i',
+        clientSecret: 's',
+        timeoutMs: 5,
+        http: { maxretries: 2 },
+      }),
+    ).toEqual([
+      'timeoutMs: unknown option; did you mean http.timeoutMs?',
+      'http.maxretries: unknown option; did you mean http.maxRetries?',
+    ]);
+  });
+
+  it('lists the known options of the section when nothing is close', () => {
+    expect(
+      problemsOf({ environment: 'demo', clientId: 'i', clientSecret: 's', documents: { limit: 1 } }),
+    ).toEqual(['documents.limit: unknown option; known here: maxSizeBytes']);
+  });
+});

@@ -33,6 +33,28 @@ export const CASHLINK_OPTION_DEFAULTS = {
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+/** Every option name the client core knows, by section; an unknown name is most likely a typo. */
+const KNOWN_OPTIONS: Record<string, readonly string[]> = {
+  '': [
+    'environment',
+    'baseUrl',
+    'tokenUrl',
+    'allowInsecureHttp',
+    'clientId',
+    'clientSecret',
+    'scopes',
+    'tokenAuthMethod',
+    'auth',
+    'http',
+    'documents',
+    'idempotency',
+    'webhooks',
+  ],
+  auth: Object.keys(CASHLINK_OPTION_DEFAULTS.auth),
+  http: Object.keys(CASHLINK_OPTION_DEFAULTS.http),
+  documents: Object.keys(CASHLINK_OPTION_DEFAULTS.documents),
+};
+
 /**
  * Merges the defaults into `input` and validates everything at once. Throws one `CashlinkConfigError`
  * that lists every invalid option with how to fix it. Values of secrets never appear in a message.
@@ -45,6 +67,7 @@ export function resolveCashlinkOptions(input: CashlinkModuleOptions): ResolvedCa
     ]);
   }
   const o = input as Partial<CashlinkModuleOptions> & Record<string, unknown>;
+  unknownOptions(o, '', problems);
 
   // Hosts: an explicit URL wins over the environment preset.
   let preset: { baseUrl: string; tokenUrl: string } | undefined;
@@ -163,7 +186,23 @@ function section<T extends object>(value: T | undefined, name: string, problems:
     problems.push(`${name}: must be an object (or omitted for the defaults)`);
     return {};
   }
+  unknownOptions(value as Record<string, unknown>, name, problems);
   return value;
+}
+
+/** One problem per unknown key, with the known option of the same name elsewhere when there is one. */
+function unknownOptions(value: Record<string, unknown>, sectionName: string, problems: string[]): void {
+  const known = KNOWN_OPTIONS[sectionName] ?? [];
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue;
+    const name = sectionName ? `${sectionName}.${key}` : key;
+    const match = Object.entries(KNOWN_OPTIONS).flatMap(([sec, keys]) =>
+      keys.filter((k) => k.toLowerCase() === key.toLowerCase()).map((k) => (sec ? `${sec}.${k}` : k)),
+    )[0];
+    problems.push(
+      `${name}: unknown option` + (match ? `; did you mean ${match}?` : `; known here: ${known.join(', ')}`),
+    );
+  }
 }
 
 function bool(value: unknown, name: string, fallback: boolean, problems: string[]): boolean {
