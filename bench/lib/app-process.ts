@@ -1,0 +1,357 @@
+/**
+ * A Nest app using the library, in its own process, for the benchmarks. It boots on a given database
+ * and emulator and answers commands over IPC: run N library calls or N plain HTTP calls (the same-run
+ * baselines), paginate, count dispatched webhooks and settled intents.
+ */
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import {
+  Injectable,
+  Module,
+  RequestMethod,
+  type INestApplication,
+  type MiddlewareConsumer,
+  type NestMiddleware,
+  type NestModule,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import {
+  CASHLINK_EVENTS,
+  CASHLINK_MIGRATIONS,
+  CashlinkInvestmentsService,
+  CashlinkModule,
+  type CashlinkInvestment,
+} from 'nestjs-cashlink';
+import { EMULATOR_CAMPAIGN_ID } from 'nestjs-cashlink/testing';
+// Internal files, on purpose: the baseline route must authenticate and parse exactly as the receiver does.
+import { createWebhookAuthenticator } from '../../libs/cashlink/src/webhooks/auth/webhook-authenticator.factory';
+import { readRequestBody, type WebhookRequest } from '../../libs/cashlink/src/webhooks/webhook-http';
+import { parseStatusChange } from '../../libs/cashlink/src/webhooks/webhook-status-change';
+import { serveCommands } from './child';
+import type { BenchDatabaseOptions } from './databases';
+import { runConcurrent, summarise, type RoundStats } from './stats';
+
+/** The bearer token the benchmark's "Cashlink" (the load generator) sends with every webhook. */
+export const BENCH_WEBHOOK_TOKEN = 'bench-webhook-token-0123456789abcdef0123456789abcdef';
+export const WEBHOOK_PATH = 'cashlink/webhooks';
+export const BASELINE_WEBHOOK_PATH = 'bench/webhooks-baseline';
+
+export interface EmulatorInfo {
+  baseUrl: string;
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface BootOptions {
+  db: BenchDatabaseOptions;
+  emulator: EmulatorInfo;
+  /** Listen on HTTP (webhook receiver and its baseline). */
+  listen?: boolean;
+  /** Mount the webhook receiver (with its inbox and dispatcher). @default true */
+  webhooks?: boolean;
+  /** Run the webhook dispatcher in this process. @default true */
+  dispatch?: boolean;
+  /** Run the intent recovery worker in this process. @default false */
+  recovery?: boolean;
+  /** Instance id (lease owner) of this process. */
+  instanceId?: string;
+}
+
+/**
+ * The baseline of the webhook case: the same authentication (the library's own authenticator, same
+ * tokens) and the same body reading and validation, then 204 with nothing stored.
+ */
+@Injectable()
+class BaselineWebhookMiddleware implements NestMiddleware {
+  private readonly authenticator = createWebhookAuthenticator({
+    type: 'bearer',
+    tokens: [BENCH_WEBHOOK_TOKEN],
+  });
+
+  async use(req: WebhookRequest, res: ServerResponse): Promise<void> {
+    const auth = await this.authenticator.authenticate(req.headers.authorization);
+    if (!auth.ok) {
+      res.statusCode = 401;
+      res.end();
+      return;
+    }
+    const body = await readRequestBody(req, 65536);
+    if (body.kind === 'too_large') {
+      res.statusCode = 413;
+      res.end();
+      return;
+    }
+    const value = body.kind === 'parsed' ? body.value : (JSON.parse(body.text) as unknown);
+    const parsed = parseStatusChange(value);
+    res.statusCode = parsed.ok ? 204 : 400;
+    res.end();
+  }
+}
+
+/** Counts events in this process: the first and last time one was seen, and how many. */
+class EventCounter {
+  count = 0;
+  firstAt = 0;
+  lastAt = 0;
+  private waiters: Array<{ target: number; resolve: () => void }> = [];
+
+  hit(): void {
+    const now = Date.now();
+    if (this.count === 0) this.firstAt = now;
+    this.count++;
+    this.lastAt = now;
+    this.waiters = this.waiters.filter((w) => {
+      if (this.count < w.target) return true;
+      w.resolve();
+      return false;
+    });
+  }
+
+  waitFor(target: number, timeoutMs: number): Promise<void> {
+    if (this.count >= target) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`only ${this.count} of ${target} events within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        target,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  }
+}
+
+let app: INestApplication | undefined;
+let boot: BootOptions | undefined;
+let rawToken: string | undefined;
+const dispatched = new EventCounter();
+const settled = new EventCounter();
+
+function moduleFor(options: BootOptions, persistence = true) {
+  @Module({
+    imports: [
+      EventEmitterModule.forRoot(),
+      ...(persistence
+        ? [
+            TypeOrmModule.forRoot({
+              ...options.db,
+              autoLoadEntities: true,
+              migrations: CASHLINK_MIGRATIONS,
+              migrationsRun: true,
+              synchronize: false,
+              logging: false,
+            }),
+          ]
+        : []),
+      CashlinkModule.forRoot({
+        baseUrl: options.emulator.baseUrl,
+        tokenUrl: options.emulator.tokenUrl,
+        clientId: options.emulator.clientId,
+        clientSecret: options.emulator.clientSecret,
+        idempotency: {
+          recovery: options.recovery ? { intervalMs: 20 } : false,
+          ...(options.instanceId ? { instanceId: options.instanceId } : {}),
+        },
+        webhooks:
+          persistence && options.webhooks !== false
+            ? {
+                path: WEBHOOK_PATH,
+                auth: { type: 'bearer', tokens: [BENCH_WEBHOOK_TOKEN] },
+                dispatch: { enabled: options.dispatch ?? true },
+              }
+            : false,
+        persistence,
+      }),
+    ],
+  })
+  class BenchAppModule implements NestModule {
+    configure(consumer: MiddlewareConsumer): void {
+      consumer
+        .apply(BaselineWebhookMiddleware)
+        .forRoutes({ path: BASELINE_WEBHOOK_PATH, method: RequestMethod.POST });
+    }
+  }
+  return BenchAppModule;
+}
+
+function investmentInput(investorId: string) {
+  return {
+    investor_id: investorId,
+    campaign_id: EMULATOR_CAMPAIGN_ID,
+    units: 1,
+    signed_at: new Date().toISOString(),
+  };
+}
+
+async function token(): Promise<string> {
+  if (rawToken) return rawToken;
+  const e = boot!.emulator;
+  const res = await fetch(e.tokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: e.clientId,
+      client_secret: e.clientSecret,
+    }),
+  });
+  if (!res.ok) throw new Error(`token request answered ${res.status}`);
+  rawToken = ((await res.json()) as { access_token: string }).access_token;
+  return rawToken;
+}
+
+async function rawJson(method: 'GET' | 'POST', url: string, body?: unknown, key?: string): Promise<unknown> {
+  const headers: Record<string, string> = { authorization: `Bearer ${await token()}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (key) headers['x-idempotency-key'] = key;
+  const res = await fetch(url, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = (await res.json()) as unknown;
+  if (!res.ok) throw new Error(`${method} answered ${res.status}`);
+  return data;
+}
+
+function heapSampler() {
+  global.gc?.();
+  const start = process.memoryUsage().heapUsed;
+  let peak = start;
+  return {
+    sample: () => {
+      const used = process.memoryUsage().heapUsed;
+      if (used > peak) peak = used;
+    },
+    growthMb: () => (peak - start) / 1024 / 1024,
+  };
+}
+
+const investments = () => app!.get(CashlinkInvestmentsService);
+
+serveCommands(
+  {
+    boot: async (options: BootOptions) => {
+      boot = options;
+      app = await NestFactory.create(moduleFor(options), { logger: ['error'], abortOnError: false });
+      const events = app.get(EventEmitter2);
+      events.on(CASHLINK_EVENTS.investmentStatusChanged, () => dispatched.hit());
+      events.on(CASHLINK_EVENTS.intentSucceeded, () => settled.hit());
+      events.on(CASHLINK_EVENTS.intentFailed, () => settled.hit());
+      events.on(CASHLINK_EVENTS.intentExpired, () => settled.hit());
+      if (options.listen) {
+        await app.listen(0, '127.0.0.1');
+        const address = app.getHttpServer().address() as { port: number };
+        return { port: address.port };
+      }
+      await app.init();
+      return {};
+    },
+
+    read: async ({
+      n,
+      concurrency,
+      id,
+      raw,
+    }: {
+      n: number;
+      concurrency: number;
+      id: string;
+      raw: boolean;
+    }) => {
+      const url = `${boot!.emulator.baseUrl}/v2/investments/${id}/`;
+      const call = raw ? () => rawJson('GET', url) : () => investments().get(id);
+      await runConcurrent(concurrency * 4, concurrency, call); // warm-up
+      return summarise(await runConcurrent(n, concurrency, call));
+    },
+
+    create: async ({
+      n,
+      concurrency,
+      investorId,
+      raw,
+    }: {
+      n: number;
+      concurrency: number;
+      investorId: string;
+      raw: boolean;
+    }): Promise<RoundStats> => {
+      const url = `${boot!.emulator.baseUrl}/v2/investments/`;
+      const call = raw
+        ? () => rawJson('POST', url, investmentInput(investorId), randomUUID())
+        : () => investments().create(investmentInput(investorId));
+      await runConcurrent(concurrency * 2, concurrency, call); // warm-up
+      return summarise(await runConcurrent(n, concurrency, call));
+    },
+
+    paginate: async ({ pageSize, raw }: { pageSize: number; raw: boolean }) => {
+      const heap = heapSampler();
+      const started = performance.now();
+      let items = 0;
+      if (raw) {
+        let next: string | null = `${boot!.emulator.baseUrl}/v2/investments/?page_size=${pageSize}`;
+        while (next) {
+          const page = (await rawJson('GET', next)) as { next: string | null; results: CashlinkInvestment[] };
+          items += page.results.length;
+          next = page.next;
+          heap.sample();
+        }
+      } else {
+        for await (const item of investments().all({ page_size: pageSize })) {
+          void item;
+          items++;
+          if (items % pageSize === 0) heap.sample();
+        }
+      }
+      const elapsedMs = performance.now() - started;
+      heap.sample();
+      return { items, elapsedMs, heapGrowthMb: heap.growthMb() };
+    },
+
+    /** 1,000 concurrent first calls on a fresh module (no token yet): how many token requests? */
+    singleFlight: async ({ calls, id }: { calls: number; id: string }) => {
+      const fresh = await NestFactory.createApplicationContext(moduleFor(boot!, false), {
+        logger: ['error'],
+        abortOnError: false,
+      });
+      try {
+        const service = fresh.get(CashlinkInvestmentsService);
+        const run = await runConcurrent(calls, calls, () => service.get(id));
+        return { calls, errors: run.errors, elapsedMs: run.elapsedMs, firstError: run.firstError };
+      } finally {
+        await fresh.close();
+      }
+    },
+
+    /** Waits until `target` webhooks were dispatched (or intents settled) in this process. */
+    waitEvents: async ({
+      kind,
+      target,
+      timeoutMs,
+    }: {
+      kind: 'dispatch' | 'intents';
+      target: number;
+      timeoutMs: number;
+    }) => {
+      const counter = kind === 'dispatch' ? dispatched : settled;
+      await counter.waitFor(target, timeoutMs);
+      return { count: counter.count, firstAt: counter.firstAt, lastAt: counter.lastAt };
+    },
+
+    counts: () => ({
+      dispatched: { count: dispatched.count, firstAt: dispatched.firstAt, lastAt: dispatched.lastAt },
+      settled: { count: settled.count, firstAt: settled.firstAt, lastAt: settled.lastAt },
+    }),
+  },
+  async () => {
+    await app?.close();
+  },
+);

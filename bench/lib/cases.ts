@@ -1,0 +1,494 @@
+/**
+ * The benchmark cases of issue 7. Each one measures the library and its baseline in the same run,
+ * alternating them round by round (so that a noisy neighbour hurts both), and reports medians.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { BASELINE_WEBHOOK_PATH, BENCH_WEBHOOK_TOKEN, WEBHOOK_PATH, type EmulatorInfo } from './app-process';
+import { BenchChild } from './child';
+import { createBenchDatabase, type DatabaseKind } from './databases';
+import { runLoad, type LoadResult } from './load';
+import { countPending, openMigrated, seedInbox, seedIntents } from './seed';
+import { median, type RoundStats } from './stats';
+
+export interface BenchSizes {
+  rounds: number;
+  webhookDurationMs: number;
+  webhookConnections: number;
+  readCalls: number;
+  createCalls: number;
+  concurrency: number;
+  singleFlightCalls: number;
+  paginationItems: number;
+  pageSize: number;
+  backlogSmall: number;
+  backlogLarge: number;
+  /** Rows processed (and timed) out of each backlog. */
+  backlogSample: number;
+  instancesBacklog: number;
+}
+
+export interface ResultRow {
+  case: string;
+  db: DatabaseKind | '-';
+  metric: string;
+  value: number;
+  baseline: number | null;
+  ratio: number | null;
+  target: string;
+  pass: boolean | null;
+  detail?: Record<string, unknown>;
+}
+
+export interface BenchContext {
+  kind: DatabaseKind;
+  sizes: BenchSizes;
+  emulator: BenchChild;
+  emulatorInfo: EmulatorInfo;
+  log: (line: string) => void;
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+async function withDatabase<T>(
+  kind: DatabaseKind,
+  body: (db: Awaited<ReturnType<typeof createBenchDatabase>>, ds: DataSource) => Promise<T>,
+): Promise<T> {
+  const db = await createBenchDatabase(kind);
+  let ds: DataSource | undefined;
+  try {
+    ds = await openMigrated(db.options);
+    return await body(db, ds);
+  } finally {
+    await ds?.destroy().catch(() => undefined);
+    await db.drop().catch(() => undefined);
+  }
+}
+
+async function startApp(
+  ctx: BenchContext,
+  db: Awaited<ReturnType<typeof createBenchDatabase>>,
+  options: Record<string, unknown>,
+) {
+  const app = BenchChild.start('app-process.ts');
+  const booted = await app.call<{ port?: number }>('boot', {
+    db: db.options,
+    emulator: ctx.emulatorInfo,
+    ...options,
+  });
+  return { app, port: booted.port };
+}
+
+function rows(
+  ctx: BenchContext,
+  name: string,
+  target: string,
+  pairs: Array<{
+    metric: string;
+    value: number;
+    baseline: number | null;
+    higherIsBetter?: boolean;
+    check?: (ratio: number | null, value: number) => boolean;
+  }>,
+  detail?: Record<string, unknown>,
+): ResultRow[] {
+  return pairs.map((p, i) => {
+    const ratio = p.baseline === null || p.baseline === 0 ? null : p.value / p.baseline;
+    return {
+      case: name,
+      db: ctx.kind,
+      metric: p.metric,
+      value: round2(p.value),
+      baseline: p.baseline === null ? null : round2(p.baseline),
+      ratio: ratio === null ? null : round2(ratio),
+      target: p.check ? target : '',
+      pass: p.check ? p.check(ratio, p.value) : null,
+      ...(i === 0 && detail ? { detail } : {}),
+    };
+  });
+}
+
+/** Webhook ingest: authenticated, deduped, durably stored deliveries vs a 204 route with the same auth. */
+export async function webhookIngest(ctx: BenchContext): Promise<ResultRow[]> {
+  return withDatabase(ctx.kind, async (db) => {
+    const { app, port } = await startApp(ctx, db, { listen: true, dispatch: true });
+    try {
+      const load = (path: string) =>
+        runLoad({
+          url: `http://127.0.0.1:${port}/${path}`,
+          method: 'POST',
+          headers: { authorization: `Bearer ${BENCH_WEBHOOK_TOKEN}` },
+          body: () =>
+            JSON.stringify({
+              investment_id: randomUUID(),
+              status: 'ACCEPTED',
+              changed_at: new Date().toISOString(),
+            }),
+          connections: ctx.sizes.webhookConnections,
+          durationMs: ctx.sizes.webhookDurationMs,
+        });
+      const base: LoadResult[] = [];
+      const lib: LoadResult[] = [];
+      for (let r = 0; r < ctx.sizes.rounds; r++) {
+        base.push(await load(BASELINE_WEBHOOK_PATH));
+        lib.push(await load(WEBHOOK_PATH));
+        ctx.log(
+          `  webhook ingest round ${r + 1}: baseline ${base.at(-1)!.rps.toFixed(0)} req/s, library ${lib.at(-1)!.rps.toFixed(0)} req/s (errors ${lib.at(-1)!.errors})`,
+        );
+      }
+      const errors = lib.reduce((n, x) => n + x.errors, 0) + base.reduce((n, x) => n + x.errors, 0);
+      return rows(
+        ctx,
+        'webhook ingest',
+        'ratio >= 0.8',
+        [
+          {
+            metric: 'req/s',
+            value: median(lib.map((x) => x.rps)),
+            baseline: median(base.map((x) => x.rps)),
+            check: (r) => r !== null && r >= 0.8 && errors === 0,
+          },
+          {
+            metric: 'p50 ms',
+            value: median(lib.map((x) => x.p50Ms)),
+            baseline: median(base.map((x) => x.p50Ms)),
+          },
+          {
+            metric: 'p99 ms',
+            value: median(lib.map((x) => x.p99Ms)),
+            baseline: median(base.map((x) => x.p99Ms)),
+          },
+        ],
+        {
+          connections: ctx.sizes.webhookConnections,
+          durationMs: ctx.sizes.webhookDurationMs,
+          errors,
+          libraryStatuses: lib.map((x) => x.statuses),
+          baselineStatuses: base.map((x) => x.statuses),
+        },
+      );
+    } finally {
+      await app.stop();
+    }
+  });
+}
+
+/** Read call, durable create, pagination and token single flight: one app, one database. */
+export async function clientCases(ctx: BenchContext): Promise<ResultRow[]> {
+  return withDatabase(ctx.kind, async (db) => {
+    await ctx.emulator.call('reset');
+    const seeded = await ctx.emulator.call<{ first: string }>('seedInvestments', { count: 1 });
+    const investorId = await ctx.emulator.call<string>('investorId');
+    const { app } = await startApp(ctx, db, { listen: false, webhooks: false });
+    const out: ResultRow[] = [];
+    const s = ctx.sizes;
+    try {
+      // read call
+      const rawRead: RoundStats[] = [];
+      const libRead: RoundStats[] = [];
+      for (let r = 0; r < s.rounds; r++) {
+        rawRead.push(
+          await app.call<RoundStats>('read', {
+            n: s.readCalls,
+            concurrency: s.concurrency,
+            id: seeded.first,
+            raw: true,
+          }),
+        );
+        libRead.push(
+          await app.call<RoundStats>('read', {
+            n: s.readCalls,
+            concurrency: s.concurrency,
+            id: seeded.first,
+            raw: false,
+          }),
+        );
+        ctx.log(
+          `  read round ${r + 1}: fetch ${rawRead.at(-1)!.rps.toFixed(0)} req/s, get() ${libRead.at(-1)!.rps.toFixed(0)} req/s`,
+        );
+      }
+      out.push(
+        ...rows(
+          ctx,
+          'read call',
+          'ratio >= 0.9',
+          [
+            {
+              metric: 'req/s',
+              value: median(libRead.map((x) => x.rps)),
+              baseline: median(rawRead.map((x) => x.rps)),
+              check: (r) => r !== null && r >= 0.9 && libRead.every((x) => x.errors === 0),
+            },
+            {
+              metric: 'p50 ms',
+              value: median(libRead.map((x) => x.p50Ms)),
+              baseline: median(rawRead.map((x) => x.p50Ms)),
+            },
+            {
+              metric: 'p99 ms',
+              value: median(libRead.map((x) => x.p99Ms)),
+              baseline: median(rawRead.map((x) => x.p99Ms)),
+            },
+          ],
+          {
+            calls: s.readCalls,
+            concurrency: s.concurrency,
+            errors: libRead.reduce((n, x) => n + x.errors, 0),
+          },
+        ),
+      );
+
+      // durable create
+      const rawCreate: RoundStats[] = [];
+      const libCreate: RoundStats[] = [];
+      for (let r = 0; r < s.rounds; r++) {
+        rawCreate.push(
+          await app.call<RoundStats>('create', {
+            n: s.createCalls,
+            concurrency: s.concurrency,
+            investorId,
+            raw: true,
+          }),
+        );
+        libCreate.push(
+          await app.call<RoundStats>('create', {
+            n: s.createCalls,
+            concurrency: s.concurrency,
+            investorId,
+            raw: false,
+          }),
+        );
+        ctx.log(
+          `  create round ${r + 1}: POST ${rawCreate.at(-1)!.rps.toFixed(0)} req/s, create() ${libCreate.at(-1)!.rps.toFixed(0)} req/s${libCreate.at(-1)!.firstError ? ` (${libCreate.at(-1)!.firstError})` : ''}`,
+        );
+      }
+      out.push(
+        ...rows(
+          ctx,
+          'durable create',
+          'ratio >= 0.5',
+          [
+            {
+              metric: 'req/s',
+              value: median(libCreate.map((x) => x.rps)),
+              baseline: median(rawCreate.map((x) => x.rps)),
+              check: (r) => r !== null && r >= 0.5 && libCreate.every((x) => x.errors === 0),
+            },
+            {
+              metric: 'p50 ms',
+              value: median(libCreate.map((x) => x.p50Ms)),
+              baseline: median(rawCreate.map((x) => x.p50Ms)),
+            },
+            {
+              metric: 'p99 ms',
+              value: median(libCreate.map((x) => x.p99Ms)),
+              baseline: median(rawCreate.map((x) => x.p99Ms)),
+            },
+          ],
+          {
+            calls: s.createCalls,
+            concurrency: s.concurrency,
+            errors: libCreate.reduce((n, x) => n + x.errors, 0),
+          },
+        ),
+      );
+
+      // token single flight
+      const before = await ctx.emulator.call<number>('tokenRequests');
+      const flight = await app.call<{ errors: number; firstError?: string }>('singleFlight', {
+        calls: s.singleFlightCalls,
+        id: seeded.first,
+      });
+      const tokenRequests = (await ctx.emulator.call<number>('tokenRequests')) - before;
+      ctx.log(
+        `  single flight: ${s.singleFlightCalls} calls, ${tokenRequests} token request(s), ${flight.errors} errors`,
+      );
+      out.push(
+        ...rows(
+          ctx,
+          'token single flight',
+          'exactly 1 token request',
+          [
+            {
+              metric: `token requests / ${s.singleFlightCalls} calls`,
+              value: tokenRequests,
+              baseline: null,
+              check: (_r, v) => v === 1 && flight.errors === 0,
+            },
+          ],
+          { errors: flight.errors, firstError: flight.firstError },
+        ),
+      );
+
+      // pagination
+      await ctx.emulator.call('reset');
+      await ctx.emulator.call('seedInvestments', { count: s.paginationItems });
+      const rawPages: Array<{ items: number; elapsedMs: number; heapGrowthMb: number }> = [];
+      const libPages: typeof rawPages = [];
+      for (let r = 0; r < s.rounds; r++) {
+        rawPages.push(await app.call('paginate', { pageSize: s.pageSize, raw: true }));
+        libPages.push(await app.call('paginate', { pageSize: s.pageSize, raw: false }));
+        ctx.log(
+          `  pagination round ${r + 1}: loop ${rawPages.at(-1)!.elapsedMs.toFixed(0)} ms, all() ${libPages.at(-1)!.elapsedMs.toFixed(0)} ms over ${libPages.at(-1)!.items} items, heap +${libPages.at(-1)!.heapGrowthMb.toFixed(1)} MB`,
+        );
+      }
+      const items = libPages[0]!.items;
+      out.push(
+        ...rows(
+          ctx,
+          'pagination',
+          'time ratio <= 1.1; heap growth <= 32 MB',
+          [
+            {
+              metric: `ms for ${items} items`,
+              value: median(libPages.map((x) => x.elapsedMs)),
+              baseline: median(rawPages.map((x) => x.elapsedMs)),
+              check: (r) => r !== null && r <= 1.1 && libPages.every((x) => x.items === rawPages[0]!.items),
+            },
+            {
+              metric: 'heap growth MB',
+              value: Math.max(...libPages.map((x) => x.heapGrowthMb)),
+              baseline: Math.max(...rawPages.map((x) => x.heapGrowthMb)),
+              check: (_r, v) => v <= 32,
+            },
+          ],
+          { pageSize: s.pageSize, items },
+        ),
+      );
+    } finally {
+      await app.stop();
+      await ctx.emulator.call('reset');
+    }
+    return out;
+  });
+}
+
+/** One backlog drain measurement: seed, start `processes` apps, time the processing of `sample` rows. */
+async function drain(
+  ctx: BenchContext,
+  what: 'dispatch' | 'intents',
+  backlog: number,
+  sample: number,
+  processes: number,
+): Promise<{ perRowMs: number; rowsPerSecond: number; processed: number; seedMs: number }> {
+  return withDatabase(ctx.kind, async (db, ds) => {
+    const t0 = performance.now();
+    if (what === 'dispatch') await seedInbox(ds, backlog);
+    else await seedIntents(ds, backlog, await ctx.emulator.call<string>('investorId'));
+    const seedMs = performance.now() - t0;
+    const apps = await Promise.all(
+      Array.from({ length: processes }, (_, i) =>
+        startApp(ctx, db, {
+          listen: false,
+          webhooks: what === 'dispatch',
+          recovery: what === 'intents',
+          instanceId: `bench-${i}-${randomUUID().slice(0, 8)}`,
+        }),
+      ),
+    );
+    try {
+      const kind = what === 'dispatch' ? 'dispatch' : 'intents';
+      if (processes === 1) {
+        const stats = await apps[0]!.app.call<{ count: number; firstAt: number; lastAt: number }>(
+          'waitEvents',
+          { kind, target: sample, timeoutMs: 300_000 },
+        );
+        const perRowMs = (stats.lastAt - stats.firstAt) / Math.max(1, stats.count - 1);
+        return { perRowMs, rowsPerSecond: 1000 / perRowMs, processed: stats.count, seedMs };
+      }
+      // Several processes: wait until the whole backlog is settled, then take the span from the
+      // first event in any process to the last one.
+      const table = what === 'dispatch' ? 'cashlink_webhook_inbox' : 'cashlink_intents';
+      const deadline = Date.now() + 300_000;
+      while ((await countPending(ds, table)) > 0) {
+        if (Date.now() > deadline) throw new Error(`${table}: backlog not drained in time`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const counts = await Promise.all(
+        apps.map((a) =>
+          a.app.call<{
+            dispatched: { count: number; firstAt: number; lastAt: number };
+            settled: { count: number; firstAt: number; lastAt: number };
+          }>('counts'),
+        ),
+      );
+      const per = counts.map((c) => (what === 'dispatch' ? c.dispatched : c.settled));
+      const processed = per.reduce((n, c) => n + c.count, 0);
+      const first = Math.min(...per.filter((c) => c.count > 0).map((c) => c.firstAt));
+      const last = Math.max(...per.map((c) => c.lastAt));
+      const perRowMs = (last - first) / Math.max(1, processed - 1);
+      ctx.log(`    ${processes} processes: ${per.map((c) => c.count).join(' + ')} rows`);
+      return { perRowMs, rowsPerSecond: 1000 / perRowMs, processed, seedMs };
+    } finally {
+      await Promise.all(apps.map((a) => a.app.stop()));
+    }
+  });
+}
+
+/** Backlog scaling: per-row cost of dispatch and recovery at a small and a large backlog. */
+export async function backlogScaling(ctx: BenchContext): Promise<ResultRow[]> {
+  const s = ctx.sizes;
+  const out: ResultRow[] = [];
+  for (const what of ['dispatch', 'intents'] as const) {
+    const small = await drain(ctx, what, s.backlogSmall, Math.min(s.backlogSample, s.backlogSmall), 1);
+    const large = await drain(ctx, what, s.backlogLarge, s.backlogSample, 1);
+    await ctx.emulator.call('reset');
+    ctx.log(
+      `  backlog ${what}: ${small.perRowMs.toFixed(3)} ms/row at ${s.backlogSmall}, ${large.perRowMs.toFixed(3)} ms/row at ${s.backlogLarge} (seeded in ${(large.seedMs / 1000).toFixed(1)} s)`,
+    );
+    out.push(
+      ...rows(
+        ctx,
+        `backlog ${what === 'dispatch' ? 'dispatch (inbox)' : 'recovery (intents)'}`,
+        'per-row cost at large <= 1.5x small',
+        [
+          {
+            metric: `ms/row at ${s.backlogLarge} (vs ${s.backlogSmall})`,
+            value: large.perRowMs,
+            baseline: small.perRowMs,
+            check: (r) => r !== null && r <= 1.5,
+          },
+        ],
+        {
+          sample: s.backlogSample,
+          processedSmall: small.processed,
+          processedLarge: large.processed,
+          rowsPerSecondSmall: small.rowsPerSecond,
+          rowsPerSecondLarge: large.rowsPerSecond,
+        },
+      ),
+    );
+  }
+  return out;
+}
+
+/** Instances (Postgres): draining a backlog with 2 app processes vs 1. */
+export async function instances(ctx: BenchContext): Promise<ResultRow[]> {
+  const s = ctx.sizes;
+  const out: ResultRow[] = [];
+  for (const what of ['dispatch', 'intents'] as const) {
+    const one = await drain(ctx, what, s.instancesBacklog, s.instancesBacklog, 1);
+    const two = await drain(ctx, what, s.instancesBacklog, s.instancesBacklog, 2);
+    await ctx.emulator.call('reset');
+    ctx.log(
+      `  instances ${what}: 1 process ${one.rowsPerSecond.toFixed(0)} rows/s, 2 processes ${two.rowsPerSecond.toFixed(0)} rows/s`,
+    );
+    out.push(
+      ...rows(
+        ctx,
+        `instances ${what === 'dispatch' ? 'dispatch (inbox)' : 'recovery (intents)'}`,
+        '2 processes >= 1.6x',
+        [
+          {
+            metric: `rows/s, 2 processes (vs 1), ${s.instancesBacklog} backlog`,
+            value: two.rowsPerSecond,
+            baseline: one.rowsPerSecond,
+            check: (r) => r !== null && r >= 1.6,
+          },
+        ],
+        { processedOne: one.processed, processedTwo: two.processed },
+      ),
+    );
+  }
+  return out;
+}

@@ -1,0 +1,33 @@
+// The emulator in its own process, for the benchmarks: controlled over IPC.
+import { startCashlinkEmulator, type CashlinkEmulator } from 'nestjs-cashlink/testing';
+import { serveCommands } from './child';
+
+let emulator: CashlinkEmulator | undefined;
+
+serveCommands(
+  {
+    start: async () => {
+      emulator = await startCashlinkEmulator({ port: 0, maxLogEntries: 1000 });
+      return {
+        baseUrl: emulator.baseUrl,
+        tokenUrl: emulator.tokenUrl,
+        clientId: emulator.clientId,
+        clientSecret: emulator.clientSecret,
+      };
+    },
+    seedInvestments: ({ count }: { count: number }) => {
+      const ids = emulator!.seedInvestments(count);
+      return { first: ids[0], count: ids.length };
+    },
+    investorId: () => {
+      if (emulator!.investors().length === 0) emulator!.seedInvestments(1);
+      return emulator!.investors()[0]!.id;
+    },
+    tokenRequests: () => emulator!.tokenRequests(),
+    investmentsCount: () => emulator!.investments().length,
+    reset: () => emulator!.reset(),
+  },
+  async () => {
+    await emulator?.close();
+  },
+);
