@@ -1,6 +1,11 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EMULATOR_CAMPAIGN_ID, startCashlinkEmulator, type CashlinkEmulator } from 'nestjs-cashlink/testing';
+import {
+  EMULATOR_CAMPAIGN_ID,
+  exampleInvestorInput,
+  startCashlinkEmulator,
+  type CashlinkEmulator,
+} from 'nestjs-cashlink/testing';
 import { api, createInvestor, getToken } from './emulator-test.helpers';
 
 interface Received {
@@ -340,5 +345,45 @@ describe('emulator: webhooks', () => {
     await expect(emu.webhooksIdle(100)).rejects.toThrow(/still pending/);
     emu.configureWebhooks(null);
     await emu.webhooksIdle();
+  });
+
+  it('rejects an invalid configuration with a readable message', () => {
+    expect(() => emu.configureWebhooks({ url: 'not a url', auth: { type: 'bearer', token: '' } })).toThrow(
+      /url must be an http\(s\) URL; auth.token must be a non-empty string/,
+    );
+    expect(() => emu.configureWebhooks({ url: receiver.url, auth: { type: 'magic' } as never })).toThrow(
+      /auth.type/,
+    );
+  });
+
+  it('reset() and close() stop a delivery that keeps failing, so nothing stays pending', async () => {
+    bearer();
+    receiver.answer = () => 500;
+    emu.advanceInvestment(await newInvestment());
+    while (emu.webhookDeliveries().length < 2) await new Promise((r) => setTimeout(r, 5));
+    emu.reset();
+    await emu.webhooksIdle(1000);
+    expect(emu.webhookDeliveries()).toEqual([]);
+
+    const other = await startCashlinkEmulator();
+    const t = await getToken(other);
+    other.configureWebhooks({
+      url: `${receiver.url}/h`,
+      auth: { type: 'bearer', token: 'x' },
+      retryInitialDelayMs: 5,
+    });
+    const inv = await api(other, t, 'POST', '/v2/investors/', { json: exampleInvestorInput() });
+    const created = await api(other, t, 'POST', '/v2/investments/', {
+      json: {
+        investor_id: inv.body.id,
+        campaign_id: EMULATOR_CAMPAIGN_ID,
+        units: 1,
+        signed_at: '2026-03-01T12:00:00Z',
+      },
+    });
+    other.advanceInvestment(created.body.id);
+    while (other.webhookDeliveries().length < 2) await new Promise((r) => setTimeout(r, 5));
+    await other.close();
+    await other.webhooksIdle(1000);
   });
 });

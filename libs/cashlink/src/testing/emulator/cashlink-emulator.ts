@@ -489,7 +489,6 @@ export class CashlinkEmulator {
     const raw = await readBody(req, this.settings.maxJsonBodyBytes);
     if (fault?.kind === 'delay') await this.pause(fault.delayMs);
     const body = this.oauth.issue(req, raw);
-    entry.effect = true;
     if (fault?.kind === 'drop_after_work') return this.drop(res, entry);
     this.answer(res, entry, 200, body, { 'Cache-Control': 'no-store' });
   }

@@ -34,16 +34,14 @@ export class EmulatorWebhookSender {
   private idleWaiters: (() => void)[] = [];
   private cachedToken: CachedToken | null = null;
   private readonly sleepers = new Set<AbortController>();
+  private generationAbort = new AbortController();
 
+  /** Sets the target (validated; throws with a readable message) and stops deliveries to the old one. */
   configure(config: EmulatorWebhookConfig | null): void {
-    if (config) {
-      new URL(config.url);
-      if (config.auth.type === 'oauth2') new URL(config.auth.tokenUrl);
-    }
+    if (config) validateConfig(config);
     this.config = config;
     this.cachedToken = null;
-    this.generation += 1;
-    this.abortSleeps();
+    this.stopRunning();
   }
 
   /** Reports one status change: queued while held, else delivered (twice if duplicates are due). */
@@ -128,7 +126,11 @@ export class EmulatorWebhookSender {
     }
   }
 
-  private abortSleeps(): void {
+  /** Ends the current generation: running loops stop, their pauses and HTTP calls are aborted. */
+  private stopRunning(): void {
+    this.generation += 1;
+    this.generationAbort.abort();
+    this.generationAbort = new AbortController();
     for (const controller of this.sleepers) controller.abort();
     this.sleepers.clear();
   }
@@ -139,7 +141,7 @@ export class EmulatorWebhookSender {
     try {
       await sleep(ms, undefined, { signal: controller.signal });
     } catch {
-      // aborted by configure/reset/close
+      // Aborted by configure/reset/close: the loop sees the new generation and stops.
     } finally {
       this.sleepers.delete(controller);
     }
@@ -201,7 +203,7 @@ export class EmulatorWebhookSender {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
         body: JSON.stringify(payload),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), this.generationAbort.signal]),
       });
       await response.arrayBuffer().catch(() => undefined);
       record.responseStatus = response.status;
@@ -231,7 +233,7 @@ export class EmulatorWebhookSender {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: form.toString(),
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), this.generationAbort.signal]),
     });
     const text = await response.text();
     if (response.status < 200 || response.status >= 300) {
@@ -255,7 +257,35 @@ export class EmulatorWebhookSender {
 
   /** Stops everything for shutdown. */
   close(): void {
-    this.generation += 1;
-    this.abortSleeps();
+    this.stopRunning();
   }
+}
+
+function validateConfig(config: EmulatorWebhookConfig): void {
+  const problems: string[] = [];
+  const isUrl = (value: unknown): boolean => {
+    try {
+      return typeof value === 'string' && /^https?:$/.test(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  };
+  if (!isUrl(config.url)) problems.push('url must be an http(s) URL');
+  const auth = config.auth as Partial<Record<string, unknown>> | undefined;
+  if (auth?.type === 'bearer') {
+    if (typeof auth.token !== 'string' || auth.token === '')
+      problems.push('auth.token must be a non-empty string');
+  } else if (auth?.type === 'oauth2') {
+    if (!isUrl(auth.tokenUrl)) problems.push('auth.tokenUrl must be an http(s) URL');
+    if (typeof auth.clientId !== 'string') problems.push('auth.clientId must be a string');
+    if (typeof auth.clientSecret !== 'string') problems.push('auth.clientSecret must be a string');
+  } else {
+    problems.push("auth.type must be 'bearer' or 'oauth2'");
+  }
+  for (const key of ['retryInitialDelayMs', 'retryMaxDelayMs', 'timeoutMs'] as const) {
+    const value = config[key];
+    if (value !== undefined && !(typeof value === 'number' && value >= 0))
+      problems.push(`${key} must be a number >= 0`);
+  }
+  if (problems.length > 0) throw new Error(`Invalid webhook configuration: ${problems.join('; ')}`);
 }

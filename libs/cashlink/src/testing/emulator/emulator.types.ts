@@ -171,7 +171,7 @@ export interface EmulatorRequestLogEntry {
   idempotencyKey?: string;
   /** Fault that hit this request. */
   fault?: EmulatorFaultKind;
-  /** Whether this request created or changed something. */
+  /** Whether this request created or changed an object (issuing a token does not count). */
   effect: boolean;
   /** Whether the answer was a stored idempotent answer. */
   replayed: boolean;
