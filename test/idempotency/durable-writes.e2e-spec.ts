@@ -289,6 +289,26 @@ describeEachDatabase('durable writes', (kind) => {
       expect(requestsWithKey(emu, 'tx-2')).toHaveLength(0);
     });
 
+    it('a write in a savepoint that rolls back is not sent, even when the outer transaction commits', async () => {
+      h = await harness(kind, emu, db);
+      const { investments, dataSource, investorId } = h;
+      let inner: Promise<unknown> | undefined;
+      await dataSource.transaction(async (manager) => {
+        await manager
+          .transaction(async (nested) => {
+            inner = investments.create(investmentInput(investorId), {
+              idempotencyKey: 'tx-sp',
+              manager: nested,
+            });
+            throw new Error('nested step failed');
+          })
+          .catch(() => undefined);
+      });
+      await expect(inner).rejects.toBeInstanceOf(CashlinkIntentRolledBackError);
+      expect(await h.intents.find('tx-sp')).toBeNull();
+      expect(requestsWithKey(emu, 'tx-sp')).toHaveLength(0);
+    });
+
     it('a conflicting key fails the commit: the caller’s transaction rolls back and nothing is sent', async () => {
       h = await harness(kind, emu, db);
       const { investments, dataSource, investorId } = h;

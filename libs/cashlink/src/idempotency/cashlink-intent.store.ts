@@ -15,6 +15,12 @@ export interface NewCashlinkIntent {
   requestBody: string;
   requestHash: string;
   unrecoverableReason?: string | null;
+  /**
+   * When the recovery worker may take it. The write path sets now + one lease time: the caller is
+   * about to send it, and the worker should only step in if the caller's process died.
+   * @default the recording time
+   */
+  nextAttemptAt?: number;
 }
 
 /** The outcome written when an intent settles. */
@@ -38,7 +44,8 @@ export class CashlinkIntentStore {
   private readonly postgres: boolean;
 
   constructor(
-    private readonly dataSource: DataSource,
+    /** The DataSource holding the intents table. */
+    readonly dataSource: DataSource,
     private readonly leaseMs: number,
   ) {
     this.postgres = dataSource.options.type === 'postgres';
@@ -73,7 +80,7 @@ export class CashlinkIntentStore {
       input.requestHash,
       'pending',
       0,
-      now,
+      input.nextAttemptAt ?? now,
       input.unrecoverableReason ?? null,
       now,
       now,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { IdempotencyConflictError } from '../errors/cashlink.error';
+import { CashlinkError, IdempotencyConflictError } from '../errors/cashlink.error';
 import { sleep } from '../http/abort';
 import {
   assertValidIdempotencyKey,
@@ -47,6 +47,14 @@ export class DurableWriteExecutor extends CashlinkWriteExecutor {
       return Promise.reject(error as Error);
     }
     const live: LiveRequest = { timeoutMs: opts.timeoutMs, signal: opts.signal, maxRetries: opts.maxRetries };
+    if (opts.manager && opts.manager.dataSource !== this.store.dataSource) {
+      return Promise.reject(
+        new CashlinkError(
+          'The { manager } passed to a Cashlink write belongs to another DataSource than the one holding the ' +
+            "intents table; pass a manager of that DataSource (see the module's dataSource option)",
+        ),
+      );
+    }
     const queryRunner = opts.manager?.queryRunner;
     if (opts.manager && queryRunner?.isTransactionActive) {
       return this.executeAfterCommit<T>(write, key, opts.manager, live);
@@ -135,6 +143,8 @@ export class DurableWriteExecutor extends CashlinkWriteExecutor {
       requestBody: prepared.storedText,
       requestHash: prepared.hash,
       unrecoverableReason: prepared.unrecoverableReason,
+      // Reserved for this caller for one lease time; the recovery worker takes it only if we die.
+      nextAttemptAt: this.now() + this.options.leaseMs,
     };
   }
 }

@@ -86,6 +86,14 @@ export class IntentTransactionHooks implements EntitySubscriberInterface {
     await Promise.all(writes.map((w) => w.recorded));
   }
 
+  async beforeTransactionRollback(event: TransactionRollbackEvent): Promise<void> {
+    // Let a write started in a savepoint land in it before it rolls back (instead of in the outer
+    // transaction, which may commit).
+    const writes = this.pending.get(event.queryRunner);
+    if (!writes || writes.length === 0) return;
+    await Promise.allSettled(writes.map((w) => w.recorded));
+  }
+
   afterTransactionCommit(event: TransactionCommitEvent): void {
     // A released savepoint also broadcasts a commit; only the outermost commit makes the rows durable.
     if (event.queryRunner.isTransactionActive) return;
