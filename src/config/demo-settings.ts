@@ -85,7 +85,8 @@ export function readDemoSettings(config: ConfigService): DemoSettings {
   }
 
   let webhookAuth: WebhookAuthSetting = { type: 'none' };
-  const tokens = get('CASHLINK_WEBHOOK_TOKENS');
+  // Several comma-separated tokens are accepted at once, to rotate without downtime.
+  const tokens = get('CASHLINK_WEBHOOK_TOKENS') ?? get('CASHLINK_WEBHOOK_TOKEN');
   const webhookClientId = get('CASHLINK_WEBHOOK_CLIENT_ID');
   if (tokens !== undefined) {
     webhookAuth = { type: 'bearer', tokens: tokens.split(',').map((t) => t.trim()) };

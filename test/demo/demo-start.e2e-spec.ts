@@ -4,6 +4,7 @@
  * folder (migrations already applied, a second scenario), and a start that only serves.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, describeIfPostgres, type TestDatabase } from '../support/databases';
@@ -99,6 +100,23 @@ describe('npm start (the demo) on SQLite', () => {
     expect(demo.printed).toContain('the local emulator');
     expectNoPersonalData(demo.printed);
     await expectDeliveredState(url, 1);
+
+    // The keys are the demo's own ids: the customer's for its investor, the subscription's for its investment.
+    const [customer] = (await getJson<CustomerView[]>(`${url}/customers`)).body;
+    const [subscription] = (await getJson<SubscriptionView[]>(`${url}/subscriptions`)).body;
+    const sqlite = new Database(join(dataDir, 'fresh-folder', 'demo.sqlite'), { readonly: true });
+    try {
+      const intents = sqlite
+        .prepare('SELECT idempotency_key AS key, operation, state FROM cashlink_intents ORDER BY operation')
+        .all();
+      expect(intents).toEqual([
+        { key: expect.any(String), operation: 'documents.upload', state: 'succeeded' },
+        { key: subscription?.id, operation: 'investments.create', state: 'succeeded' },
+        { key: customer?.id, operation: 'investors.create', state: 'succeeded' },
+      ]);
+    } finally {
+      sqlite.close();
+    }
   });
 
   it('on the same data folder again: migrations are already there, a second scenario completes', async () => {
