@@ -66,6 +66,13 @@ describe('retry policy', () => {
     });
   });
 
+  it('honours Retry-After of a rate-limited token request', () => {
+    const error = new CashlinkAuthenticationError('x', details(429), {
+      cause: new CashlinkRateLimitError('x', details(429), 3000),
+    });
+    expect(decideRetry(input(error))).toEqual({ retry: true, delayMs: 3000 });
+  });
+
   it('stops after maxRetries', () => {
     expect(decideRetry(input(new CashlinkServerError('x', details(500)), { retriesSoFar: 3 }))).toEqual({
       retry: false,

@@ -59,8 +59,10 @@ export function decideRetry(input: RetryInput): RetryDecision {
   if (!input.bodyReplayable) return { retry: false, reason: 'not-replayable' };
   if (retriesSoFar >= settings.maxRetries) return { retry: false, reason: 'exhausted' };
   const random = input.random ?? Math.random;
-  if (error instanceof CashlinkRateLimitError && error.retryAfterMs !== undefined) {
-    return { retry: true, delayMs: Math.min(error.retryAfterMs, settings.maxRetryAfterMs) };
+  // A rate-limited token request carries its 429 as the cause.
+  const limited = error instanceof CashlinkAuthenticationError ? error.cause : error;
+  if (limited instanceof CashlinkRateLimitError && limited.retryAfterMs !== undefined) {
+    return { retry: true, delayMs: Math.min(limited.retryAfterMs, settings.maxRetryAfterMs) };
   }
   const ceiling = Math.min(settings.retryMaxDelayMs, settings.retryBaseDelayMs * 2 ** retriesSoFar);
   return { retry: true, delayMs: Math.floor(random() * ceiling) };
