@@ -16,6 +16,7 @@ import {
 } from 'nestjs-cashlink';
 import { exampleInvestorInput, startCashlinkEmulator, type CashlinkEmulator } from 'nestjs-cashlink/testing';
 import { apiRequests, clientOptions, createClientApp } from './support/client-fixture';
+import { startRewritingProxy } from './support/rewriting-proxy';
 
 describe('OAuth client credentials against the emulator', () => {
   let emu: CashlinkEmulator;
@@ -74,6 +75,28 @@ describe('OAuth client credentials against the emulator', () => {
     } finally {
       await app.close();
       await short.close();
+    }
+  });
+
+  it('falls back to auth.defaultTokenLifetimeMs when the answer has no expires_in', async () => {
+    const proxy = await startRewritingProxy(emu.origin, (body) => {
+      const { expires_in: _dropped, ...rest } = body;
+      return rest;
+    });
+    const app = await createClientApp(emu, {
+      tokenUrl: `${proxy.origin}/api/external/oauth/token`,
+      auth: { defaultTokenLifetimeMs: 400, expirySkewMs: 0 },
+    });
+    try {
+      const auth = app.get(CashlinkAuthService);
+      const first = await auth.getAccessToken();
+      expect(await auth.getAccessToken()).toBe(first);
+      await new Promise((r) => setTimeout(r, 450));
+      expect(await auth.getAccessToken()).not.toBe(first);
+      expect(emu.tokenRequests()).toBe(2);
+    } finally {
+      await app.close();
+      await proxy.close();
     }
   });
 
