@@ -59,35 +59,55 @@ describeEachDatabase('several instances', (kind) => {
     } as ConstructorParameters<typeof DataSource>[0]);
     await ds.initialize();
     try {
-      const store = new CashlinkIntentStore(ds, 60_000);
+      const prepared = await prepareWrite(
+        {
+          operation: 'investments.create',
+          method: 'POST',
+          path: '/v2/investments/',
+          json: {
+            investor_id: investor.id,
+            campaign_id: EMULATOR_CAMPAIGN_ID,
+            units: 1,
+            signed_at: '2026-11-24T10:00:00.000Z',
+          },
+        },
+        0,
+      );
       const now = Date.now();
-      for (let i = 0; i < BACKLOG; i++) {
-        const prepared = await prepareWrite(
-          {
-            operation: 'investments.create',
-            method: 'POST',
-            path: '/v2/investments/',
-            json: {
-              investor_id: investor.id,
-              campaign_id: EMULATOR_CAMPAIGN_ID,
-              units: 1,
-              signed_at: '2026-11-24T10:00:00.000Z',
-            },
-          },
-          0,
-        );
-        await store.record(
-          {
-            key: `backlog-${i}`,
-            operation: prepared.operation,
-            method: prepared.method,
-            path: prepared.path,
-            requestBody: prepared.storedText,
-            requestHash: prepared.hash,
-          },
-          now,
-        );
+      const rows = Array.from({ length: BACKLOG }, (_, i) => ({
+        key: `backlog-${i}`,
+        operation: prepared.operation,
+        method: prepared.method,
+        path: prepared.path,
+        requestBody: prepared.storedText,
+        requestHash: prepared.hash,
+        state: 'pending' as const,
+        attempts: 0,
+        nextAttemptAt: now,
+        leaseOwner: null,
+        leaseUntil: null,
+        responseStatus: null,
+        responseBody: null,
+        lastError: null,
+        unrecoverableReason: null,
+        createdAt: now,
+        updatedAt: now,
+        settledAt: null,
+      }));
+      for (let i = 0; i < rows.length; i += 50) {
+        await ds
+          .createQueryBuilder()
+          .insert()
+          .into(CashlinkIntent)
+          .values(rows.slice(i, i + 50))
+          .execute();
       }
+      expect(await new CashlinkIntentStore(ds, 1).countByState()).toEqual({
+        pending: BACKLOG,
+        succeeded: 1, // the investor
+        failed: 0,
+        expired: 0,
+      });
     } finally {
       await ds.destroy();
     }
