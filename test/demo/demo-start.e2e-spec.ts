@@ -3,12 +3,13 @@
  * timeline, the final state checked through the app's own HTTP API; then a second start on the same data
  * folder (migrations already applied, a second scenario), and a start that only serves.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, describeIfPostgres, type TestDatabase } from '../support/databases';
-import { DemoProcess, getJson } from './support/demo-process';
+import { DemoProcess, getJson, REPO_ROOT } from './support/demo-process';
 
 jest.setTimeout(180_000);
 
@@ -26,6 +27,16 @@ interface CustomerView {
 interface HealthView {
   status: string;
   details: Record<string, { status: string } & Record<string, unknown>>;
+}
+
+/** Runs an npm script in the repository and resolves with everything it printed. */
+function runNpm(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('npm', args, { cwd: REPO_ROOT, env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`npm ${args.join(' ')} failed:\n${stdout}\n${stderr}`, { cause: error }));
+      else resolve(`${stdout}\n${stderr}`);
+    });
+  });
 }
 
 const LIFECYCLE = ['REVIEW_PENDING', 'WAITING_FOR_ACCEPTANCE', 'ACCEPTED', 'PAID', 'DELIVERED'];
@@ -165,5 +176,25 @@ describeIfPostgres('npm start (the demo) on PostgreSQL (DATABASE_URL)', () => {
     expect(demo.printed).toContain('PostgreSQL (DATABASE_URL)');
     expectTimelineInOrder(demo.printed);
     await expectDeliveredState(url, 1);
+  });
+});
+
+describe('ormconfig.ts and the TypeORM CLI scripts', () => {
+  let dataDir: string;
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'cashlink-demo-cli-'));
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('npm run migration:run applies the library and demo migrations; the entities need no further migration', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, DEMO_DATA_DIR: dataDir };
+    delete env.DATABASE_URL;
+    const applied = await runNpm(['run', 'migration:run'], env);
+    expect(applied).toContain('CreateDemoTables1796100000000 has been executed successfully');
+    const generated = await runNpm(
+      ['run', 'migration:generate', '--', 'src/migrations/Drift', '--check'],
+      env,
+    );
+    expect(generated).toContain('No changes in database schema were found');
   });
 });
