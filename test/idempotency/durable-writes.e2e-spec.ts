@@ -156,6 +156,19 @@ describeEachDatabase('durable writes', (kind) => {
     expect(emu.investments()).toHaveLength(1);
   });
 
+  it('concurrent calls with one key send it once and all get the same answer', async () => {
+    h = await harness(kind, emu, db);
+    emu.injectFault({ route: 'POST /v2/investments/', kind: 'delay', delayMs: 100, count: 1 });
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        h!.investments.create(investmentInput(h!.investorId), { idempotencyKey: 'twice' }),
+      ),
+    );
+    expect(new Set(results.map((r) => r.id)).size).toBe(1);
+    expect(requestsWithKey(emu, 'twice')).toHaveLength(1);
+    expect(emu.investments()).toHaveLength(1);
+  });
+
   it('a random UUIDv4 key when none is given', async () => {
     h = await harness(kind, emu, db);
     await h.investments.create(investmentInput(h.investorId));

@@ -15,7 +15,7 @@ import {
 import { CashlinkError, CashlinkNetworkError } from '../errors/cashlink.error';
 import { parseFieldErrors } from '../errors/create-cashlink-api-error';
 import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
-import type { CashlinkHttpClient } from '../http/cashlink-http.client';
+import type { CashlinkHttpClient, CashlinkResponse } from '../http/cashlink-http.client';
 import type { MultipartPayload } from '../http/multipart';
 import type { CashlinkIntent, CashlinkIntentErrorRecord } from './cashlink-intent.entity';
 import { CashlinkIntentExpiredError, CashlinkIntentFailedError } from './cashlink-intent.error';
@@ -95,8 +95,9 @@ export class CashlinkIntentRunner {
       multipart = restored.payload;
     }
 
+    let response: CashlinkResponse<unknown>;
     try {
-      const response = await this.http.request<unknown>({
+      response = await this.http.request<unknown>({
         method: intent.method as 'POST' | 'PATCH',
         path: intent.path,
         json: stored.document ? undefined : stored.json,
@@ -106,22 +107,6 @@ export class CashlinkIntentRunner {
         signal: live.signal,
         maxRetries: live.maxRetries,
       });
-      const settlement: CashlinkIntentSettlement = {
-        state: 'succeeded',
-        responseStatus: response.status,
-        responseBody: JSON.stringify(response.data ?? null),
-      };
-      const settled = await this.store.settle(key, owner, settlement, this.now());
-      if (settled) {
-        this.emit(intent, settlement);
-      } else {
-        // Our lease ran out during the call and another instance took the intent; it gets the same
-        // answer from Cashlink for the same key and settles it.
-        this.logger.warn(
-          `Intent ${key} succeeded but its lease had passed to another instance (raise idempotency.leaseMs)`,
-        );
-      }
-      return { state: 'succeeded', data: response.data };
     } catch (thrown) {
       const error =
         thrown instanceof Error ? thrown : new CashlinkError('Unknown failure while calling Cashlink');
@@ -146,6 +131,24 @@ export class CashlinkIntentRunner {
       );
       return { state: 'pending', error };
     }
+
+    // Outside the try: a database error here is not a Cashlink failure. The intent then stays pending
+    // with our lease; after it runs out, recovery repeats the call and Cashlink replays this answer.
+    const settlement: CashlinkIntentSettlement = {
+      state: 'succeeded',
+      responseStatus: response.status,
+      responseBody: JSON.stringify(response.data ?? null),
+    };
+    if (await this.store.settle(key, owner, settlement, this.now())) {
+      this.emit(intent, settlement);
+    } else {
+      // Our lease ran out during the call and another instance took the intent; it gets the same
+      // answer from Cashlink for the same key and settles it.
+      this.logger.warn(
+        `Intent ${key} succeeded but its lease had passed to another instance (raise idempotency.leaseMs)`,
+      );
+    }
+    return { state: 'succeeded', data: response.data };
   }
 
   /** The stored outcome of a settled intent, as the original call produced it. */

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { CashlinkError } from '../errors/cashlink.error';
 import type {
   CashlinkIntent,
   CashlinkIntentErrorRecord,
@@ -149,7 +150,7 @@ export class CashlinkIntentsService {
    */
   async execute<T = unknown>(key: string): Promise<T> {
     const current = await this.store.find(key);
-    if (!current) throw new Error(`No intent with idempotency key ${key}`);
+    if (!current) throw new CashlinkError(`No intent with idempotency key ${key}`);
     const stored = this.runner.outcomeOf(current);
     if (stored) return unwrap<T>(stored);
     const claimed = await this.store.claim(key, this.runner.instanceId, this.now());

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type {
   DataSource,
   EntitySubscriberInterface,
@@ -29,7 +29,7 @@ export interface PendingTransactionalWrite {
  *   a transaction that rolls back).
  * - After the outermost rollback, they are dropped.
  */
-export class IntentTransactionHooks implements EntitySubscriberInterface {
+export class IntentTransactionHooks implements EntitySubscriberInterface, OnApplicationShutdown {
   private readonly logger = new Logger('CashlinkIntents');
   private readonly pending = new WeakMap<QueryRunner, PendingTransactionalWrite[]>();
 
@@ -39,9 +39,17 @@ export class IntentTransactionHooks implements EntitySubscriberInterface {
    */
   static readonly STUCK_WARNING_MS = 10_000;
 
+  private attachedTo: DataSource | undefined;
+
   /** Subscribes to the DataSource (once). */
   attach(dataSource: DataSource): void {
     if (!dataSource.subscribers.includes(this)) dataSource.subscribers.push(this);
+    this.attachedTo = dataSource;
+  }
+
+  /** Nest lifecycle: unsubscribe when the app shuts down (the DataSource may outlive the module). */
+  onApplicationShutdown(): void {
+    if (this.attachedTo) this.detach(this.attachedTo);
   }
 
   detach(dataSource: DataSource): void {
