@@ -4,6 +4,9 @@ import { normaliseChangedAt } from '../../libs/cashlink/src/webhooks/webhook-sta
 import { describeEachDatabase } from '../support/databases';
 import { closeInboxDatabase, openInboxDatabase } from './support';
 
+// Real processes, databases and HTTP on a shared CI machine: generous limits, never timed assertions.
+jest.setTimeout(30_000);
+
 const at = (iso: string) => normaliseChangedAt(iso)!;
 
 describeEachDatabase('webhook inbox store', (kind) => {
@@ -78,7 +81,7 @@ describeEachDatabase('webhook inbox store', (kind) => {
     for (const id of mine) expect(ids).toContain(id);
     expect(await store.claimDue('late', 100, 60_000)).toEqual([]);
 
-    const owned = claims[0]![0]!;
+    const owned = claims.flat()[0]!;
     expect(owned.attempts).toBe(1);
     expect(await store.markProcessed(owned.id, 'someone-else')).toBe(false);
     expect(await store.markProcessed(owned.id, owned.leaseOwner!)).toBe(true);

@@ -7,6 +7,9 @@ import { createTestDatabase, describeEachDatabase, type TestDatabase } from '../
 import { startWebhooksTestApp, type WebhooksTestApp } from './fixtures/webhooks-test-app';
 import { waitFor } from './support';
 
+// Real processes, databases and HTTP on a shared CI machine: generous limits, never timed assertions.
+jest.setTimeout(60_000);
+
 const BEARER = 'b'.repeat(40);
 const ROTATED = 'r'.repeat(40);
 const CLIENT_ID = 'cashlink-webhooks';
@@ -364,6 +367,54 @@ describeEachDatabase('webhook receiver', (kind) => {
         expect(res.headers.get('www-authenticate')).toContain('invalid_token');
       }
       expect((await inboxRows(app)).length).toBe(before);
+    });
+  });
+
+  describe('mounting', () => {
+    let db: TestDatabase;
+    const started: WebhooksTestApp[] = [];
+    beforeAll(async () => {
+      db = await createTestDatabase(kind);
+    });
+    afterAll(async () => {
+      for (const a of started) await a.close();
+      await db?.drop();
+    });
+
+    it('mounts nothing when webhooks are disabled', async () => {
+      const off = await startWebhooksTestApp({ db: db.options, webhooks: false });
+      started.push(off);
+      const res = await post(`${off.origin}/cashlink/webhooks`, JSON.stringify(change()), {
+        Authorization: `Bearer ${BEARER}`,
+      });
+      expect(res.status).toBe(404);
+    });
+
+    it('applies the global prefix to the receiver and the token endpoint', async () => {
+      const prefixed = await startWebhooksTestApp({
+        db: db.options,
+        globalPrefix: 'api',
+        webhooks: { auth: { type: 'oauth2', clientId: CLIENT_ID, clientSecret: CLIENT_SECRET } },
+      });
+      started.push(prefixed);
+      const token = await fetch(`${prefixed.origin}/api/cashlink/webhooks/oauth/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: CLIENT_ID,
+          client_secret: CLIENT_SECRET,
+        }).toString(),
+      });
+      expect(token.status).toBe(200);
+      const { access_token: accessToken } = (await token.json()) as { access_token: string };
+      const auth = { Authorization: `Bearer ${accessToken}` };
+      expect(
+        (await post(`${prefixed.origin}/api/cashlink/webhooks`, JSON.stringify(change()), auth)).status,
+      ).toBe(200);
+      expect(
+        (await post(`${prefixed.origin}/cashlink/webhooks`, JSON.stringify(change()), auth)).status,
+      ).toBe(404);
     });
   });
 });

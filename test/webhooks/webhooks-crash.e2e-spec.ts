@@ -4,6 +4,9 @@ import { describeEachDatabase } from '../support/databases';
 import { spawnWebhooksApp, type WebhooksAppProcess } from './fixtures/spawn-webhooks-app';
 import { closeInboxDatabase, createReceivedTable, openInboxDatabase, waitFor } from './support';
 
+// Real processes, databases and HTTP on a shared CI machine: generous limits, never timed assertions.
+jest.setTimeout(120_000);
+
 const TOKEN = 'k'.repeat(40);
 
 async function deliver(origin: string, body: unknown): Promise<number> {

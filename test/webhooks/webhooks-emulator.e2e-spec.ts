@@ -3,6 +3,9 @@ import { createTestDatabase, describeEachDatabase, type TestDatabase } from '../
 import { startWebhooksTestApp, type WebhooksTestApp } from './fixtures/webhooks-test-app';
 import { waitFor } from './support';
 
+// Real processes, databases and HTTP on a shared CI machine: generous limits, never timed assertions.
+jest.setTimeout(60_000);
+
 const BEARER = 't'.repeat(48);
 const CLIENT_ID = 'cashlink';
 const CLIENT_SECRET = 'c'.repeat(48);

@@ -9,6 +9,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { CashlinkConfigError } from '../errors/cashlink.error';
 import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
 import { InvestmentStatusChangedEvent } from '../events/investment-status-changed.event';
 import { WebhookDeadEvent } from '../events/webhook-dead.event';
@@ -43,7 +44,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
 
   constructor(
     private readonly store: WebhookInboxStore,
-    private readonly events: EventEmitter2,
+    // Optional so that an app without webhooks needs no EventEmitterModule; checked at bootstrap.
+    @Optional() @Inject(EventEmitter2) private readonly events: EventEmitter2 | null,
     @Inject(CASHLINK_WEBHOOKS_OPTIONS) private readonly options: ResolvedWebhooksOptions,
     @Optional()
     @Inject(CASHLINK_WEBHOOKS_INVESTMENT_FETCHER)
@@ -51,7 +53,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.options.enabled || !this.options.dispatch.enabled) return;
+    if (!this.options.enabled) return;
+    if (!this.events) {
+      throw new CashlinkConfigError([
+        'webhooks are enabled but no EventEmitter2 is available: add EventEmitterModule.forRoot() (from @nestjs/event-emitter) to your app imports.',
+      ]);
+    }
+    if (!this.options.dispatch.enabled) return;
     this.started = true;
     this.schedule(0);
   }
@@ -151,8 +159,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       );
       // Both events are emitted on every attempt, so every listener runs even when another one fails.
       const results = await Promise.allSettled([
-        this.events.emitAsync(CASHLINK_EVENTS.investmentStatusChanged, event),
-        this.events.emitAsync(`${CASHLINK_EVENTS.investmentStatusPrefix}${row.status!.toLowerCase()}`, event),
+        this.emitter.emitAsync(CASHLINK_EVENTS.investmentStatusChanged, event),
+        this.emitter.emitAsync(
+          `${CASHLINK_EVENTS.investmentStatusPrefix}${row.status!.toLowerCase()}`,
+          event,
+        ),
       ]);
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
@@ -176,13 +187,19 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     }
   }
 
+  private get emitter(): EventEmitter2 {
+    if (!this.events)
+      throw new CashlinkConfigError(['webhooks need EventEmitterModule.forRoot() in the app imports.']);
+    return this.events;
+  }
+
   private async kill(row: WebhookInboxEntity, lastError: string): Promise<void> {
     if (!(await this.store.markDead(row.id, this.owner, lastError))) return;
     this.logger.error(
       `Webhook ${row.id} is dead after ${row.attempts} attempts; fix the listener, then call CashlinkWebhooksService.redispatch('${row.id}')`,
     );
     try {
-      await this.events.emitAsync(
+      await this.emitter.emitAsync(
         CASHLINK_EVENTS.webhookDead,
         new WebhookDeadEvent(row.id, row.investmentId ?? '', row.status ?? '', row.attempts, lastError),
       );

@@ -9,6 +9,13 @@ import {
 
 const TABLE = '"cashlink_webhook_inbox"';
 
+/** The part of a better-sqlite3 `Database` the group commit uses. */
+interface SqliteHandle {
+  inTransaction: boolean;
+  prepare(sql: string): { all(...params: unknown[]): unknown[] };
+  transaction<T>(fn: () => T): () => T;
+}
+
 /** What storing a received change did. */
 export interface WebhookInsertResult {
   /** False when an equal change was already stored (a duplicate delivery). */
@@ -16,14 +23,37 @@ export interface WebhookInsertResult {
   id: string;
 }
 
+/** A change waiting for the next group commit. */
+interface QueuedChange {
+  change: WebhookStatusChange;
+  now: number;
+  resolve: (result: WebhookInsertResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Most changes written in one group commit. */
+const MAX_GROUP = 256;
+
 /**
  * The durable inbox: every statement here is a single SQL statement, atomic on its own, so the
- * store never relies on a multi-statement transaction (TypeORM shares one connection for all
- * better-sqlite3 work in a process, where concurrent transactions would interleave).
+ * store never relies on a TypeORM multi-statement transaction (TypeORM shares one connection for
+ * all better-sqlite3 work in a process, where concurrent transactions would interleave).
+ *
+ * Received changes are written by group commit: while one commit is under way, the changes that
+ * arrive meanwhile queue up and are written together in the next one (one transaction, one fsync),
+ * so that ingest under load is not bound by one disk flush per delivery (bench/README.md measured
+ * 0.1-0.5 of a no-storage route with one commit per delivery). Each change is still its own
+ * statement, in the order of its dedupe key, so the watermark sees the earlier ones of the group
+ * exactly as if they had been committed one by one, and concurrent groups of several instances
+ * take row locks in the same order (no deadlock). On SQLite the group runs synchronously inside a
+ * better-sqlite3 transaction, so nothing else can interleave with it on the shared connection.
+ * When a group fails, its changes are retried one by one, so one bad change fails only itself.
  */
 export class WebhookInboxStore {
   readonly repository: Repository<WebhookInboxEntity>;
   private readonly postgres: boolean;
+  private queue: QueuedChange[] = [];
+  private flushing = false;
 
   constructor(private readonly dataSource: DataSource) {
     this.repository = dataSource.getRepository(WebhookInboxEntity);
@@ -35,9 +65,94 @@ export class WebhookInboxStore {
    * leave one row. `stale` and `previous_status` are computed from the watermark (the latest
    * stored change of the same investment) in the same statement.
    */
-  async insertChange(change: WebhookStatusChange, now = Date.now()): Promise<WebhookInsertResult> {
-    const id = randomUUID();
-    const key = statusChangeDedupeKey(change);
+  insertChange(change: WebhookStatusChange, now = Date.now()): Promise<WebhookInsertResult> {
+    return new Promise<WebhookInsertResult>((resolve, reject) => {
+      this.queue.push({ change, now, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  /** Writes queued changes, group after group, until the queue is empty. */
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue.splice(0, MAX_GROUP);
+        try {
+          await this.insertGroup(group);
+        } catch {
+          // The whole group rolled back: retry each change on its own.
+          for (const item of group) {
+            await this.insertOne(item.change, item.now).then(item.resolve, item.reject);
+          }
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** One transaction for the whole group; resolves each change's promise after the commit. */
+  private async insertGroup(group: QueuedChange[]): Promise<void> {
+    if (group.length === 1) {
+      const [item] = group as [QueuedChange];
+      await this.insertOne(item.change, item.now).then(item.resolve, item.reject);
+      return;
+    }
+    const items = group
+      .map((item) => ({ item, id: randomUUID(), key: statusChangeDedupeKey(item.change) }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const statements = items.map(({ item, id, key }) => this.insertChangeSql(item.change, id, key, item.now));
+    let inserted: boolean[];
+    const sqlite = this.sqliteConnection();
+    if (!this.postgres && !sqlite) {
+      // No safe way to group on this connection right now: one statement per change, as always.
+      for (const item of group) await this.insertOne(item.change, item.now).then(item.resolve, item.reject);
+      return;
+    }
+    if (sqlite) {
+      inserted = sqlite.transaction(() =>
+        statements.map(({ sql, params }) => sqlite.prepare(sql).all(...params).length > 0),
+      )();
+    } else {
+      inserted = await this.dataSource.transaction(async (manager) => {
+        const out: boolean[] = [];
+        for (const { sql, params } of statements) {
+          out.push(((await manager.query(sql, params)) as unknown[]).length > 0);
+        }
+        return out;
+      });
+    }
+    // Committed: answer every change (a duplicate answers with the id of the row already stored).
+    for (const [i, { item, id, key }] of items.entries()) {
+      if (inserted[i]) {
+        item.resolve({ inserted: true, id });
+        continue;
+      }
+      this.repository
+        .findOne({ where: { dedupeKey: key }, select: { id: true } })
+        .then((existing) => item.resolve({ inserted: false, id: existing?.id ?? id }), item.reject);
+    }
+  }
+
+  /**
+   * The raw better-sqlite3 handle when the group can run as one synchronous transaction on it (not
+   * when a TypeORM transaction is open on the shared connection: then the one-by-one path is used).
+   */
+  private sqliteConnection(): SqliteHandle | null {
+    if (this.postgres) return null;
+    const connection = (this.dataSource.driver as unknown as { databaseConnection?: SqliteHandle })
+      .databaseConnection;
+    if (!connection || typeof connection.transaction !== 'function' || connection.inTransaction) return null;
+    return connection;
+  }
+
+  private insertChangeSql(
+    change: WebhookStatusChange,
+    id: string,
+    key: string,
+    now: number,
+  ): { sql: string; params: unknown[] } {
     const params: unknown[] = [];
     const v = (value: unknown): string => {
       params.push(value);
@@ -50,6 +165,14 @@ export class WebhookInboxStore {
       `EXISTS (SELECT 1 FROM ${TABLE} w WHERE w."investment_id" = ${v(change.investmentId)} AND w."changed_at" > ${v(change.changedAt)}), ` +
       `(SELECT w."status" FROM ${TABLE} w WHERE w."investment_id" = ${v(change.investmentId)} ORDER BY w."changed_at" DESC LIMIT 1) ` +
       `WHERE 1 = 1 ON CONFLICT ("dedupe_key") DO NOTHING RETURNING "id"`;
+    return { sql, params };
+  }
+
+  /** Stores one change in its own statement (and commit). */
+  private async insertOne(change: WebhookStatusChange, now: number): Promise<WebhookInsertResult> {
+    const id = randomUUID();
+    const key = statusChangeDedupeKey(change);
+    const { sql, params } = this.insertChangeSql(change, id, key, now);
     const rows = (await this.dataSource.query(sql, params)) as Array<{ id: string }>;
     if (rows.length > 0) return { inserted: true, id };
     const existing = await this.repository.findOne({ where: { dedupeKey: key }, select: { id: true } });

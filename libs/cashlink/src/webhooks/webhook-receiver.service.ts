@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
 import { WebhookQuarantinedEvent } from '../events/webhook-quarantined.event';
@@ -23,7 +23,7 @@ export class WebhookReceiverService {
   constructor(
     private readonly store: WebhookInboxStore,
     private readonly dispatcher: WebhookDispatcher,
-    private readonly events: EventEmitter2,
+    @Optional() @Inject(EventEmitter2) private readonly events: EventEmitter2 | null,
   ) {}
 
   /** `body` is the parsed JSON, `rawBody` its text (kept only when the body is quarantined). */
@@ -39,7 +39,7 @@ export class WebhookReceiverService {
       // The reason names the field, never its value: bodies may carry data we must not log.
       this.logger.warn(`Webhook quarantined as ${id}: ${parsed.reason}`);
       this.events
-        .emitAsync(CASHLINK_EVENTS.webhookQuarantined, new WebhookQuarantinedEvent(id, parsed.reason))
+        ?.emitAsync(CASHLINK_EVENTS.webhookQuarantined, new WebhookQuarantinedEvent(id, parsed.reason))
         .catch((error: unknown) =>
           this.logger.warn(
             `A listener of ${CASHLINK_EVENTS.webhookQuarantined} failed (${error instanceof Error ? error.name : 'error'})`,
