@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { NestFactory } from '@nestjs/core';
+import { CashlinkModule } from 'nestjs-cashlink';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { OAuth2WebhookTokenIssuer } from '../../libs/cashlink/src/webhooks/auth/oauth2-webhook-token.issuer';
 import { WebhookInboxEntity } from '../../libs/cashlink/src/webhooks/webhook-inbox.entity';
@@ -388,6 +390,23 @@ describeEachDatabase('webhook receiver', (kind) => {
         Authorization: `Bearer ${BEARER}`,
       });
       expect(res.status).toBe(404);
+    });
+
+    it('refuses webhooks without persistence at start-up', async () => {
+      await expect(
+        NestFactory.createApplicationContext(
+          CashlinkModule.forRoot({
+            baseUrl: 'http://127.0.0.1:9/api/external/distributor',
+            tokenUrl: 'http://127.0.0.1:9/api/external/oauth/token',
+            allowInsecureHttp: true,
+            clientId: 'unused',
+            clientSecret: 'unused-secret',
+            webhooks: { auth: { type: 'bearer', tokens: [BEARER] } },
+            persistence: false,
+          }),
+          { logger: false, abortOnError: false },
+        ),
+      ).rejects.toThrow(/webhooks need persistence/);
     });
 
     it('applies the global prefix to the receiver and the token endpoint', async () => {

@@ -25,6 +25,7 @@ import { CashlinkDocumentsService } from './resources/cashlink-documents.service
 import { CashlinkInvestmentsService } from './resources/cashlink-investments.service';
 import { CashlinkInvestorsService } from './resources/cashlink-investors.service';
 import { CashlinkProductsService } from './resources/cashlink-products.service';
+import { CashlinkConfigError } from './errors/cashlink.error';
 import { CASHLINK_WEBHOOKS_OPTIONS } from './webhooks/webhooks.constants';
 import type { ResolvedWebhooksOptions } from './webhooks/webhooks.options';
 import { applyCashlinkWebhookRoutes } from './webhooks/webhooks.routes';
@@ -83,8 +84,14 @@ export class CashlinkModule extends CashlinkConfigurableModuleClass implements N
   constructor(
     // Provided only with persistence (WEBHOOK_PROVIDERS): without an inbox nothing is mounted.
     @Optional() @Inject(CASHLINK_WEBHOOKS_OPTIONS) private readonly webhooks?: ResolvedWebhooksOptions,
+    @Optional() @Inject(CASHLINK_OPTIONS) options?: ResolvedCashlinkOptions,
   ) {
     super();
+    if (options?.webhooks.enabled && !webhooks) {
+      throw new CashlinkConfigError([
+        'webhooks need persistence (an inbox table): remove `persistence: false`, or set `webhooks: false`.',
+      ]);
+    }
   }
 
   /** Mounts the webhook receiver at the configured path (known here even with `forRootAsync`). */

@@ -1,3 +1,5 @@
+import type { CashlinkInvestment } from '../resources/cashlink-investments.types';
+
 /**
  * Payload of `CASHLINK_EVENTS.investmentStatusChanged` and of the per-status events
  * (`cashlink.investment.<status in lower case>`), emitted once per distinct change received by
@@ -7,7 +9,7 @@
  * every listener of both events then receives it again. Make listeners idempotent on
  * `(investmentId, status, changedAt)` or `inboxId` where a repeat would matter.
  */
-export class InvestmentStatusChangedEvent<TInvestment = unknown> {
+export class InvestmentStatusChangedEvent<TInvestment = CashlinkInvestment> {
   constructor(
     /** Id of the inbox row (stable across retries and re-dispatches). */
     readonly inboxId: string,

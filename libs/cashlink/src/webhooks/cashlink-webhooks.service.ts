@@ -49,6 +49,11 @@ export class CashlinkWebhooksService {
     return (await this.store.list(filter)).map(toRecord);
   }
 
+  /** How many rows are in a state (e.g. `dead`, for a health check), or in total. */
+  count(filter: { state?: WebhookInboxState; investmentId?: string } = {}): Promise<number> {
+    return this.store.count(filter);
+  }
+
   /** One row by id, or null. */
   async find(id: string): Promise<CashlinkWebhookRecord | null> {
     const row = await this.store.find(id);

@@ -68,13 +68,17 @@ export class WebhookInboxStore {
   insertChange(change: WebhookStatusChange, now = Date.now()): Promise<WebhookInsertResult> {
     return new Promise<WebhookInsertResult>((resolve, reject) => {
       this.queue.push({ change, now, resolve, reject });
-      if (!this.flushing) void this.flush();
+      if (this.flushing) return;
+      this.flushing = true;
+      // Started after the I/O callbacks of this event-loop turn: the deliveries that arrived together
+      // are then queued and written in one commit (better-sqlite3 blocks the loop while it commits,
+      // so without this every group would hold just the first delivery).
+      setImmediate(() => void this.flush());
     });
   }
 
   /** Writes queued changes, group after group, until the queue is empty. */
   private async flush(): Promise<void> {
-    this.flushing = true;
     try {
       while (this.queue.length > 0) {
         const group = this.queue.splice(0, MAX_GROUP);
@@ -94,6 +98,7 @@ export class WebhookInboxStore {
 
   /** One transaction for the whole group; resolves each change's promise after the commit. */
   private async insertGroup(group: QueuedChange[]): Promise<void> {
+    if (process.env.BENCH_DEBUG) process.stderr.write(`group ${group.length} ${Boolean(this.sqliteConnection())}\n`);
     if (group.length === 1) {
       const [item] = group as [QueuedChange];
       await this.insertOne(item.change, item.now).then(item.resolve, item.reject);
