@@ -98,7 +98,8 @@ export class WebhookInboxStore {
 
   /** One transaction for the whole group; resolves each change's promise after the commit. */
   private async insertGroup(group: QueuedChange[]): Promise<void> {
-    if (process.env.BENCH_DEBUG) process.stderr.write(`group ${group.length} ${Boolean(this.sqliteConnection())}\n`);
+    if (process.env.BENCH_DEBUG)
+      process.stderr.write(`group ${group.length} ${Boolean(this.sqliteConnection())}\n`);
     if (group.length === 1) {
       const [item] = group as [QueuedChange];
       await this.insertOne(item.change, item.now).then(item.resolve, item.reject);
