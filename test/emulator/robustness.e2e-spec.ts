@@ -118,5 +118,35 @@ describe('emulator: bad input gets clear 4xx answers and never crashes it', () =
         }, 20);
       });
     });
+    // The emulator settles the request instead of waiting for the rest of the body forever.
+    let entry = emu.requests().find((r) => r.path === '/v2/investors/' && r.method === 'POST');
+    while (!entry || entry.status === 0) {
+      await new Promise((r) => setTimeout(r, 5));
+      entry = emu.requests().find((r) => r.path === '/v2/investors/' && r.method === 'POST');
+    }
+    expect(entry.status).toBe(400);
+  });
+
+  it('a client that disconnects mid-upload does not crash it', async () => {
+    await new Promise<void>((resolve) => {
+      const socket = connect(emu.port, '127.0.0.1', () => {
+        socket.write(
+          `POST /api/external/distributor/v2/documents/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n` +
+            'Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n' +
+            '--b\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF',
+        );
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 20);
+      });
+    });
+    let entry = emu.requests().find((r) => r.path === '/v2/documents/');
+    while (!entry || entry.status === 0) {
+      await new Promise((r) => setTimeout(r, 5));
+      entry = emu.requests().find((r) => r.path === '/v2/documents/');
+    }
+    expect(entry.status).toBe(400);
+    expect(emu.documents()).toEqual([]);
   });
 });

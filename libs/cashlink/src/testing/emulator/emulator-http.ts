@@ -77,6 +77,11 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       }
     });
     req.on('error', reject);
+    // A client that goes away mid-body: settle instead of waiting forever (no-op after 'end').
+    req.on('close', () => {
+      if (!req.complete)
+        reject(detailError(400, 'The client closed the connection before the body was complete.'));
+    });
   });
 }
 

@@ -77,6 +77,12 @@ export function parseUpload(req: IncomingMessage, maxBytes: number): Promise<Upl
         reject(detailError(413, `The file is larger than the limit of ${maxBytes} bytes.`));
       else resolve(file);
     });
+    req.on('close', () => {
+      if (!req.complete) {
+        failed ??= detailError(400, 'The client closed the connection before the body was complete.');
+        reject(failed);
+      }
+    });
     req.pipe(parser);
   });
 }
