@@ -355,6 +355,27 @@ describeEachDatabase('webhook receiver', (kind) => {
       ).toBe(200);
     });
 
+    it('answers 503 (Cashlink retries later) while the JWKS cannot be fetched, storing nothing', async () => {
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const port = (closed.address() as { port: number }).port;
+      await new Promise((resolve) => closed.close(resolve));
+      const unreachable = await startWebhooksTestApp({
+        db: db.options,
+        webhooks: { auth: { type: 'jwt', jwksUrl: `http://127.0.0.1:${port}/jwks.json`, issuer, audience } },
+      });
+      try {
+        const before = (await inboxRows(app)).length;
+        const res = await post(`${unreachable.origin}/cashlink/webhooks`, JSON.stringify(change()), {
+          Authorization: `Bearer ${await sign({})}`,
+        });
+        expect(res.status).toBe(503);
+        expect((await inboxRows(app)).length).toBe(before);
+      } finally {
+        await unreachable.close();
+      }
+    });
+
     it('refuses another audience, another issuer, an expired token and a foreign key, storing nothing', async () => {
       const before = (await inboxRows(app)).length;
       const other = (await generateKeyPair('RS256')).privateKey;
