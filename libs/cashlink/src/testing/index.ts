@@ -18,7 +18,7 @@ export {
   EMULATOR_STEP_PRODUCT_ID,
 } from './emulator/emulator-seed.constants';
 export { exampleIdentificationInput, exampleInvestorInput } from './emulator/emulator-examples';
-export { CONTROL_PREFIX as EMULATOR_CONTROL_PREFIX } from './emulator/emulator-control.api';
+export { CONTROL_PREFIX as EMULATOR_CONTROL_PREFIX } from './emulator/emulator-request.handler';
 export {
   CASHLINK_SCOPES,
   INVESTMENT_LIFECYCLE,

@@ -2,18 +2,23 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { EmulatorDomain } from './emulator-domain';
-import { buildApiRoutes, type ApiResult, type ApiRoute, type UploadedFile } from './emulator-api.routes';
-import { EmulatorFaults, TOKEN_ROUTE, type FiredFault } from './emulator-faults';
-import { EmulatorHttpError, detailError, nowMs, parseJsonBody, readBody, sendJson } from './emulator-http';
-import { EmulatorIdempotencyStore, fileFingerprint, jsonFingerprint } from './emulator-idempotency.store';
+import { buildApiRoutes } from './emulator-api.routes';
+import { EmulatorFaults } from './emulator-faults';
+import { sendJson } from './emulator-http';
+import { EmulatorIdempotencyStore } from './emulator-idempotency.store';
 import { investmentMoney, zeroMoney } from './emulator-money';
-import { parseUpload } from './emulator-multipart';
 import { EmulatorOAuth } from './emulator-oauth';
 import { DEFAULT_EMULATOR_SEED, EMULATOR_CAMPAIGN_ID } from './emulator-seed.constants';
 import { EmulatorStateStore } from './emulator-state.store';
 import { EmulatorWebhookSender } from './emulator-webhook.sender';
-import { handleControlRequest, CONTROL_PREFIX } from './emulator-control.api';
+import { handleControlRequest } from './emulator-control.api';
 import { exampleInvestorInput } from './emulator-examples';
+import { EmulatorRequestLog } from './emulator-request.log';
+import {
+  EMULATOR_API_BASE_PATH,
+  EMULATOR_TOKEN_PATH,
+  EmulatorRequestHandler,
+} from './emulator-request.handler';
 import {
   CASHLINK_SCOPES,
   type EmulatorCampaign,
@@ -33,10 +38,8 @@ import {
 } from './emulator.types';
 import { validateInvestor } from './investor.validation';
 
-/** Path of the API base on the emulator's origin (as on Cashlink's hosts). */
-export const EMULATOR_API_BASE_PATH = '/api/external/distributor';
-/** Path of the token endpoint on the emulator's origin. */
-export const EMULATOR_TOKEN_PATH = '/api/external/oauth/token';
+export { CONTROL_PREFIX, EMULATOR_API_BASE_PATH, EMULATOR_TOKEN_PATH } from './emulator-request.handler';
+
 /** Client id the emulator accepts unless configured otherwise. */
 export const DEFAULT_EMULATOR_CLIENT_ID = 'emulator-client';
 /** Client secret the emulator accepts unless configured otherwise. */
@@ -82,8 +85,6 @@ export interface SeedInvestmentsOptions {
   status?: EmulatorInvestmentStatus;
 }
 
-type LogDraft = EmulatorRequestLogEntry;
-
 /**
  * A stateful Cashlink on loopback: the contract's endpoints, OAuth, idempotency, faults and webhooks,
  * with control methods for tests. Start it with `startCashlinkEmulator()`.
@@ -106,9 +107,7 @@ export class CashlinkEmulator {
   private readonly idempotency = new EmulatorIdempotencyStore();
   private readonly webhooks = new EmulatorWebhookSender();
   private readonly domain: EmulatorDomain;
-  private readonly routes: ApiRoute[];
-  private log: EmulatorRequestLogEntry[] = [];
-  private seq = 0;
+  private readonly log: EmulatorRequestLog;
   private readonly sockets = new Set<Socket>();
   private readonly closing = new AbortController();
 
@@ -154,10 +153,21 @@ export class CashlinkEmulator {
         }),
       () => this.origin,
     );
-    this.routes = buildApiRoutes(this.store, this.domain, () => this.settings);
+    this.log = new EmulatorRequestLog(this.settings.maxLogEntries);
+    const handler = new EmulatorRequestHandler({
+      origin: this.origin,
+      settings: this.settings,
+      oauth: this.oauth,
+      faults: this.faults,
+      idempotency: this.idempotency,
+      routes: buildApiRoutes(this.store, this.domain, () => this.settings),
+      log: this.log,
+      control: (req, res, url) => handleControlRequest(this, req, res, url),
+      closing: this.closing.signal,
+    });
     if (options.webhooks) this.webhooks.configure(options.webhooks);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      this.dispatch(req, res).catch(() => {
+      handler.handle(req, res).catch(() => {
         // Last line of defence: nothing a request does may crash the emulator.
         if (!res.headersSent) sendJson(res, 500, { detail: 'Internal emulator error.' });
         else res.destroy();
@@ -192,7 +202,7 @@ export class CashlinkEmulator {
 
   /** The request log (no secrets, no bodies), oldest first. */
   requests(): EmulatorRequestLogEntry[] {
-    return this.log.map((entry) => ({ ...entry }));
+    return this.log.all();
   }
 
   /** How many requests reached the token endpoint. */
@@ -344,8 +354,7 @@ export class CashlinkEmulator {
    */
   reset(): void {
     this.store.reset();
-    this.log = [];
-    this.seq = 0;
+    this.log.reset();
     this.oauth.resetCounters();
     this.faults.clear();
     this.idempotency.reset();
@@ -361,236 +370,6 @@ export class CashlinkEmulator {
       this.server.closeAllConnections();
       for (const socket of this.sockets) socket.destroy();
     });
-  }
-
-  // ---- request handling ------------------------------------------------------------------
-
-  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', this.origin);
-    const path = url.pathname;
-    if (path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)) {
-      return handleControlRequest(this, req, res, url);
-    }
-    const method = (req.method ?? 'GET').toUpperCase();
-    const entry = this.startEntry(method, path);
-    try {
-      if (path === EMULATOR_TOKEN_PATH) {
-        entry.path = '/oauth/token';
-        await this.handleToken(req, res, entry);
-      } else if (path.startsWith(`${EMULATOR_API_BASE_PATH}/`)) {
-        entry.path = path.slice(EMULATOR_API_BASE_PATH.length);
-        await this.handleApi(req, res, url, entry);
-      } else {
-        req.resume();
-        this.answer(res, entry, 404, { detail: 'Not found.' });
-      }
-    } catch (error) {
-      req.resume();
-      if (error instanceof EmulatorHttpError)
-        this.answer(res, entry, error.status, error.body, error.headers);
-      else this.answer(res, entry, 500, { detail: 'Internal emulator error.' });
-    }
-  }
-
-  private startEntry(method: string, path: string): LogDraft {
-    this.seq += 1;
-    const entry: LogDraft = {
-      seq: this.seq,
-      method,
-      path,
-      status: 0,
-      effect: false,
-      replayed: false,
-      startedAt: nowMs(),
-      endedAt: 0,
-    };
-    this.log.push(entry);
-    if (this.log.length > this.settings.maxLogEntries * 2) {
-      this.log = this.log.slice(-this.settings.maxLogEntries);
-    }
-    return entry;
-  }
-
-  private answer(
-    res: ServerResponse,
-    entry: LogDraft,
-    status: number,
-    body: unknown,
-    headers?: Record<string, string>,
-  ): void {
-    entry.status = status;
-    entry.endedAt = nowMs();
-    sendJson(res, status, body, headers);
-  }
-
-  private drop(res: ServerResponse, entry: LogDraft): void {
-    entry.status = 'dropped';
-    entry.endedAt = nowMs();
-    res.socket?.destroy();
-    res.destroy();
-  }
-
-  /** Applies `server_error` / `rate_limit` at once; returns true when the request was answered. */
-  private answerFault(
-    req: IncomingMessage,
-    res: ServerResponse,
-    entry: LogDraft,
-    fault: FiredFault,
-  ): boolean {
-    if (fault.kind === 'server_error') {
-      req.resume();
-      this.answer(res, entry, fault.status, { detail: 'Service temporarily unavailable (injected fault).' });
-      return true;
-    }
-    if (fault.kind === 'rate_limit') {
-      req.resume();
-      this.answer(
-        res,
-        entry,
-        429,
-        { detail: `Request was throttled. Expected available in ${fault.retryAfterSeconds} seconds.` },
-        { 'Retry-After': String(fault.retryAfterSeconds) },
-      );
-      return true;
-    }
-    return false;
-  }
-
-  private async pause(ms: number): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.closing.signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
-    });
-  }
-
-  private async handleToken(req: IncomingMessage, res: ServerResponse, entry: LogDraft): Promise<void> {
-    this.oauth.countRequest();
-    entry.route = TOKEN_ROUTE;
-    if (entry.method !== 'POST') {
-      req.resume();
-      return this.answer(
-        res,
-        entry,
-        405,
-        { detail: `Method "${entry.method}" not allowed.` },
-        { Allow: 'POST' },
-      );
-    }
-    const fault = this.faults.take(TOKEN_ROUTE);
-    if (fault) entry.fault = fault.kind;
-    if (fault && this.answerFault(req, res, entry, fault)) return;
-    const raw = await readBody(req, this.settings.maxJsonBodyBytes);
-    if (fault?.kind === 'delay') await this.pause(fault.delayMs);
-    const body = this.oauth.issue(req, raw);
-    if (fault?.kind === 'drop_after_work') return this.drop(res, entry);
-    this.answer(res, entry, 200, body, { 'Cache-Control': 'no-store' });
-  }
-
-  private async handleApi(
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: URL,
-    entry: LogDraft,
-  ): Promise<void> {
-    const matching = this.routes.filter((r) => r.regex.test(entry.path));
-    if (matching.length === 0) {
-      req.resume();
-      return this.answer(res, entry, 404, { detail: 'Not found.' });
-    }
-    const route = matching.find((r) => r.method === entry.method);
-    if (!route) {
-      req.resume();
-      const allow = matching
-        .map((r) => r.method)
-        .sort()
-        .join(', ');
-      return this.answer(
-        res,
-        entry,
-        405,
-        { detail: `Method "${entry.method}" not allowed.` },
-        { Allow: allow },
-      );
-    }
-    entry.route = `${route.method} ${route.template}`;
-    let params: string[];
-    try {
-      params = route.regex.exec(entry.path)!.slice(1).map(decodeURIComponent);
-    } catch {
-      req.resume();
-      return this.answer(res, entry, 400, { detail: 'Malformed percent-encoding in the path.' });
-    }
-
-    const fault = this.faults.take(entry.route);
-    if (fault) entry.fault = fault.kind;
-    if (fault && this.answerFault(req, res, entry, fault)) return;
-
-    this.oauth.authorize(req, route.scope);
-
-    let body: unknown;
-    let file: UploadedFile | undefined;
-    let fingerprint: string;
-    if (route.body === 'multipart') {
-      file = await parseUpload(req, this.settings.maxDocumentBytes);
-      fingerprint = fileFingerprint(route.method, entry.path, file?.sha256 ?? '', file?.filename ?? '');
-    } else {
-      const raw = await readBody(req, this.settings.maxJsonBodyBytes);
-      if (route.body !== 'none') body = parseJsonBody(req, raw, route.body === 'optional-json');
-      fingerprint = jsonFingerprint(route.method, entry.path, body);
-    }
-
-    const header = req.headers['x-idempotency-key'];
-    const key = route.method === 'GET' ? undefined : Array.isArray(header) ? header[0] : header;
-    if (key !== undefined) {
-      entry.idempotencyKey = key;
-      const decision = this.idempotency.begin(key, fingerprint);
-      if (decision.kind === 'conflict') {
-        const detail =
-          decision.reason === 'in_flight'
-            ? 'A request with this idempotency key is still being processed; retry later.'
-            : 'This idempotency key was already used for a different request.';
-        throw detailError(409, detail);
-      }
-      if (decision.kind === 'replay') {
-        entry.replayed = true;
-        if (fault?.kind === 'delay') await this.pause(fault.delayMs);
-        if (fault?.kind === 'drop_after_work') return this.drop(res, entry);
-        return this.answer(res, entry, decision.status, decision.body);
-      }
-    }
-
-    let result: ApiResult;
-    try {
-      if (fault?.kind === 'delay') await this.pause(fault.delayMs);
-      result = route.handle({
-        params,
-        query: url.searchParams,
-        body,
-        file,
-        absolutePath: `${this.origin}${url.pathname}`,
-      });
-    } catch (error) {
-      if (!(error instanceof EmulatorHttpError)) {
-        if (key !== undefined) this.idempotency.abandon(key);
-        throw error;
-      }
-      result = { status: error.status, body: error.body, effect: false };
-    }
-    if (key !== undefined) {
-      // Stored before the answer is written: a lost answer must still replay on the next try.
-      this.idempotency.complete(key, result.status, result.body);
-      if (result.effect) this.idempotency.countEffect(key);
-    }
-    entry.effect = result.effect;
-    if (fault?.kind === 'drop_after_work') return this.drop(res, entry);
-    this.answer(res, entry, result.status, result.body);
   }
 }
 

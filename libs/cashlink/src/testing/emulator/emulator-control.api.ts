@@ -2,10 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CashlinkEmulator } from './cashlink-emulator';
 import { EmulatorHttpError, detailError, readBody, sendJson } from './emulator-http';
 import { isObject } from './emulator-validation';
-import type { EmulatorFaultSpec, EmulatorReleaseOrder, EmulatorWebhookConfig } from './emulator.types';
+import type {
+  EmulatorFaultSpec,
+  EmulatorInvestmentStatus,
+  EmulatorReleaseOrder,
+  EmulatorWebhookConfig,
+} from './emulator.types';
 
-/** Prefix of the control API; no real Cashlink client calls it. */
-export const CONTROL_PREFIX = '/__emulator';
+import { CONTROL_PREFIX } from './emulator-request.handler';
 
 type Handler = (emu: CashlinkEmulator, body: Record<string, unknown>, params: string[], url: URL) => unknown;
 
@@ -108,7 +112,7 @@ const routes: ControlRoute[] = [
         campaignId: typeof body.campaign_id === 'string' ? body.campaign_id : undefined,
         investorId: typeof body.investor_id === 'string' ? body.investor_id : undefined,
         units: typeof body.units === 'number' ? body.units : undefined,
-        status: typeof body.status === 'string' ? (body.status as never) : undefined,
+        status: typeof body.status === 'string' ? (body.status as EmulatorInvestmentStatus) : undefined,
       });
       return { count: ids.length, first_id: ids[0], last_id: ids[ids.length - 1] };
     },

@@ -5,6 +5,7 @@ import {
   INVESTMENT_STATUSES,
   type EmulatorInvestment,
   type EmulatorInvestmentStatus,
+  type EmulatorIdentification,
   type EmulatorInvestor,
   type EmulatorWallet,
 } from './emulator.types';
@@ -56,16 +57,27 @@ export class EmulatorDomain {
   }
 
   createIdentification(investorId: string, fields: Record<string, unknown>): { id: string } {
-    const id = randomUUID();
-    this.store.identifications.add({
-      ...(fields as object),
-      id,
+    const text = (key: string): string | null =>
+      typeof fields[key] === 'string' ? (fields[key] as string) : null;
+    const identification: EmulatorIdentification = {
+      id: randomUUID(),
       investor_id: investorId,
+      document_type: text('document_type') ?? '',
+      document_id: text('document_id') ?? '',
+      document_issuer: text('document_issuer'),
+      document_valid_from: text('document_valid_from'),
+      document_valid_to: text('document_valid_to'),
+      identity_provider: text('identity_provider') ?? '',
+      legitimation_process_id: text('legitimation_process_id'),
+      legitimation_protocol_id: text('legitimation_protocol_id'),
+      verified_at: text('verified_at') ?? '',
       created_at: new Date().toISOString(),
-    } as never);
+    };
+    this.store.identifications.add(identification);
     const facts = this.store.investorFacts.get(investorId);
+    // Assumption: every identification the distributor reports counts as successful.
     if (facts) facts.identified = true;
-    return { id };
+    return { id: identification.id };
   }
 
   createWallet(investorId: string, type: EmulatorWallet['type'], address: string, receivingEnabled: boolean) {

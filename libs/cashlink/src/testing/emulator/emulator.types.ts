@@ -166,7 +166,7 @@ export interface EmulatorRequestLogEntry {
   path: string;
   /** Route template that matched, e.g. `'GET /v2/investments/{id}/'`. */
   route?: string;
-  /** Status answered, or `'dropped'` when the connection was destroyed without an answer. */
+  /** Status answered, `'dropped'` when the connection was destroyed without an answer, 0 while running. */
   status: number | 'dropped';
   idempotencyKey?: string;
   /** Fault that hit this request. */

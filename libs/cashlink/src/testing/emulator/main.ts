@@ -4,7 +4,7 @@ import {
   DEFAULT_EMULATOR_CLIENT_SECRET,
   startCashlinkEmulator,
 } from './cashlink-emulator';
-import { CONTROL_PREFIX } from './emulator-control.api';
+import { CONTROL_PREFIX } from './emulator-request.handler';
 
 /** Default port of the standalone emulator. */
 const DEFAULT_PORT = 4010;
