@@ -180,6 +180,7 @@ describeEachDatabase('webhook receiver', (kind) => {
         lastError: 'Error: listener failure (always)',
       });
       expect(await app.webhooks.list({ state: 'dead' })).toEqual([expect.objectContaining({ id: row!.id })]);
+      expect(await app.webhooks.count({ state: 'dead' })).toBe(1);
 
       app.recorder.failures.delete(c.investment_id);
       expect(await app.webhooks.redispatch({ state: 'dead' })).toBe(1);

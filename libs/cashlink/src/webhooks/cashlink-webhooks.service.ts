@@ -51,7 +51,10 @@ export class CashlinkWebhooksService {
 
   /** How many rows are in a state (e.g. `dead`, for a health check), or in total. */
   count(filter: { state?: WebhookInboxState; investmentId?: string } = {}): Promise<number> {
-    return this.store.count(filter);
+    return this.store.repository.countBy({
+      ...(filter.state ? { state: filter.state } : {}),
+      ...(filter.investmentId ? { investmentId: filter.investmentId } : {}),
+    });
   }
 
   /** One row by id, or null. */
