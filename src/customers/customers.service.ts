@@ -48,6 +48,16 @@ export class CustomersService {
     return this.customers.save(customer);
   }
 
+  /**
+   * Sends the investor call again, exactly as `ensureInvestor` did: what a retry after a lost answer or a
+   * crash does. The key is settled, so the library answers with the stored investor and sends nothing.
+   */
+  async repeatInvestorCall(customerId: string): Promise<string> {
+    const customer = await this.get(customerId);
+    const investor = await this.investors.create(toInvestor(customer), { idempotencyKey: customer.id });
+    return investor.id;
+  }
+
   async get(id: string): Promise<Customer> {
     const customer = await this.customers.findOneBy({ id });
     if (customer === null) throw new NotFoundException(`no customer ${id}`);

@@ -7,8 +7,9 @@ import { CashlinkAuthService, CashlinkIntentsService, CashlinkWebhooksService } 
  * - `cashlink`: a token can be obtained (the cached one, or a fresh one) — down when Cashlink's token
  *   endpoint refuses or cannot be reached;
  * - `intents`: durable writes pending and expired — degraded while an expired intent waits for
- *   reconciliation (the app still serves);
- * - `webhooks`: inbox rows waiting for dispatch and dead — degraded while a dead row waits for redispatch.
+ *   reconciliation (the app still serves); down when the database cannot be read;
+ * - `webhooks`: inbox rows waiting for dispatch and dead — degraded while a dead row waits for redispatch;
+ *   down when the database cannot be read.
  */
 @Injectable()
 export class CashlinkHealthIndicators {
@@ -30,19 +31,27 @@ export class CashlinkHealthIndicators {
   }
 
   async intentsBacklog() {
-    const counts = await this.intents.count();
-    const data = { pending: counts.pending ?? 0, expired: counts.expired ?? 0 };
     const session = this.health.check('intents');
-    return data.expired > 0 ? session.degraded(data) : session.up(data);
+    try {
+      const counts = await this.intents.count();
+      const data = { pending: counts.pending ?? 0, expired: counts.expired ?? 0 };
+      return data.expired > 0 ? session.degraded(data) : session.up(data);
+    } catch (error) {
+      return session.down({ message: (error as Error).message });
+    }
   }
 
   async inbox() {
-    const [waiting, dead] = await Promise.all([
-      this.webhooks.count({ state: 'pending' }),
-      this.webhooks.count({ state: 'dead' }),
-    ]);
-    const data = { waiting, dead };
     const session = this.health.check('webhooks');
-    return dead > 0 ? session.degraded(data) : session.up(data);
+    try {
+      const [waiting, dead] = await Promise.all([
+        this.webhooks.count({ state: 'pending' }),
+        this.webhooks.count({ state: 'dead' }),
+      ]);
+      const data = { waiting, dead };
+      return dead > 0 ? session.degraded(data) : session.up(data);
+    } catch (error) {
+      return session.down({ message: (error as Error).message });
+    }
   }
 }

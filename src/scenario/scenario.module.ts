@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { CustomersModule } from '../customers/customers.module';
 import { ScenarioService } from './scenario.service';
 
-@Module({ providers: [ScenarioService], exports: [ScenarioService] })
+@Module({ imports: [CustomersModule], providers: [ScenarioService], exports: [ScenarioService] })
 export class ScenarioModule {}

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CashlinkCampaignsService, CashlinkMoneyService, CashlinkProductsService } from 'nestjs-cashlink';
 import { EmbeddedCashlink } from '../config/embedded-cashlink';
+import { CustomersService } from '../customers/customers.service';
 import { short } from '../subscriptions/subscription-status.listener';
 import { TimelineService } from '../timeline/timeline.service';
 import { sampleSubscriptionPdf } from './sample-document';
@@ -28,6 +29,7 @@ export class ScenarioService {
     private readonly campaigns: CashlinkCampaignsService,
     private readonly products: CashlinkProductsService,
     private readonly money: CashlinkMoneyService,
+    private readonly customers: CustomersService,
   ) {}
 
   async run(appUrl: string): Promise<void> {
@@ -61,6 +63,16 @@ export class ScenarioService {
     this.timeline.step(
       'investor created',
       `customer ${short(String(customer.id))} → Cashlink investor ${short(String(customer.cashlinkInvestorId))} (key: the customer id)`,
+    );
+
+    // What a retry after a lost answer does: the same call with the same key.
+    const log = this.embedded.emulator;
+    const requestsBefore = log?.requests().length ?? 0;
+    const again = await this.customers.repeatInvestorCall(String(customer.id));
+    const sent = log === null ? '' : `, ${log.requests().length - requestsBefore} requests sent`;
+    this.timeline.step(
+      'repeat is harmless',
+      `same key → same investor ${short(again)} (answered from the stored intent${sent})`,
     );
 
     const pdf = sampleSubscriptionPdf();

@@ -44,7 +44,8 @@ const LIFECYCLE = ['REVIEW_PENDING', 'WAITING_FOR_ACCEPTANCE', 'ACCEPTED', 'PAID
 /** The timeline lines of one scenario, in the order the demo must print them. */
 function expectTimelineInOrder(printed: string): void {
   const steps = [
-    /investor created +customer \w{8} → Cashlink investor \w{8}/,
+    /investor created +customer \w{8} → Cashlink investor (\w{8})/,
+    /repeat is harmless +same key → same investor \w{8} \(answered from the stored intent, 0 requests sent\)/,
     /document uploaded +document \w{8} \(subscription-form\.pdf, \d+ bytes\)/,
     /investment created +investment \w{8} for subscription \w{8}: \d+ units, .+, status KYC_PENDING/,
     ...LIFECYCLE.map(
@@ -60,6 +61,9 @@ function expectTimelineInOrder(printed: string): void {
     if (!match || match.index === undefined) throw new Error(`timeline step ${step} missing after:\n${rest}`);
     from += match.index + match[0].length;
   }
+  // The repeated call answered with the investor the first call created.
+  const created = printed.match(/Cashlink investor (\w{8})/)?.[1];
+  expect(printed).toMatch(new RegExp(`same investor ${created} `));
 }
 
 function expectNoPersonalData(printed: string): void {
