@@ -33,6 +33,8 @@ interface QueuedChange {
 
 /** Most changes written in one group commit. */
 const MAX_GROUP = 256;
+/** Group commits running at once on Postgres (each holds one pool connection). */
+const MAX_GROUPS_IN_FLIGHT = 4;
 
 /**
  * The durable inbox: every statement here is a single SQL statement, atomic on its own, so the
@@ -53,7 +55,8 @@ export class WebhookInboxStore {
   readonly repository: Repository<WebhookInboxEntity>;
   private readonly postgres: boolean;
   private queue: QueuedChange[] = [];
-  private flushing = false;
+  private groupScheduled = false;
+  private groupsInFlight = 0;
 
   constructor(private readonly dataSource: DataSource) {
     this.repository = dataSource.getRepository(WebhookInboxEntity);
@@ -68,38 +71,42 @@ export class WebhookInboxStore {
   insertChange(change: WebhookStatusChange, now = Date.now()): Promise<WebhookInsertResult> {
     return new Promise<WebhookInsertResult>((resolve, reject) => {
       this.queue.push({ change, now, resolve, reject });
-      if (this.flushing) return;
-      this.flushing = true;
-      // Started after the I/O callbacks of this event-loop turn: the deliveries that arrived together
-      // are then queued and written in one commit (better-sqlite3 blocks the loop while it commits,
-      // so without this every group would hold just the first delivery).
-      setImmediate(() => void this.flush());
+      this.scheduleGroup();
     });
   }
 
-  /** Writes queued changes, group after group, until the queue is empty. */
-  private async flush(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const group = this.queue.splice(0, MAX_GROUP);
-        try {
-          await this.insertGroup(group);
-        } catch {
+  /**
+   * Starts the next group after the I/O callbacks of this event-loop turn, so that the deliveries
+   * that arrived together are queued by then and share one commit (better-sqlite3 blocks the loop
+   * while it commits: without this every group would hold just the first delivery). Postgres runs
+   * up to `MAX_GROUPS_IN_FLIGHT` groups at once on its pool; SQLite has one writer anyway.
+   */
+  private scheduleGroup(): void {
+    const limit = this.postgres ? MAX_GROUPS_IN_FLIGHT : 1;
+    if (this.groupScheduled || this.groupsInFlight >= limit || this.queue.length === 0) return;
+    this.groupScheduled = true;
+    setImmediate(() => {
+      this.groupScheduled = false;
+      const group = this.queue.splice(0, MAX_GROUP);
+      if (group.length === 0) return;
+      this.groupsInFlight++;
+      this.insertGroup(group)
+        .catch(async () => {
           // The whole group rolled back: retry each change on its own.
           for (const item of group) {
             await this.insertOne(item.change, item.now).then(item.resolve, item.reject);
           }
-        }
-      }
-    } finally {
-      this.flushing = false;
-    }
+        })
+        .finally(() => {
+          this.groupsInFlight--;
+          this.scheduleGroup();
+        });
+      this.scheduleGroup();
+    });
   }
 
   /** One transaction for the whole group; resolves each change's promise after the commit. */
   private async insertGroup(group: QueuedChange[]): Promise<void> {
-    if (process.env.BENCH_DEBUG)
-      process.stderr.write(`group ${group.length} ${Boolean(this.sqliteConnection())}\n`);
     if (group.length === 1) {
       const [item] = group as [QueuedChange];
       await this.insertOne(item.change, item.now).then(item.resolve, item.reject);
