@@ -83,7 +83,7 @@ describe('emulator: X-Idempotency-Key', () => {
   });
 
   it('a repeat while the first request is still being processed → 409, and the first completes', async () => {
-    emu.injectFault({ route: 'POST /v2/investments/', kind: 'delay', delayMs: 400, count: 1 });
+    emu.injectFault({ route: 'POST /v2/investments/', kind: 'delay', delayMs: 1500, count: 1 });
     const slow = api(emu, token, 'POST', '/v2/investments/', { json: body(), idempotencyKey: 'busy' });
     // Wait until the emulator holds the key as in flight (the log entry gets the key when it is reserved).
     while (!emu.requests().some((r) => r.idempotencyKey === 'busy')) {
