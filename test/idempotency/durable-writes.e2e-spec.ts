@@ -26,7 +26,9 @@ import {
   CashlinkIntentExpiredError,
   CashlinkIntentRolledBackError,
 } from '../../libs/cashlink/src/idempotency/cashlink-intent.error';
+import { CashlinkIntentStore } from '../../libs/cashlink/src/idempotency/cashlink-intent.store';
 import { CashlinkIntentsService } from '../../libs/cashlink/src/idempotency/cashlink-intents.service';
+import { prepareWrite } from '../../libs/cashlink/src/idempotency/intent-request';
 import type { CashlinkIdempotencyOptions } from '../../libs/cashlink/src/idempotency/idempotency.options';
 import type { IntentSettledEvent } from '../../libs/cashlink/src/idempotency/intent-settled.event';
 import {
@@ -394,6 +396,40 @@ describeEachDatabase('durable writes', (kind) => {
     ).toEqual(expect.arrayContaining(['w-1', 'w-2', 'w-3']));
   });
 
+  it('an intent whose holder died is taken over only after its lease ran out', async () => {
+    h = await harness(kind, emu, db, { ...NO_WORKER, leaseMs: 400 });
+    const store = h.app.get(CashlinkIntentStore);
+    const prepared = await prepareWrite(
+      {
+        operation: 'investments.create',
+        method: 'POST',
+        path: '/v2/investments/',
+        json: investmentInput(h.investorId),
+      },
+      0,
+    );
+    const now = Date.now();
+    await store.record(
+      {
+        key: 'orphan',
+        operation: prepared.operation,
+        method: prepared.method,
+        path: prepared.path,
+        requestBody: prepared.storedText,
+        requestHash: prepared.hash,
+      },
+      now,
+    );
+    // A process claims it and dies (SIGKILL: no release).
+    expect(await store.claim('orphan', 'dead-instance', now)).not.toBeNull();
+    expect(await h.intents.resumeDue()).toMatchObject({ claimed: 0 });
+    expect(requestsWithKey(emu, 'orphan')).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 450));
+    expect(await h.intents.resumeDue()).toMatchObject({ claimed: 1, succeeded: 1 });
+    expect(await h.intents.find('orphan')).toMatchObject({ state: 'succeeded', attempts: 2 });
+    expect(requestsWithKey(emu, 'orphan')).toHaveLength(1);
+  });
+
   it('purges settled intents past their retention, keeps expired and pending ones', async () => {
     h = await harness(kind, emu, db, { ...NO_WORKER, maxAgeMs: 50, retentionMs: 100 });
     await h.investments.create(investmentInput(h.investorId), { idempotencyKey: 'keep-short' });
@@ -480,6 +516,49 @@ describeEachDatabase('durable writes', (kind) => {
       expect(await h.intents.find('doc-4')).toMatchObject({ state: 'expired' });
       expect(await h.intents.resumeDue()).toMatchObject({ claimed: 0 });
       expect(emu.documents()).toHaveLength(1);
+    });
+
+    it('recovery marks an upload that could not be kept as expired instead of sending anything', async () => {
+      h = await harness(kind, emu, db, { ...NO_WORKER, documentBytesLimit: 4 });
+      const prepared = await prepareWrite(
+        {
+          operation: 'documents.upload',
+          method: 'POST',
+          path: '/v2/documents/',
+          multipart: {
+            field: 'file',
+            filename: 'big.pdf',
+            contentType: 'application/pdf',
+            source: { kind: 'stream', stream: Readable.from([Buffer.from('%PDF-1.4 too big to keep')]) },
+          },
+        },
+        4,
+      );
+      expect(prepared.unrecoverableReason).not.toBeNull();
+      // Recorded by a process that died before (or while) sending it.
+      await h.app.get(CashlinkIntentStore).record(
+        {
+          key: 'doc-lost',
+          operation: prepared.operation,
+          method: prepared.method,
+          path: prepared.path,
+          requestBody: prepared.storedText,
+          requestHash: prepared.hash,
+          unrecoverableReason: prepared.unrecoverableReason,
+        },
+        Date.now(),
+      );
+      expect(await h.intents.resumeDue()).toMatchObject({ claimed: 1, expired: 1 });
+      const row = await h.intents.find('doc-lost');
+      expect(row).toMatchObject({
+        state: 'expired',
+        lastError: { reason: expect.stringMatching(/stream larger/) },
+      });
+      expect(emu.requests().filter((r) => r.route === 'POST /v2/documents/')).toHaveLength(0);
+      expect(h.events.map((e) => [e.name, e.event.key])).toContainEqual([
+        CASHLINK_EVENTS.intentExpired,
+        'doc-lost',
+      ]);
     });
   });
 
