@@ -112,6 +112,23 @@ describeEachDatabase('webhook inbox store', (kind) => {
     expect((await store.find(id))!).toMatchObject({ state: 'pending', attempts: 0 });
   });
 
+  it("does not join another transaction on the app's connection: a rollback there loses no webhook", async () => {
+    const runner = handle!.dataSource.createQueryRunner();
+    await runner.startTransaction();
+    await runner.query('SELECT 1');
+    const change = { investmentId: randomUUID(), status: 'PAID', changedAt: at('2026-04-01T10:00:00Z') };
+    const pending = store.insertChange(change);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await runner.rollbackTransaction();
+    await runner.release();
+    const result = await pending;
+    expect(result.inserted).toBe(true);
+    expect(await store.find(result.id)).toMatchObject({
+      investmentId: change.investmentId,
+      state: 'pending',
+    });
+  });
+
   it('keeps a quarantined body once', async () => {
     const body = `{"unexpected":"${randomUUID()}"}`;
     const a = await store.insertQuarantined(body);

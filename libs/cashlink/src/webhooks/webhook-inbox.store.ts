@@ -160,6 +160,27 @@ export class WebhookInboxStore {
     return connection;
   }
 
+  /**
+   * SQLite: TypeORM runs every query of the process on one better-sqlite3 connection, so a statement
+   * issued while another feature (or the app, through `opts.manager`) holds a transaction open on it
+   * would join that transaction and vanish with its rollback, after we answered 2xx. So the insert
+   * waits until no transaction is open and then runs synchronously on the raw handle: nothing can
+   * interleave, and it commits on its own. Gives up after `maxWaitMs` (answered 503, Cashlink retries).
+   */
+  private async idleSqliteConnection(maxWaitMs = 30_000): Promise<SqliteHandle | null> {
+    const started = Date.now();
+    for (;;) {
+      const connection = (this.dataSource.driver as unknown as { databaseConnection?: SqliteHandle })
+        .databaseConnection;
+      if (!connection || typeof connection.prepare !== 'function') return null;
+      if (!connection.inTransaction) return connection;
+      if (Date.now() - started > maxWaitMs) {
+        throw new Error('the SQLite connection stayed inside a transaction; webhook not stored');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
   private insertChangeSql(
     change: WebhookStatusChange,
     id: string,
@@ -186,7 +207,10 @@ export class WebhookInboxStore {
     const id = randomUUID();
     const key = statusChangeDedupeKey(change);
     const { sql, params } = this.insertChangeSql(change, id, key, now);
-    const rows = (await this.dataSource.query(sql, params)) as Array<{ id: string }>;
+    const sqlite = this.postgres ? null : await this.idleSqliteConnection();
+    const rows = (
+      sqlite ? sqlite.prepare(sql).all(...params) : await this.dataSource.query(sql, params)
+    ) as Array<{ id: string }>;
     if (rows.length > 0) return { inserted: true, id };
     const existing = await this.repository.findOne({ where: { dedupeKey: key }, select: { id: true } });
     return { inserted: false, id: existing?.id ?? id };
