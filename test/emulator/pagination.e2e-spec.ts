@@ -92,4 +92,11 @@ describe('emulator: lists and pagination', () => {
       currency: 'EUR',
     });
   });
+
+  it('builds next/previous on the host the client used (as DRF does), e.g. localhost', async () => {
+    emu.seedInvestments(30);
+    const viaLocalhost = emu.baseUrl.replace('127.0.0.1', 'localhost');
+    const page = await api(emu, token, 'GET', `${viaLocalhost}/v2/investments/`);
+    expect(page.body.next).toBe(`${viaLocalhost}/v2/investments/?page=2`);
+  });
 });

@@ -132,7 +132,10 @@ export class CashlinkEmulator {
     this.clientSecret = this.settings.clientSecret;
     const address = server.address() as AddressInfo;
     this.port = address.port;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    // Bound to every interface: clients still reach it on loopback.
+    const reachable =
+      address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
+    const host = reachable.includes(':') ? `[${reachable}]` : reachable;
     this.origin = `http://${host}:${address.port}`;
     this.baseUrl = `${this.origin}${EMULATOR_API_BASE_PATH}`;
     this.tokenUrl = `${this.origin}${EMULATOR_TOKEN_PATH}`;

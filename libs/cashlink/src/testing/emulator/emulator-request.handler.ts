@@ -237,7 +237,7 @@ export class EmulatorRequestHandler {
         query: url.searchParams,
         body,
         file,
-        absolutePath: `${this.deps.origin}${url.pathname}`,
+        absolutePath: `${this.requestOrigin(req)}${url.pathname}`,
       });
     } catch (error) {
       if (!(error instanceof EmulatorHttpError)) {
@@ -254,5 +254,16 @@ export class EmulatorRequestHandler {
     entry.effect = result.effect;
     if (fault?.kind === 'drop_after_work') return this.drop(res, entry);
     this.answer(res, entry, result.status, result.body);
+  }
+
+  /**
+   * The origin the client used (its Host header), as DRF builds absolute URLs: a client that talks to
+   * `localhost` gets `next` links on `localhost`, so that its same-origin check passes.
+   */
+  private requestOrigin(req: IncomingMessage): string {
+    const host = req.headers.host;
+    return host !== undefined && /^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$/.test(host)
+      ? `http://${host}`
+      : this.deps.origin;
   }
 }
