@@ -1,11 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { InjectRepository } from '@nestjs/typeorm';
 import { CASHLINK_EVENTS, type IntentSettledEvent } from 'nestjs-cashlink';
-import { IsNull, Repository } from 'typeorm';
 import { TimelineService } from '../timeline/timeline.service';
 import { short } from './subscription-status.listener';
-import { Subscription } from './subscription.entity';
 import { SubscriptionsService } from './subscriptions.service';
 
 /**
@@ -16,7 +13,6 @@ import { SubscriptionsService } from './subscriptions.service';
 @Injectable()
 export class SubscriptionIntentListener {
   constructor(
-    @InjectRepository(Subscription) private readonly subscriptions: Repository<Subscription>,
     private readonly service: SubscriptionsService,
     private readonly timeline: TimelineService,
   ) {}
@@ -33,13 +29,9 @@ export class SubscriptionIntentListener {
   @OnEvent(CASHLINK_EVENTS.intentFailed)
   @OnEvent(CASHLINK_EVENTS.intentExpired)
   async onNotCreated(event: IntentSettledEvent): Promise<void> {
-    if (event.operation !== 'investments.create') return;
-    const status = event.state === 'expired' ? 'NEEDS_RECONCILIATION' : 'REJECTED';
-    const result = await this.subscriptions.update(
-      { id: event.key, cashlinkInvestmentId: IsNull() },
-      { status, updatedAt: new Date().toISOString() },
-    );
-    if (result.affected) {
+    if (event.operation !== 'investments.create' || event.state === 'succeeded') return;
+    const status = await this.service.markNotCreated(event.key, event.state);
+    if (status !== null) {
       this.timeline.step(
         `subscription ${status}`,
         `subscription ${short(event.key)}: ${event.error?.message ?? ''}`,

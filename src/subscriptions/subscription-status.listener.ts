@@ -5,6 +5,7 @@ import { CASHLINK_EVENTS, type InvestmentStatusChangedEvent } from 'nestjs-cashl
 import { Repository } from 'typeorm';
 import { TimelineService } from '../timeline/timeline.service';
 import { Subscription } from './subscription.entity';
+import { SubscriptionsService } from './subscriptions.service';
 
 /**
  * Keeps each local subscription's status in step with Cashlink, from webhooks. The library delivers every
@@ -18,14 +19,19 @@ export class SubscriptionStatusListener {
   constructor(
     @InjectRepository(Subscription) private readonly subscriptions: Repository<Subscription>,
     private readonly timeline: TimelineService,
+    private readonly service: SubscriptionsService,
   ) {}
 
   @OnEvent(CASHLINK_EVENTS.investmentStatusChanged, { suppressErrors: false })
   async onStatusChanged(event: InvestmentStatusChangedEvent): Promise<void> {
-    const subscription = await this.subscriptions.findOneBy({ cashlinkInvestmentId: event.investmentId });
+    let subscription = await this.subscriptions.findOneBy({ cashlinkInvestmentId: event.investmentId });
+    if (subscription === null && (await this.service.reconcile()) > 0) {
+      subscription = await this.subscriptions.findOneBy({ cashlinkInvestmentId: event.investmentId });
+    }
     if (subscription === null) {
       // The webhook can overtake the answer of the create call (which links the investment to the
-      // subscription). Throwing makes the library retry the delivery a moment later.
+      // subscription), and the intent may still be pending. Throwing makes the library retry the
+      // delivery a moment later.
       throw new Error(`investment ${event.investmentId} is not linked to a subscription (yet)`);
     }
     if (event.stale) {

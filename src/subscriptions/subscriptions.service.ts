@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  ConflictException,
+  Injectable,
+  Logger,
+  NotFoundException,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { CashlinkInvestmentsService } from 'nestjs-cashlink';
-import { DataSource, Repository } from 'typeorm';
+import { CashlinkIntentsService, CashlinkInvestmentsService } from 'nestjs-cashlink';
+import { DataSource, IsNull, Repository } from 'typeorm';
 import { CustomersService } from '../customers/customers.service';
 import type { CreateSubscriptionDto } from './create-subscription.dto';
 import { Subscription } from './subscription.entity';
@@ -12,13 +18,56 @@ type Investment = Awaited<ReturnType<CashlinkInvestmentsService['create']>>;
 
 /** Local subscriptions and their Cashlink investments. */
 @Injectable()
-export class SubscriptionsService {
+export class SubscriptionsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(SubscriptionsService.name);
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectRepository(Subscription) private readonly subscriptions: Repository<Subscription>,
     private readonly customers: CustomersService,
     private readonly investments: CashlinkInvestmentsService,
+    private readonly intents: CashlinkIntentsService,
   ) {}
+
+  /** After a restart: settle what the library settled while this process was not listening. */
+  async onApplicationBootstrap(): Promise<void> {
+    const linked = await this.reconcile();
+    if (linked > 0) this.logger.log(`${linked} subscription(s) reconciled with their intents`);
+  }
+
+  /**
+   * Brings subscriptions still waiting for their investment (`REQUESTED`, no investment id) in line with
+   * their intents, read by key (= the subscription's id). The settlement events normally do this; reading the
+   * intent covers an event lost with a process that died between the settlement and the event.
+   * Pending intents are left to the library's recovery worker. Resolves with the number of rows changed.
+   */
+  async reconcile(): Promise<number> {
+    const waiting = await this.subscriptions.findBy({ status: 'REQUESTED', cashlinkInvestmentId: IsNull() });
+    let changed = 0;
+    for (const subscription of waiting) {
+      const intent = await this.intents.find(subscription.id);
+      if (intent === null) continue;
+      const investment = intent.response?.body as { id?: string; status?: string } | undefined;
+      if (intent.state === 'succeeded' && typeof investment?.id === 'string') {
+        await this.link(subscription.id, investment.id, investment.status ?? 'UNKNOWN');
+        changed += 1;
+      } else if (intent.state === 'failed' || intent.state === 'expired') {
+        await this.markNotCreated(subscription.id, intent.state);
+        changed += 1;
+      }
+    }
+    return changed;
+  }
+
+  /** Cashlink refused the investment (`failed`), or it could not be confirmed in time (`expired`). */
+  async markNotCreated(subscriptionId: string, state: 'failed' | 'expired'): Promise<string | null> {
+    const status = state === 'expired' ? 'NEEDS_RECONCILIATION' : 'REJECTED';
+    const result = await this.subscriptions.update(
+      { id: subscriptionId, cashlinkInvestmentId: IsNull() },
+      { status, updatedAt: new Date().toISOString() },
+    );
+    return result.affected ? status : null;
+  }
 
   /**
    * Creates the subscription row and the intent of its Cashlink investment in ONE transaction (the library
