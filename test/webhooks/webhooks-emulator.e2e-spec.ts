@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { startCashlinkEmulator, type CashlinkEmulator } from 'nestjs-cashlink/testing';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from '../support/databases';
 import { startWebhooksTestApp, type WebhooksTestApp } from './fixtures/webhooks-test-app';
@@ -143,6 +144,44 @@ describeEachDatabase('webhooks end to end with the emulator', (kind) => {
           .sort(),
       ).toEqual(review);
       if (mode === 'oauth2') expect(emu.webhookDeliveries().some((d) => d.tokenFetched)).toBe(true);
+    });
+
+    it('retries, then marks dead, a change whose investment cannot be fetched', async () => {
+      const unknown = randomUUID();
+      const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+      if (mode === 'bearer') {
+        headers.Authorization = `Bearer ${BEARER}`;
+      } else {
+        const token = await fetch(`${app.origin}/cashlink/webhooks/oauth/token`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: CLIENT_ID,
+            client_secret: CLIENT_SECRET,
+          }).toString(),
+        });
+        headers.Authorization = `Bearer ${((await token.json()) as { access_token: string }).access_token}`;
+      }
+      const res = await fetch(`${app.origin}/cashlink/webhooks`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          investment_id: unknown,
+          status: 'ACCEPTED',
+          changed_at: new Date().toISOString(),
+        }),
+      });
+      expect(res.status).toBe(200);
+      await waitFor(
+        () => app.recorder.dead.some((d) => d.investmentId === unknown),
+        20_000,
+        'dead after failed fetches',
+      );
+      const [row] = await app.webhooks.list({ investmentId: unknown });
+      expect(row).toMatchObject({ state: 'dead', attempts: 8 });
+      expect(row!.lastError).toMatch(/^CashlinkNotFoundError/);
+      expect(app.recorder.changes.some((e) => e.investmentId === unknown)).toBe(false);
     });
   });
 });
