@@ -355,13 +355,13 @@ describeEachDatabase('durable writes', (kind) => {
   });
 
   it('an intent older than maxAgeMs expires and is never sent again', async () => {
-    h = await harness(kind, emu, db, { ...NO_WORKER, maxAgeMs: 300, retentionMs: 1000 });
+    h = await harness(kind, emu, db, { ...NO_WORKER, maxAgeMs: 1000, retentionMs: 1000 });
     emu.injectFault({ route: 'POST /v2/investments/', kind: 'server_error', status: 503 });
     await expect(
       h.investments.create(investmentInput(h.investorId), { idempotencyKey: 'old-1' }),
     ).rejects.toBeInstanceOf(CashlinkServerError);
     emu.clearFaults();
-    await new Promise((r) => setTimeout(r, 350));
+    await new Promise((r) => setTimeout(r, 1050));
     const summary = await h.intents.resumeDue();
     expect(summary).toMatchObject({ claimed: 1, expired: 1 });
     expect(await h.intents.find('old-1')).toMatchObject({ state: 'expired' });
@@ -397,7 +397,7 @@ describeEachDatabase('durable writes', (kind) => {
   });
 
   it('an intent whose holder died is taken over only after its lease ran out', async () => {
-    h = await harness(kind, emu, db, { ...NO_WORKER, leaseMs: 400 });
+    h = await harness(kind, emu, db, { ...NO_WORKER, leaseMs: 1500 });
     const store = h.app.get(CashlinkIntentStore);
     const prepared = await prepareWrite(
       {
@@ -424,19 +424,19 @@ describeEachDatabase('durable writes', (kind) => {
     expect(await store.claim('orphan', 'dead-instance', now)).not.toBeNull();
     expect(await h.intents.resumeDue()).toMatchObject({ claimed: 0 });
     expect(requestsWithKey(emu, 'orphan')).toHaveLength(0);
-    await new Promise((r) => setTimeout(r, 450));
+    await new Promise((r) => setTimeout(r, 1550));
     expect(await h.intents.resumeDue()).toMatchObject({ claimed: 1, succeeded: 1 });
     expect(await h.intents.find('orphan')).toMatchObject({ state: 'succeeded', attempts: 2 });
     expect(requestsWithKey(emu, 'orphan')).toHaveLength(1);
   });
 
   it('purges settled intents past their retention, keeps expired and pending ones', async () => {
-    h = await harness(kind, emu, db, { ...NO_WORKER, maxAgeMs: 50, retentionMs: 100 });
+    h = await harness(kind, emu, db, { ...NO_WORKER, maxAgeMs: 1000, retentionMs: 1000 });
     await h.investments.create(investmentInput(h.investorId), { idempotencyKey: 'keep-short' });
     await h.investments
       .create(investmentInput(h.investorId, 0), { idempotencyKey: 'fail-short' })
       .catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 150));
+    await new Promise((r) => setTimeout(r, 1050));
     expect(await h.intents.purge()).toBeGreaterThanOrEqual(2);
     expect(await h.intents.find('keep-short')).toBeNull();
     expect(await h.intents.find('fail-short')).toBeNull();
