@@ -149,4 +149,13 @@ describe('emulator: bad input gets clear 4xx answers and never crashes it', () =
     expect(entry.status).toBe(400);
     expect(emu.documents()).toEqual([]);
   });
+
+  it('refuses invalid options with one readable message', async () => {
+    await expect(
+      startCashlinkEmulator({ tokenLifetimeSeconds: 0, scopes: ['admin'], maxDocumentBytes: 1.5 }),
+    ).rejects.toThrow(
+      'Invalid Cashlink emulator options: tokenLifetimeSeconds must be an integer >= 1, got 0; ' +
+        'maxDocumentBytes must be an integer >= 1, got 1.5; scopes has unknown scopes: admin',
+    );
+  });
 });

@@ -96,8 +96,11 @@ export class CashlinkEmulator {
   readonly tokenUrl: string;
   /** `http://127.0.0.1:<port>` */
   readonly origin: string;
+  /** The port it listens on (the one picked when `port` was 0). */
   readonly port: number;
+  /** The client id the token endpoint accepts. */
   readonly clientId: string;
+  /** The client secret the token endpoint accepts (a test double's secret, not a real one). */
   readonly clientSecret: string;
 
   private readonly settings: Required<Omit<CashlinkEmulatorOptions, 'webhooks' | 'seed'>>;
@@ -377,9 +380,35 @@ export class CashlinkEmulator {
 }
 
 /** Starts an emulator on loopback and resolves when it listens. */
+function validateOptions(options: CashlinkEmulatorOptions): void {
+  const problems: string[] = [];
+  const positive = (name: keyof CashlinkEmulatorOptions, min = 1): void => {
+    const value = options[name];
+    if (value !== undefined && !(typeof value === 'number' && Number.isInteger(value) && value >= min)) {
+      problems.push(`${name} must be an integer >= ${min}, got ${String(value)}`);
+    }
+  };
+  positive('port', 0);
+  positive('tokenLifetimeSeconds');
+  positive('maxJsonBodyBytes');
+  positive('maxDocumentBytes');
+  positive('maxLogEntries');
+  const unknownScopes = (options.scopes ?? []).filter(
+    (s) => !(CASHLINK_SCOPES as readonly string[]).includes(s),
+  );
+  if (unknownScopes.length > 0) problems.push(`scopes has unknown scopes: ${unknownScopes.join(', ')}`);
+  for (const campaign of options.seed?.campaigns ?? []) {
+    if (!options.seed?.products.some((p) => p.id === campaign.product_id)) {
+      problems.push(`seed campaign ${campaign.id} refers to a product that is not in the seed`);
+    }
+  }
+  if (problems.length > 0) throw new Error(`Invalid Cashlink emulator options: ${problems.join('; ')}`);
+}
+
 export async function startCashlinkEmulator(
   options: CashlinkEmulatorOptions = {},
 ): Promise<CashlinkEmulator> {
+  validateOptions(options);
   const server = createServer({ keepAliveTimeout: 5000 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
