@@ -123,7 +123,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
         if (this.stopped && this.started) break;
         const rows = await this.store.claimDue(this.owner, batchSize, leaseMs);
         if (rows.length === 0) break;
-        for (const row of rows) await this.dispatchRow(row);
+        // Rows whose listeners succeeded are marked processed together, in one statement (one
+        // commit per batch instead of one per row: on SQLite each commit is a disk flush that blocks
+        // the event loop). A crash before that mark re-dispatches them: delivery is at least once.
+        const processed: string[] = [];
+        for (const row of rows) if (await this.dispatchRow(row)) processed.push(row.id);
+        await this.markProcessed(processed);
         total += rows.length;
         if (rows.length < batchSize) break;
       }
@@ -135,12 +140,23 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     });
   }
 
-  private async dispatchRow(row: WebhookInboxEntity): Promise<void> {
+  private async markProcessed(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const marked = await this.store.markProcessedMany(ids, this.owner);
+    if (marked < ids.length) {
+      this.logger.warn(
+        `${ids.length - marked} webhook(s): lease lost before they were marked processed (raise dispatch.leaseMs above your listeners' duration for a batch)`,
+      );
+    }
+  }
+
+  /** Runs the listeners of one claimed row; true when they all succeeded (the row is then to be marked processed). */
+  private async dispatchRow(row: WebhookInboxEntity): Promise<boolean> {
     const { maxAttempts } = this.options.dispatch;
     if (row.attempts > maxAttempts) {
       // Leases expired repeatedly (processes died mid-dispatch): stop here rather than loop forever.
       await this.kill(row, row.lastError ?? 'lease expired during every attempt');
-      return;
+      return false;
     }
     try {
       const investment =
@@ -167,16 +183,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       ]);
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
-      if (!(await this.store.markProcessed(row.id, this.owner))) {
-        this.logger.warn(
-          `Webhook ${row.id}: lease lost before it was marked processed (raise dispatch.leaseMs above your listeners' duration)`,
-        );
-      }
+      return true;
     } catch (error) {
       const description = describeError(error);
       if (row.attempts >= maxAttempts) {
         await this.kill(row, description);
-        return;
+        return false;
       }
       const delay = this.backoff(row.attempts);
       await this.store.markRetry(row.id, this.owner, Date.now() + delay, description);
@@ -184,6 +196,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       this.logger.warn(
         `Webhook ${row.id}: dispatch attempt ${row.attempts}/${maxAttempts} failed (${errorName(error)}); retrying in ${delay} ms`,
       );
+      return false;
     }
   }
 

@@ -286,6 +286,18 @@ export class WebhookInboxStore {
     return this.settle(id, owner, { state: 'processed', processedAt: now, lastError: null });
   }
 
+  /** Marks claimed rows processed in one statement; returns how many were still held by `owner`. */
+  async markProcessedMany(ids: string[], owner: string, now = Date.now()): Promise<number> {
+    if (ids.length === 0) return 0;
+    const result = await this.repository
+      .createQueryBuilder()
+      .update()
+      .set({ state: 'processed', processedAt: now, lastError: null, leaseOwner: null, leaseUntil: null })
+      .where('"id" IN (:...ids) AND "lease_owner" = :owner', { ids, owner })
+      .execute();
+    return result.affected ?? 0;
+  }
+
   /** Schedules another attempt of a claimed row. */
   async markRetry(id: string, owner: string, nextAttemptAt: number, lastError: string): Promise<boolean> {
     return this.settle(id, owner, { nextAttemptAt, lastError: truncate(lastError) });
