@@ -1,5 +1,5 @@
 // Owned by the idempotency feature (issue 4).
-import type { Provider, Type } from '@nestjs/common';
+import { Logger, type Provider, type Type } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { DataSource } from 'typeorm';
 import { CASHLINK_DURABLE_WRITE_EXECUTOR, CASHLINK_OPTIONS } from '../cashlink.constants';
@@ -47,7 +47,10 @@ export const IDEMPOTENCY_PROVIDERS: Provider[] = [
       http: CashlinkHttpClient,
       options: ResolvedCashlinkOptions,
       events: EventEmitter2 | undefined,
-    ) => new CashlinkIntentRunner(store, http, options.idempotency, events),
+    ) => {
+      warnIfLeaseTooShort(options);
+      return new CashlinkIntentRunner(store, http, options.idempotency, events);
+    },
     inject: [
       CashlinkIntentStore,
       CashlinkHttpClient,
@@ -84,3 +87,20 @@ export const IDEMPOTENCY_PROVIDERS: Provider[] = [
 
 /** Services of the idempotency feature the module exports to the host. */
 export const IDEMPOTENCY_EXPORTS = [CashlinkIntentsService];
+
+/**
+ * A claim shorter than the longest attempt lets another instance take an intent whose request is still
+ * running (Cashlink would answer it 409, but the point of the lease is that this does not happen).
+ */
+function warnIfLeaseTooShort(options: ResolvedCashlinkOptions): void {
+  const { http, idempotency } = options;
+  if (!idempotency.enabled) return;
+  const longestAttemptMs = (http.maxRetries + 1) * http.timeoutMs + http.maxRetries * http.retryMaxDelayMs;
+  if (idempotency.leaseMs < longestAttemptMs) {
+    new Logger('CashlinkIntents').warn(
+      `idempotency.leaseMs (${idempotency.leaseMs} ms) is shorter than the longest attempt ` +
+        `(about ${longestAttemptMs} ms from http.timeoutMs, http.maxRetries and http.retryMaxDelayMs): ` +
+        'raise leaseMs so that a slow attempt is never taken over by another instance',
+    );
+  }
+}
