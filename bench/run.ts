@@ -10,6 +10,7 @@
  * bench/results/. See bench/README.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { EmulatorInfo } from './lib/app-process';
 import {
@@ -21,22 +22,24 @@ import {
   type ResultRow,
 } from './lib/cases';
 import { BenchChild } from './lib/child';
-import { postgresAvailable, type DatabaseKind } from './lib/databases';
+import { probePostgres, probeSqlite, type CommitCost } from './lib/commit-probe';
+import { createBenchDatabase, postgresAvailable, type DatabaseKind } from './lib/databases';
 import { describeMachine } from './lib/machine';
 
 const FULL: BenchSizes = {
   rounds: 3,
   webhookDurationMs: 3000,
   webhookConnections: 50,
-  readCalls: 3000,
-  createCalls: 600,
+  readCalls: 100_000,
+  createCalls: 100_000,
   concurrency: 16,
+  callDurationMs: 4000,
   singleFlightCalls: 1000,
   paginationItems: 100_000,
   pageSize: 100,
   backlogSmall: 1000,
   backlogLarge: 100_000,
-  backlogSample: 1000,
+  backlogSample: 500,
   instancesBacklog: 10_000,
 };
 
@@ -48,6 +51,7 @@ const QUICK: BenchSizes = {
   readCalls: 50,
   createCalls: 30,
   concurrency: 4,
+  callDurationMs: 2000,
   singleFlightCalls: 50,
   paginationItems: 450,
   pageSize: 100,
@@ -120,6 +124,27 @@ export async function runBench(
     kinds.push(kind);
   }
 
+  // The floor under every durable write on this machine: what one commit costs.
+  const commitCost: Partial<Record<DatabaseKind, CommitCost>> = {};
+  for (const kind of kinds) {
+    if (kind === 'sqlite') commitCost.sqlite = probeSqlite();
+    else {
+      const db = await createBenchDatabase('postgres');
+      try {
+        if (db.options.type === 'postgres') commitCost.postgres = await probePostgres(db.options);
+      } finally {
+        await db.drop();
+      }
+    }
+  }
+  const commitLine = Object.entries(commitCost)
+    .map(
+      ([k, c]) =>
+        `${k} ${c.perCommitMs.toFixed(2)} ms per commit (${c.perGroupedInsertMs.toFixed(2)} ms per insert when 50 share one)`,
+    )
+    .join('; ');
+  log(`commit cost: ${commitLine}`);
+
   const emulator = BenchChild.start('emulator-process.ts');
   const rows: ResultRow[] = [];
   try {
@@ -144,7 +169,16 @@ export async function runBench(
   );
   log(table);
   mkdirSync(join(__dirname, 'results'), { recursive: true });
-  const report = { date: new Date().toISOString(), machine, quick, sizes, elapsedS, rows };
+  const report = {
+    date: new Date().toISOString(),
+    machine,
+    commitCost,
+    loadAverage: loadavg(),
+    quick,
+    sizes,
+    elapsedS,
+    rows,
+  };
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   log(`\nJSON: ${out}`);
   return report;

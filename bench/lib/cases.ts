@@ -18,6 +18,8 @@ export interface BenchSizes {
   readCalls: number;
   createCalls: number;
   concurrency: number;
+  /** Upper bound of one round of read or create calls (a round ends at its call count or this time). */
+  callDurationMs: number;
   singleFlightCalls: number;
   paginationItems: number;
   pageSize: number;
@@ -193,6 +195,7 @@ export async function clientCases(ctx: BenchContext): Promise<ResultRow[]> {
             concurrency: s.concurrency,
             id: seeded.first,
             raw: true,
+            maxDurationMs: s.callDurationMs,
           }),
         );
         libRead.push(
@@ -201,6 +204,7 @@ export async function clientCases(ctx: BenchContext): Promise<ResultRow[]> {
             concurrency: s.concurrency,
             id: seeded.first,
             raw: false,
+            maxDurationMs: s.callDurationMs,
           }),
         );
         ctx.log(
@@ -248,6 +252,7 @@ export async function clientCases(ctx: BenchContext): Promise<ResultRow[]> {
             concurrency: s.concurrency,
             investorId,
             raw: true,
+            maxDurationMs: s.callDurationMs,
           }),
         );
         libCreate.push(
@@ -256,6 +261,7 @@ export async function clientCases(ctx: BenchContext): Promise<ResultRow[]> {
             concurrency: s.concurrency,
             investorId,
             raw: false,
+            maxDurationMs: s.callDurationMs,
           }),
         );
         ctx.log(

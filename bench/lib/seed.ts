@@ -12,9 +12,11 @@ import { CASHLINK_MIGRATIONS } from 'nestjs-cashlink';
 import { EMULATOR_CAMPAIGN_ID } from 'nestjs-cashlink/testing';
 import type { BenchDatabaseOptions } from './databases';
 
-export async function openMigrated(db: BenchDatabaseOptions): Promise<DataSource> {
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export async function openMigrated(db: BenchDatabaseOptions, entities: Function[] = []): Promise<DataSource> {
   const dataSource = new DataSource({
     ...db,
+    entities,
     migrations: CASHLINK_MIGRATIONS,
     migrationsRun: true,
     synchronize: false,

@@ -15,19 +15,24 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[rank]!;
 }
 
-/** Runs `worker` `concurrency` times in parallel until `total` items were taken; returns elapsed ms and latencies. */
+/**
+ * Runs `worker` in `concurrency` parallel lanes until `total` calls were started or, when given,
+ * `maxDurationMs` has passed (whichever comes first); returns elapsed ms and latencies.
+ */
 export async function runConcurrent(
   total: number,
   concurrency: number,
   worker: (index: number) => Promise<unknown>,
+  maxDurationMs = Number.POSITIVE_INFINITY,
 ): Promise<{ elapsedMs: number; latenciesMs: number[]; errors: number; firstError?: string }> {
   let next = 0;
   let errors = 0;
   let firstError: string | undefined;
   const latenciesMs: number[] = [];
   const started = performance.now();
+  const stopAt = started + maxDurationMs;
   const lane = async (): Promise<void> => {
-    while (next < total) {
+    while (next < total && performance.now() < stopAt) {
       const index = next++;
       const t0 = performance.now();
       try {
