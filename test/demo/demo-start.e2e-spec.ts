@@ -4,8 +4,10 @@
  * folder (migrations already applied, a second scenario), and a start that only serves.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { startCashlinkEmulator, type CashlinkEmulator } from 'nestjs-cashlink/testing';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, describeIfPostgres, type TestDatabase } from '../support/databases';
@@ -200,5 +202,65 @@ describe('ormconfig.ts and the TypeORM CLI scripts', () => {
       env,
     );
     expect(generated).toContain('No changes in database schema were found');
+  });
+});
+
+describe('npm start against a configured Cashlink (an emulator standing in for it, OAuth2 webhooks)', () => {
+  let emulator: CashlinkEmulator;
+  let dataDir: string;
+  let demo: DemoProcess | undefined;
+
+  beforeAll(async () => {
+    emulator = await startCashlinkEmulator({ port: 0 });
+    dataDir = mkdtempSync(join(tmpdir(), 'cashlink-demo-remote-'));
+  });
+  afterAll(async () => {
+    await demo?.stop();
+    await emulator.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('uses the CASHLINK_* settings, serves the OAuth token endpoint for webhooks and follows the status changes', async () => {
+    const webhookSecret = randomBytes(24).toString('hex');
+    demo = new DemoProcess([], {
+      DEMO_DATA_DIR: dataDir,
+      CASHLINK_BASE_URL: emulator.baseUrl,
+      CASHLINK_TOKEN_URL: emulator.tokenUrl,
+      CASHLINK_CLIENT_ID: emulator.clientId,
+      CASHLINK_CLIENT_SECRET: emulator.clientSecret,
+      CASHLINK_WEBHOOK_CLIENT_ID: 'cashlink-webhooks',
+      CASHLINK_WEBHOOK_CLIENT_SECRET: webhookSecret,
+    });
+    const url = await demo.url();
+    await demo.waitFor(/Serving on .*Try:/s, 90_000);
+    expect(demo.printed).not.toContain('the local emulator');
+    expect(demo.printed).toContain(`give Cashlink the webhook URL ${url}/cashlink/webhooks`);
+    expect(demo.printed).toMatch(/investment created .* status KYC_PENDING/);
+    expect(demo.printed).toMatch(/waiting for Cashlink +status changes arrive by webhook/);
+
+    // What the operator does at Cashlink: register the URL and the OAuth client credentials.
+    emulator.configureWebhooks({
+      url: `${url}/cashlink/webhooks`,
+      auth: {
+        type: 'oauth2',
+        tokenUrl: `${url}/cashlink/webhooks/oauth/token`,
+        clientId: 'cashlink-webhooks',
+        clientSecret: webhookSecret,
+      },
+      retryInitialDelayMs: 100,
+      retryMaxDelayMs: 1_000,
+    });
+    const [subscription] = (await getJson<SubscriptionView[]>(`${url}/subscriptions`)).body;
+    const investmentId = subscription?.cashlinkInvestmentId as string;
+    expect(emulator.investments().map((i) => i.id)).toEqual([investmentId]);
+    for (const status of LIFECYCLE) {
+      emulator.advanceInvestment(investmentId);
+      await demo.waitFor(new RegExp(`webhook received +${status} `), 30_000);
+    }
+    const final = await getJson<SubscriptionView>(`${url}/subscriptions/${subscription?.id}`);
+    expect(final.body.status).toBe('DELIVERED');
+    expect(emulator.webhookDeliveries().some((d) => d.tokenFetched)).toBe(true);
+    expect(emulator.webhookDeliveries().every((d) => d.responseStatus === 200)).toBe(true);
+    for (const secret of [webhookSecret, emulator.clientSecret]) expect(demo.printed).not.toContain(secret);
   });
 });
