@@ -101,6 +101,9 @@ describe('emulator: bad input gets clear 4xx answers and never crashes it', () =
     expect(malformed.status).toBe(400);
     expect(malformed.body).toEqual({ detail: expect.stringContaining('percent-encoding') });
     expect((await api(emu, token, 'GET', '/v2/investments/?page=1&page=2&page_size=')).status).toBe(200);
+    const badTarget = await rawRequest(emu, 'GET //[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(badTarget).toMatch(/^HTTP\/1\.1 400/);
+    expect(badTarget).toContain('Malformed request target.');
     const garbage = await rawRequest(emu, 'NOT HTTP AT ALL\r\n\r\n');
     expect(garbage).toMatch(/^HTTP\/1\.1 400/);
   });

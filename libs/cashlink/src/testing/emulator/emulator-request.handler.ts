@@ -44,7 +44,14 @@ export class EmulatorRequestHandler {
 
   /** Handles one request; never rejects for a request's own fault. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', this.deps.origin);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', this.deps.origin);
+    } catch {
+      req.resume();
+      const entry = this.deps.log.start((req.method ?? 'GET').toUpperCase(), req.url ?? '');
+      return this.answer(res, entry, 400, { detail: 'Malformed request target.' });
+    }
     const path = url.pathname;
     if (path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)) {
       return this.deps.control(req, res, url);
