@@ -21,6 +21,12 @@ export interface NewCashlinkIntent {
    * @default the recording time
    */
   nextAttemptAt?: number;
+  /**
+   * Record the intent already claimed by this owner (one attempt counted, lease until now + leaseMs):
+   * the write path sends it right after recording, and this saves a claim round trip and a commit.
+   * Only a new row is claimed this way; an existing key is left as it is.
+   */
+  leaseOwner?: string;
 }
 
 /** The outcome written when an intent settles. */
@@ -68,6 +74,8 @@ export class CashlinkIntentStore {
       'attempts',
       'next_attempt_at',
       'unrecoverable_reason',
+      'lease_owner',
+      'lease_until',
       'created_at',
       'updated_at',
     ];
@@ -79,9 +87,11 @@ export class CashlinkIntentStore {
       input.requestBody,
       input.requestHash,
       'pending',
-      0,
+      input.leaseOwner ? 1 : 0,
       input.nextAttemptAt ?? now,
       input.unrecoverableReason ?? null,
+      input.leaseOwner ?? null,
+      input.leaseOwner ? now + this.leaseMs : null,
       now,
       now,
     ];

@@ -69,9 +69,17 @@ export class DurableWriteExecutor extends CashlinkWriteExecutor {
     manager?: EntityManager,
   ): Promise<T> {
     const prepared = await prepareWrite(write, this.options.documentBytesLimit);
-    const { intent } = await this.store.record(this.newIntent(key, prepared), this.now(), manager);
+    const owner = this.runner.instanceId;
+    const { intent, created } = await this.store.record(
+      { ...this.newIntent(key, prepared), leaseOwner: owner },
+      this.now(),
+      manager,
+    );
     assertSameRequest(intent, prepared);
-    return this.drive<T>(key, { ...live, multipart: prepared.liveMultipart });
+    const request = { ...live, multipart: prepared.liveMultipart };
+    // Recorded by this call, already claimed by us: send it now (no separate claim: one commit less).
+    if (created && intent.leaseOwner === owner) return unwrap<T>(await this.runner.attempt(intent, request));
+    return this.drive<T>(key, request);
   }
 
   private executeAfterCommit<T>(
