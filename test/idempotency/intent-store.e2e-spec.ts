@@ -68,6 +68,21 @@ describeEachDatabase('intent store', (kind) => {
     expect(await store.find('rolled')).toBeNull();
   });
 
+  it("does not join another transaction on the app's connection: a rollback there loses no intent", async () => {
+    const runner = idb.dataSource.createQueryRunner();
+    await runner.startTransaction();
+    try {
+      await runner.query('SELECT 1');
+      const pending = store.record(intent('outside'), 1_000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await runner.rollbackTransaction();
+      expect((await pending).created).toBe(true);
+    } finally {
+      await runner.release();
+    }
+    expect(await store.find('outside')).toMatchObject({ key: 'outside', state: 'pending' });
+  });
+
   it('a claim is exclusive until its lease runs out, and counts an attempt', async () => {
     await store.record(intent('k'), 0);
     const a = await store.claim('k', 'A', 10);
