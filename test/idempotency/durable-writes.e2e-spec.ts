@@ -266,6 +266,20 @@ describeEachDatabase('durable writes', (kind) => {
     expect(requestsWithKey(emu, 'retry-1').map((r) => r.status)).toEqual([201]);
   });
 
+  it('CashlinkIntentsService.execute(key) sends a pending intent now and returns stored outcomes after', async () => {
+    h = await harness(kind, emu, db);
+    emu.injectFault({ route: 'POST /v2/investments/', kind: 'server_error', status: 503, count: 1 });
+    await expect(
+      h.investments.create(investmentInput(h.investorId), { idempotencyKey: 'manual-1' }),
+    ).rejects.toBeInstanceOf(CashlinkServerError);
+    const sent = await h.intents.execute<{ id: string }>('manual-1');
+    expect(sent.id).toBeDefined();
+    const before = emu.requests().length;
+    expect(await h.intents.execute<{ id: string }>('manual-1')).toEqual(sent);
+    expect(emu.requests().length).toBe(before);
+    await expect(h.intents.execute('no-such-key')).rejects.toThrow(/No intent/);
+  });
+
   describe('in the caller’s transaction ({ manager })', () => {
     it('commits the intent with the caller’s rows and calls Cashlink only after the commit', async () => {
       h = await harness(kind, emu, db);
