@@ -87,7 +87,7 @@ async function bootstrap(): Promise<void> {
 
 bootstrap().catch((error: unknown) => {
   process.stderr.write(
-    `The demo could not start: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}\n`,
+    `The demo could not start: ${error instanceof Error ? error.message : String(error)}\n`,
   );
   process.exit(1);
 });
