@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { CashlinkCampaignsService, CashlinkMoneyService, CashlinkProductsService } from 'nestjs-cashlink';
+import {
+  CashlinkCampaignsService,
+  CashlinkMoneyService,
+  CashlinkProductsService,
+  type CashlinkInvestment,
+} from 'nestjs-cashlink';
 import { EmbeddedCashlink } from '../config/embedded-cashlink';
 import { CustomersService } from '../customers/customers.service';
 import { short } from '../subscriptions/subscription-status.listener';
@@ -96,12 +101,13 @@ export class ScenarioService {
         documentId: document.id,
       })
     ).body;
-    const investment = created.investment as { id: string; status: string; investment_amount: unknown };
+    const investment = created.investment as CashlinkInvestment;
     const subscriptionId = String(created.id);
     this.timeline.step(
       'investment created',
       `investment ${short(investment.id)} for subscription ${short(subscriptionId)}: ${campaign.units} units, ` +
-        `${this.money.format(investment.investment_amount as never, 'en')}, status ${investment.status} ` +
+        `${investment.investment_amount ? this.money.format(investment.investment_amount, 'en') : 'amount n/a'}, ` +
+        `status ${investment.status} ` +
         `(intent committed with the subscription row)`,
     );
 
