@@ -111,9 +111,9 @@ function rows(
 }
 
 /** Webhook ingest: authenticated, deduped, durably stored deliveries vs a 204 route with the same auth. */
-export async function webhookIngest(ctx: BenchContext): Promise<ResultRow[]> {
+export async function webhookIngest(ctx: BenchContext, dispatch = true): Promise<ResultRow[]> {
   return withDatabase(ctx.kind, async (db) => {
-    const { app, port } = await startApp(ctx, db, { listen: true, dispatch: true });
+    const { app, port } = await startApp(ctx, db, { listen: true, dispatch });
     try {
       const load = (path: string) =>
         runLoad({
@@ -135,13 +135,13 @@ export async function webhookIngest(ctx: BenchContext): Promise<ResultRow[]> {
         base.push(await load(BASELINE_WEBHOOK_PATH));
         lib.push(await load(WEBHOOK_PATH));
         ctx.log(
-          `  webhook ingest round ${r + 1}: baseline ${base.at(-1)!.rps.toFixed(0)} req/s, library ${lib.at(-1)!.rps.toFixed(0)} req/s (errors ${lib.at(-1)!.errors})`,
+          `  webhook ingest${dispatch ? '' : ' (dispatcher off)'} round ${r + 1}: baseline ${base.at(-1)!.rps.toFixed(0)} req/s, library ${lib.at(-1)!.rps.toFixed(0)} req/s (errors ${lib.at(-1)!.errors})`,
         );
       }
       const errors = lib.reduce((n, x) => n + x.errors, 0) + base.reduce((n, x) => n + x.errors, 0);
       return rows(
         ctx,
-        'webhook ingest',
+        dispatch ? 'webhook ingest' : 'webhook ingest, dispatcher off',
         'ratio >= 0.8',
         [
           {
