@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { CashlinkInvestorsService } from 'nestjs-cashlink';
+import { CashlinkInvestorsService, type CashlinkInvestorCreate } from 'nestjs-cashlink';
 import { Repository } from 'typeorm';
 import type { CreateCustomerDto } from './create-customer.dto';
 import { Customer } from './customer.entity';
-
-type InvestorInput = Parameters<CashlinkInvestorsService['create']>[0];
 
 /** Customers, and their investors at Cashlink. */
 @Injectable()
@@ -70,7 +68,7 @@ export class CustomersService {
 }
 
 /** The Cashlink investor of a customer (contract §4.1); demo constants stand in for a real onboarding form. */
-function toInvestor(customer: Customer): InvestorInput {
+function toInvestor(customer: Customer): CashlinkInvestorCreate {
   return {
     natural_person: {
       salutation: 'MS',
@@ -89,5 +87,5 @@ function toInvestor(customer: Customer): InvestorInput {
     },
     is_beneficiary: true,
     communication: { email: customer.email, email_confirmed: true },
-  } as InvestorInput;
+  };
 }

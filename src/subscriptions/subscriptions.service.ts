@@ -7,14 +7,16 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { CashlinkIntentsService, CashlinkInvestmentsService } from 'nestjs-cashlink';
+import {
+  CashlinkIntentsService,
+  CashlinkInvestmentsService,
+  type CashlinkInvestment,
+  type CashlinkInvestmentCreate,
+} from 'nestjs-cashlink';
 import { DataSource, IsNull, Repository } from 'typeorm';
 import { CustomersService } from '../customers/customers.service';
 import type { CreateSubscriptionDto } from './create-subscription.dto';
 import { Subscription } from './subscription.entity';
-
-type InvestmentInput = Parameters<CashlinkInvestmentsService['create']>[0];
-type Investment = Awaited<ReturnType<CashlinkInvestmentsService['create']>>;
 
 /** Local subscriptions and their Cashlink investments. */
 @Injectable()
@@ -77,7 +79,7 @@ export class SubscriptionsService implements OnApplicationBootstrap {
    */
   async create(
     input: CreateSubscriptionDto,
-  ): Promise<{ subscription: Subscription; investment: Investment }> {
+  ): Promise<{ subscription: Subscription; investment: CashlinkInvestment }> {
     const customer = await this.customers.get(input.customerId);
     if (customer.cashlinkInvestorId === null) {
       throw new ConflictException(
@@ -97,15 +99,15 @@ export class SubscriptionsService implements OnApplicationBootstrap {
       createdAt: now,
       updatedAt: now,
     });
-    const request: InvestmentInput = {
+    const request: CashlinkInvestmentCreate = {
       investor_id: customer.cashlinkInvestorId,
       campaign_id: input.campaignId,
       units: input.units,
       signed_at: now,
       ...(input.documentId === undefined ? {} : { signed_documents: [input.documentId] }),
-    } as InvestmentInput;
+    };
 
-    let sent!: Promise<Investment>;
+    let sent!: Promise<CashlinkInvestment>;
     await this.dataSource.transaction(async (manager) => {
       await manager.insert(Subscription, subscription);
       sent = this.investments.create(request, { idempotencyKey: subscription.id, manager });
