@@ -198,6 +198,11 @@ export class EmulatorRequestHandler {
       return this.answer(res, entry, 400, { detail: 'Malformed percent-encoding in the path.' });
     }
 
+    // The key is logged before any fault answers, so tests can follow one key through injected failures.
+    const header = req.headers['x-idempotency-key'];
+    const key = route.method === 'GET' ? undefined : Array.isArray(header) ? header[0] : header;
+    if (key !== undefined) entry.idempotencyKey = key;
+
     const fault = this.deps.faults.take(entry.route);
     if (fault) entry.fault = fault.kind;
     if (fault && this.answerFault(req, res, entry, fault)) return;
@@ -216,10 +221,7 @@ export class EmulatorRequestHandler {
       fingerprint = jsonFingerprint(route.method, entry.path, body);
     }
 
-    const header = req.headers['x-idempotency-key'];
-    const key = route.method === 'GET' ? undefined : Array.isArray(header) ? header[0] : header;
     if (key !== undefined) {
-      entry.idempotencyKey = key;
       const decision = this.deps.idempotency.begin(key, fingerprint);
       if (decision.kind === 'conflict') {
         const detail =
