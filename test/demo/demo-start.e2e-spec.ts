@@ -209,6 +209,7 @@ describe('npm start against a configured Cashlink (an emulator standing in for i
   let emulator: CashlinkEmulator;
   let dataDir: string;
   let demo: DemoProcess | undefined;
+  let url = '';
 
   beforeAll(async () => {
     emulator = await startCashlinkEmulator({ port: 0 });
@@ -231,7 +232,7 @@ describe('npm start against a configured Cashlink (an emulator standing in for i
       CASHLINK_WEBHOOK_CLIENT_ID: 'cashlink-webhooks',
       CASHLINK_WEBHOOK_CLIENT_SECRET: webhookSecret,
     });
-    const url = await demo.url();
+    url = await demo.url();
     await demo.waitFor(/Serving on .*Try:/s, 90_000);
     expect(demo.printed).not.toContain('the local emulator');
     expect(demo.printed).toContain(`give Cashlink the webhook URL ${url}/cashlink/webhooks`);
@@ -262,5 +263,35 @@ describe('npm start against a configured Cashlink (an emulator standing in for i
     expect(emulator.webhookDeliveries().some((d) => d.tokenFetched)).toBe(true);
     expect(emulator.webhookDeliveries().every((d) => d.responseStatus === 200)).toBe(true);
     for (const secret of [webhookSecret, emulator.clientSecret]) expect(demo.printed).not.toContain(secret);
+  });
+
+  it('keeps a customer when Cashlink is down, and creates its investor once when asked again (same key)', async () => {
+    expect(url).not.toBe(''); // the demo of the test above
+    emulator.injectFault({ route: 'POST /v2/investors/', kind: 'server_error', status: 503 });
+    const response = await fetch(`${url}/customers`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ forename: 'Ada', surname: 'Lovelace', email: 'ada@example.com' }),
+    });
+    expect(response.status).toBe(202);
+    const pending = (await response.json()) as CustomerView & { investorError: { error: string } };
+    expect(pending.cashlinkInvestorId).toBeNull();
+    expect(pending.investorError.error).toBe('CashlinkServerError');
+
+    emulator.clearFaults();
+    const retried = await fetch(`${url}/customers/${pending.id}/investor`, { method: 'POST' });
+    expect(retried.status).toBe(201);
+    const customer = (await retried.json()) as CustomerView;
+    expect(customer.cashlinkInvestorId).toMatch(/^[0-9a-f-]{36}$/);
+    const again = (await (
+      await fetch(`${url}/customers/${pending.id}/investor`, { method: 'POST' })
+    ).json()) as CustomerView;
+    expect(again.cashlinkInvestorId).toBe(customer.cashlinkInvestorId);
+    // The customer's id was the key of every attempt: one investor at Cashlink.
+    expect(emulator.effectsByIdempotencyKey()[pending.id]).toBe(1);
+    expect(emulator.investors().filter((i) => i.id === customer.cashlinkInvestorId)).toHaveLength(1);
+    expect(
+      emulator.requests().filter((r) => r.idempotencyKey === pending.id && r.status === 503).length,
+    ).toBeGreaterThan(0);
   });
 });
