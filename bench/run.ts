@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import type { EmulatorInfo } from './lib/app-process';
+import type { EmulatorInfo } from './lib/bench-constants';
 import {
   backlogScaling,
   clientCases,

@@ -30,21 +30,15 @@ import { EMULATOR_CAMPAIGN_ID } from 'nestjs-cashlink/testing';
 import { createWebhookAuthenticator } from '../../libs/cashlink/src/webhooks/auth/webhook-authenticator.factory';
 import { readRequestBody, type WebhookRequest } from '../../libs/cashlink/src/webhooks/webhook-http';
 import { parseStatusChange } from '../../libs/cashlink/src/webhooks/webhook-status-change';
+import {
+  BASELINE_WEBHOOK_PATH,
+  BENCH_WEBHOOK_TOKEN,
+  WEBHOOK_PATH,
+  type EmulatorInfo,
+} from './bench-constants';
 import { serveCommands } from './child';
 import type { BenchDatabaseOptions } from './databases';
 import { runConcurrent, summarise, type RoundStats } from './stats';
-
-/** The bearer token the benchmark's "Cashlink" (the load generator) sends with every webhook. */
-export const BENCH_WEBHOOK_TOKEN = 'bench-webhook-token-0123456789abcdef0123456789abcdef';
-export const WEBHOOK_PATH = 'cashlink/webhooks';
-export const BASELINE_WEBHOOK_PATH = 'bench/webhooks-baseline';
-
-export interface EmulatorInfo {
-  baseUrl: string;
-  tokenUrl: string;
-  clientId: string;
-  clientSecret: string;
-}
 
 export interface BootOptions {
   db: BenchDatabaseOptions;

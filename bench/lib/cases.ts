@@ -4,7 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { BASELINE_WEBHOOK_PATH, BENCH_WEBHOOK_TOKEN, WEBHOOK_PATH, type EmulatorInfo } from './app-process';
+import {
+  BASELINE_WEBHOOK_PATH,
+  BENCH_WEBHOOK_TOKEN,
+  WEBHOOK_PATH,
+  type EmulatorInfo,
+} from './bench-constants';
 import { BenchChild } from './child';
 import { createBenchDatabase, type DatabaseKind } from './databases';
 import { runLoad, type LoadResult } from './load';
