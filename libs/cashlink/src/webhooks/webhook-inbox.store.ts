@@ -115,7 +115,6 @@ export class WebhookInboxStore {
     const items = group
       .map((item) => ({ item, id: randomUUID(), key: statusChangeDedupeKey(item.change) }))
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const statements = items.map(({ item, id, key }) => this.insertChangeSql(item.change, id, key, item.now));
     let inserted: boolean[];
     const sqlite = this.sqliteConnection();
     if (!this.postgres && !sqlite) {
@@ -124,17 +123,14 @@ export class WebhookInboxStore {
       return;
     }
     if (sqlite) {
+      const statements = items.map(({ item, id, key }) =>
+        this.insertChangeSql(item.change, id, key, item.now),
+      );
       inserted = sqlite.transaction(() =>
         statements.map(({ sql, params }) => sqlite.prepare(sql).all(...params).length > 0),
       )();
     } else {
-      inserted = await this.dataSource.transaction(async (manager) => {
-        const out: boolean[] = [];
-        for (const { sql, params } of statements) {
-          out.push(((await manager.query(sql, params)) as unknown[]).length > 0);
-        }
-        return out;
-      });
+      inserted = await this.insertGroupPostgres(items);
     }
     // Committed: answer every change (a duplicate answers with the id of the row already stored).
     for (const [i, { item, id, key }] of items.entries()) {
@@ -146,6 +142,47 @@ export class WebhookInboxStore {
         .findOne({ where: { dedupeKey: key }, select: { id: true } })
         .then((existing) => item.resolve({ inserted: false, id: existing?.id ?? id }), item.reject);
     }
+  }
+
+  /**
+   * Postgres: the group in one transaction with one multi-row statement per "wave" (usually one): a
+   * wave holds at most one change per investment, so that each change's watermark (`stale`,
+   * `previous_status`, read by its subqueries from the statement's snapshot) sees the changes of the
+   * same investment in earlier waves, exactly as statement by statement. Rows keep the dedupe-key
+   * order. One round trip per wave instead of one per change.
+   */
+  private async insertGroupPostgres(
+    items: Array<{ item: QueuedChange; id: string; key: string }>,
+  ): Promise<boolean[]> {
+    const waves: Array<typeof items> = [];
+    const seen = new Map<string, number>();
+    for (const entry of items) {
+      const wave = seen.get(entry.item.change.investmentId) ?? 0;
+      seen.set(entry.item.change.investmentId, wave + 1);
+      (waves[wave] ??= []).push(entry);
+    }
+    const insertedIds = new Set<string>();
+    await this.dataSource.transaction(async (manager) => {
+      for (const wave of waves) {
+        const params: unknown[] = [];
+        const rows = wave.map(({ item, id, key }) => {
+          const { investmentId, status, changedAt } = item.change;
+          params.push(id, key, investmentId, status, changedAt, item.now);
+          const n = params.length;
+          return `($${n - 5}::varchar, $${n - 4}::varchar, $${n - 3}::varchar, $${n - 2}::varchar, $${n - 1}::varchar, $${n}::bigint)`;
+        });
+        const sql =
+          `INSERT INTO ${TABLE} ("id", "dedupe_key", "investment_id", "status", "changed_at", "received_at", "state", "attempts", "next_attempt_at", "stale", "previous_status") ` +
+          `SELECT v."id", v."dedupe_key", v."investment_id", v."status", v."changed_at", v."received_at", 'pending', 0, v."received_at", ` +
+          `EXISTS (SELECT 1 FROM ${TABLE} w WHERE w."investment_id" = v."investment_id" AND w."changed_at" > v."changed_at"), ` +
+          `(SELECT w."status" FROM ${TABLE} w WHERE w."investment_id" = v."investment_id" ORDER BY w."changed_at" DESC LIMIT 1) ` +
+          `FROM (VALUES ${rows.join(', ')}) AS v("id", "dedupe_key", "investment_id", "status", "changed_at", "received_at") ` +
+          `WHERE 1 = 1 ON CONFLICT ("dedupe_key") DO NOTHING RETURNING "id"`;
+        for (const row of (await manager.query(sql, params)) as Array<{ id: string }>)
+          insertedIds.add(row.id);
+      }
+    });
+    return items.map(({ id }) => insertedIds.has(id));
   }
 
   /**
