@@ -71,6 +71,7 @@ export {
   CashlinkPermissionError,
   CashlinkRateLimitError,
   CashlinkServerError,
+  CashlinkUnreadableAnswerError,
   CashlinkValidationError,
 } from './errors/cashlink-api.error';
 export {

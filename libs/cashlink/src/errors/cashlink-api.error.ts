@@ -77,3 +77,30 @@ export class CashlinkRateLimitError extends CashlinkApiError {
 
 /** 5xx: Cashlink failed. Safe requests are retried before this surfaces. */
 export class CashlinkServerError extends CashlinkApiError {}
+
+/**
+ * Cashlink answered 2xx, but its body could not be read (not JSON: e.g. a proxy's HTML page, or a
+ * truncated answer). For a write this means **Cashlink accepted the request**: the object may well
+ * exist. Do not send it again with a new idempotency key (that could create a second one); repeat it
+ * with the same key (`idempotencyKey`; Cashlink answers a repeat with its stored answer) or look the
+ * object up. Never retried by the transport. With durable idempotency the intent stays pending and is
+ * resent with the same key, so a readable answer settles it.
+ *
+ * It is a `CashlinkApiError` (with the 2xx `status`, no `body`) so that code that handles API errors by
+ * status never mistakes it for a definitive 4xx failure.
+ */
+export class CashlinkUnreadableAnswerError extends CashlinkApiError {
+  constructor(details: Omit<CashlinkApiErrorDetails, 'body'>) {
+    const write = details.method !== 'GET';
+    super(
+      `Cashlink answered ${details.status} to ${details.method} ${details.path}, but its answer could not be read (not JSON). ` +
+        (write
+          ? 'Cashlink accepted the request: do not resend it with a new idempotency key (that could create a second object); ' +
+            (details.idempotencyKey
+              ? `repeat it with the same key ${details.idempotencyKey} to get Cashlink's stored answer, or look it up.`
+              : 'look it up.')
+          : 'Nothing was changed; repeating the request is safe.'),
+      { ...details, body: undefined },
+    );
+  }
+}

@@ -2,7 +2,7 @@ import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CASHLINK_OPTIONS, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER } from '../cashlink.constants';
 import { CashlinkAuthService, normaliseHeaders } from '../auth/cashlink-auth.service';
-import { CashlinkApiError } from '../errors/cashlink-api.error';
+import { CashlinkApiError, CashlinkUnreadableAnswerError } from '../errors/cashlink-api.error';
 import { CashlinkAbortedError } from '../errors/cashlink-client.error';
 import { CashlinkError, CashlinkNetworkError, CashlinkTimeoutError } from '../errors/cashlink.error';
 import { createCashlinkApiError, parseBody } from '../errors/create-cashlink-api-error';
@@ -64,6 +64,11 @@ export class CashlinkHttpClient {
     private readonly auth: CashlinkAuthService,
   ) {}
 
+  /**
+   * Sends `req` and returns its 2xx answer, parsed. Throws the library's errors; a 2xx whose body is
+   * not JSON throws `CashlinkUnreadableAnswerError` (for a write: Cashlink accepted it, so it must not
+   * be resent with a new key), never retried. An empty 2xx body is `data: undefined`.
+   */
   async request<T>(req: CashlinkRequest): Promise<CashlinkResponse<T>> {
     assertRelativePath(req.path);
     const url = this.buildUrl(req.path, req.query);
@@ -209,12 +214,17 @@ export class CashlinkHttpClient {
       if (response.status >= 200 && response.status < 300) {
         const parsed = parseBody(text);
         if (typeof parsed === 'string') {
+          // A 2xx is a success at Cashlink even when its body is unreadable: never an ordinary failure
+          // (a caller would resend with a new key and create a second object), never retried here.
           return {
             ok: false,
-            error: new CashlinkApiError(
-              `Cashlink answered ${response.status} to ${req.method} ${req.path} with a body that is not JSON`,
-              { status: response.status, body: undefined, requestId, method: req.method, path: req.path },
-            ),
+            error: new CashlinkUnreadableAnswerError({
+              status: response.status,
+              requestId,
+              method: req.method,
+              path: req.path,
+              idempotencyKey: req.idempotencyKey,
+            }),
           };
         }
         return {

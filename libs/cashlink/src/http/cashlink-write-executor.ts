@@ -39,7 +39,12 @@ export interface CashlinkWriteOptions {
  * idempotency feature binds it to its durable executor (see `CASHLINK_DURABLE_WRITE_EXECUTOR`).
  */
 export abstract class CashlinkWriteExecutor {
-  /** Sends `write` with an idempotency key and returns the parsed answer body. Throws the library's errors. */
+  /**
+   * Sends `write` with an idempotency key and returns the parsed answer body. Throws the library's
+   * errors; when Cashlink answered 2xx with a body that is not JSON, `CashlinkUnreadableAnswerError`:
+   * the write was accepted, so do not resend it with a new key (repeat it with the same key, or look
+   * the object up).
+   */
   abstract execute<T>(write: CashlinkWrite, opts?: CashlinkWriteOptions): Promise<T>;
 }
 

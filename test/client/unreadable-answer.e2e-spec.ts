@@ -1,0 +1,104 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import {
+  CashlinkApiError,
+  CashlinkCampaignsService,
+  CashlinkInvestmentsService,
+  CashlinkModule,
+  CashlinkUnreadableAnswerError,
+  type CashlinkInvestmentCreate,
+} from 'nestjs-cashlink';
+
+/**
+ * A Cashlink stand-in on loopback: a token endpoint, and every API request answered 2xx with an HTML
+ * body (what a misbehaving proxy in front of Cashlink can send after the request went through).
+ */
+async function startHtmlAnsweringServer(): Promise<{
+  origin: string;
+  apiRequests: { method: string; url: string; key?: string }[];
+  close(): Promise<void>;
+}> {
+  const apiRequests: { method: string; url: string; key?: string }[] = [];
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (req.url === '/oauth/token') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ access_token: 'tok', token_type: 'Bearer', expires_in: 3600 }));
+        return;
+      }
+      const key = req.headers['x-idempotency-key'];
+      apiRequests.push({ method: req.method ?? '', url: req.url ?? '', key: key as string | undefined });
+      res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'text/html' });
+      res.end('<html><body>Created</body></html>');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    origin,
+    apiRequests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('a 2xx answer whose body is not JSON', () => {
+  let server: Awaited<ReturnType<typeof startHtmlAnsweringServer>>;
+  let app: INestApplicationContext;
+  beforeAll(async () => {
+    server = await startHtmlAnsweringServer();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        CashlinkModule.forRoot({
+          baseUrl: server.origin,
+          tokenUrl: `${server.origin}/oauth/token`,
+          clientId: 'id',
+          clientSecret: 'secret',
+          idempotency: false,
+          persistence: false,
+          http: { maxRetries: 3, retryBaseDelayMs: 5, retryMaxDelayMs: 20 },
+        }),
+      ],
+    }).compile();
+    app = await moduleRef.init();
+  });
+  afterAll(async () => {
+    await app.close();
+    await server.close();
+  });
+  beforeEach(() => server.apiRequests.splice(0));
+
+  it('on a write: CashlinkUnreadableAnswerError saying it was accepted; sent once, never retried', async () => {
+    const input = { product_id: 'p', investor_id: 'i' } as unknown as CashlinkInvestmentCreate;
+    const error = await app
+      .get(CashlinkInvestmentsService)
+      .create(input, { idempotencyKey: 'order-77' })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(CashlinkUnreadableAnswerError);
+    // Code that sorts API errors by status sees a 2xx, never a definitive 4xx.
+    expect(error).toBeInstanceOf(CashlinkApiError);
+    const unreadable = error as CashlinkUnreadableAnswerError;
+    expect(unreadable.status).toBe(201);
+    expect(unreadable.idempotencyKey).toBe('order-77');
+    expect(unreadable.message).toMatch(/accepted the request: do not resend it with a new idempotency key/);
+    expect(unreadable.message).toContain('same key order-77');
+    expect(server.apiRequests).toEqual([{ method: 'POST', url: '/v2/investments/', key: 'order-77' }]);
+  });
+
+  it('on a GET: the same error class, saying a repeat is safe', async () => {
+    const error = await app
+      .get(CashlinkCampaignsService)
+      .list()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CashlinkUnreadableAnswerError);
+    expect((error as CashlinkUnreadableAnswerError).message).toMatch(/repeating the request is safe/);
+    expect(server.apiRequests).toHaveLength(1);
+  });
+});
