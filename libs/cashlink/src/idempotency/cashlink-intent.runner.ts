@@ -12,6 +12,7 @@ import {
   CashlinkServerError,
   CashlinkValidationError,
 } from '../errors/cashlink-api.error';
+import { backoffDelayMs } from '../common/backoff';
 import { CashlinkError, CashlinkNetworkError } from '../errors/cashlink.error';
 import { parseFieldErrors } from '../errors/create-cashlink-api-error';
 import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
@@ -173,18 +174,17 @@ export class CashlinkIntentRunner {
     }
   }
 
-  /** Exponential backoff with equal jitter; a 429's `Retry-After` is honoured (up to `maxDelayMs`). */
+  /**
+   * Exponential backoff with equal jitter (in [delay/2, delay]: an intent already failed once should
+   * not come back almost at once); a 429's `Retry-After` is honoured (up to `maxDelayMs`).
+   */
   backoffMs(attempts: number, error?: Error): number {
     const b = this.options.backoff;
-    const exponential = Math.min(
-      b.maxDelayMs,
-      b.initialDelayMs * Math.pow(b.multiplier, Math.max(0, attempts - 1)),
-    );
-    let delay = b.jitter ? exponential / 2 + Math.random() * (exponential / 2) : exponential;
+    let delay = backoffDelayMs(attempts - 1, { ...b, jitter: b.jitter ? 'equal' : 'none' });
     if (error instanceof CashlinkRateLimitError && error.retryAfterMs !== undefined) {
       delay = Math.max(delay, Math.min(error.retryAfterMs, b.maxDelayMs));
     }
-    return Math.round(delay);
+    return delay;
   }
 
   private async expire(

@@ -1,4 +1,5 @@
 import { type DataSource, type EntityManager, In, type QueryResult } from 'typeorm';
+import { idleSqliteConnection, SQLITE_IDLE_WAIT_MS } from '../common/sqlite-connection';
 import { CashlinkError } from '../errors/cashlink.error';
 import {
   CASHLINK_INTENTS_TABLE,
@@ -6,12 +7,6 @@ import {
   type CashlinkIntentErrorRecord,
   type CashlinkIntentState,
 } from './cashlink-intent.entity';
-
-/** The part of a better-sqlite3 `Database` the store uses. */
-interface SqliteHandle {
-  inTransaction: boolean;
-  prepare(sql: string): { run(...params: unknown[]): { changes: number } };
-}
 
 /** What the write path records before a call. */
 export interface NewCashlinkIntent {
@@ -285,43 +280,26 @@ export class CashlinkIntentStore {
    */
   private async execute(sql: string, params: unknown[], manager?: EntityManager): Promise<number> {
     if (!this.postgres && !manager?.queryRunner) {
-      const sqlite = await this.idleSqliteConnection();
+      // SQLite's one shared connection: a write issued inside the app's open transaction would vanish
+      // with its rollback (an intent "recorded before the call" gone, or a settlement undone), so it
+      // waits for an idle connection and runs there on its own (see idleSqliteConnection).
+      const sqlite = await idleSqliteConnection(this.dataSource, {
+        maxWaitMs: CashlinkIntentStore.SQLITE_IDLE_WAIT_MS,
+        timeoutError: () =>
+          new CashlinkError(
+            `The SQLite connection stayed inside a transaction for ${CashlinkIntentStore.SQLITE_IDLE_WAIT_MS} ms, so the intent could not be ` +
+              'written on its own; nothing was sent. Inside your own transaction, pass { manager } to the write ' +
+              '(it is then sent after your commit), or make the call after the commit.',
+          ),
+      });
       if (sqlite) return sqlite.prepare(sql).run(...params).changes;
     }
     const result = await this.run(this.placeholders(sql), params, manager);
     return result.affected ?? 0;
   }
 
-  /**
-   * SQLite: TypeORM runs every query of the process on one better-sqlite3 connection, so a statement
-   * issued while the app holds a transaction open on it would join that transaction and vanish with its
-   * rollback — an intent "committed before the call" that is gone, or a settlement undone. So our own
-   * writes wait until no transaction is open and then run synchronously on the raw handle (nothing can
-   * interleave; each commits on its own). After `maxWaitMs` it gives up with an error that says why:
-   * the usual cause is a write awaited inside the app's own transaction without `{ manager }`.
-   */
-  private async idleSqliteConnection(
-    maxWaitMs = CashlinkIntentStore.SQLITE_IDLE_WAIT_MS,
-  ): Promise<SqliteHandle | null> {
-    const started = Date.now();
-    for (;;) {
-      const connection = (this.dataSource.driver as unknown as { databaseConnection?: SqliteHandle })
-        .databaseConnection;
-      if (!connection || typeof connection.prepare !== 'function') return null;
-      if (!connection.inTransaction) return connection;
-      if (Date.now() - started > maxWaitMs) {
-        throw new CashlinkError(
-          `The SQLite connection stayed inside a transaction for ${maxWaitMs} ms, so the intent could not be ` +
-            'written on its own; nothing was sent. Inside your own transaction, pass { manager } to the write ' +
-            '(it is then sent after your commit), or make the call after the commit.',
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  }
-
   /** How long a write of the store waits for the app's transaction on SQLite's shared connection. */
-  static SQLITE_IDLE_WAIT_MS = 30_000;
+  static SQLITE_IDLE_WAIT_MS = SQLITE_IDLE_WAIT_MS;
 
   private async run(sql: string, params: unknown[], manager?: EntityManager): Promise<QueryResult> {
     const own = manager?.queryRunner;

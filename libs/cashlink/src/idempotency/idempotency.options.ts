@@ -1,13 +1,12 @@
 // Owned by the idempotency feature (issue 4).
-import { hostname } from 'node:os';
-import { randomUUID } from 'node:crypto';
+import { createInstanceId, INSTANCE_ID_MAX_LENGTH } from '../common/instance-id';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-/** How long a pending intent waits before its next attempt (exponential, capped, with full jitter). */
+/** How long a pending intent waits before its next attempt (exponential, capped, with equal jitter). */
 export interface CashlinkIntentBackoffOptions {
   /**
    * Delay after the first failed attempt.
@@ -25,8 +24,9 @@ export interface CashlinkIntentBackoffOptions {
    */
   multiplier?: number;
   /**
-   * Full jitter (a random delay between 0 and the computed one, at least `initialDelayMs / 2`), so that
-   * many instances retrying after an outage do not hit Cashlink in lockstep.
+   * Equal jitter: a random delay between half the computed one and the computed one, so that many
+   * instances retrying after an outage do not hit Cashlink in lockstep, yet an intent that just failed
+   * never comes back almost at once. `false` waits exactly the computed delay.
    * @default true
    */
   jitter?: boolean;
@@ -160,7 +160,7 @@ export function resolveIdempotencyOptions(
   input: CashlinkIdempotencyOptions | false | undefined,
   problems: string[],
 ): ResolvedIdempotencyOptions {
-  const instanceIdDefault = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const instanceIdDefault = createInstanceId();
   const d = IDEMPOTENCY_DEFAULTS;
   if (input === false) {
     return {
@@ -297,8 +297,14 @@ export function resolveIdempotencyOptions(
 
   let instanceId = instanceIdDefault;
   if (o.instanceId !== undefined) {
-    if (typeof o.instanceId !== 'string' || o.instanceId.length === 0 || o.instanceId.length > 200) {
-      problems.push('idempotency.instanceId must be a non-empty string of at most 200 characters.');
+    if (
+      typeof o.instanceId !== 'string' ||
+      o.instanceId.length === 0 ||
+      o.instanceId.length > INSTANCE_ID_MAX_LENGTH
+    ) {
+      problems.push(
+        `idempotency.instanceId must be a non-empty string of at most ${INSTANCE_ID_MAX_LENGTH} characters.`,
+      );
     } else {
       instanceId = o.instanceId;
     }
