@@ -23,7 +23,9 @@ export interface CashlinkWriteOptions {
   idempotencyKey?: string;
   /**
    * Your TypeORM transaction: with durable idempotency the intent commits together with your own rows,
-   * and Cashlink is called only after that commit. Ignored when idempotency is off.
+   * and Cashlink is called only after that commit. Without durable idempotency (`persistence: false` or
+   * `idempotency: false`) the write is refused with `CashlinkConfigError` and nothing is sent: make the
+   * call after your commit instead.
    */
   manager?: EntityManager;
   /** Deadline of one attempt, in ms. @default `http.timeoutMs` */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { CashlinkConfigError } from '../errors/cashlink.error';
 import { CashlinkHttpClient } from './cashlink-http.client';
 import {
   assertValidIdempotencyKey,
@@ -21,6 +22,14 @@ export class DirectWriteExecutor extends CashlinkWriteExecutor {
   }
 
   override async execute<T>(write: CashlinkWrite, opts: CashlinkWriteOptions = {}): Promise<T> {
+    // Sent now, a write inside the caller's open transaction would reach Cashlink before the commit:
+    // after a rollback Cashlink would hold an object with no business row. Refused, nothing sent.
+    if (opts.manager !== undefined) {
+      throw new CashlinkConfigError([
+        `${write.method} ${write.path} was given { manager }, which needs durable idempotency (persistence and ` +
+          'idempotency enabled); nothing was sent. Enable them, or make the call after your transaction commits.',
+      ]);
+    }
     const idempotencyKey = opts.idempotencyKey ?? randomUUID();
     assertValidIdempotencyKey(idempotencyKey);
     const response = await this.http.request<T>({
