@@ -260,6 +260,18 @@ describeEachDatabase('webhook receiver', (kind) => {
       expect(await grant.json()).toEqual({ error: 'unsupported_grant_type' });
     });
 
+    it('answers invalid_client (401, not 500) for a Basic header with malformed percent-encoding', async () => {
+      for (const credentials of [`${CLIENT_ID}:%zz${CLIENT_SECRET}`, `%E0%A4%A:${CLIENT_SECRET}`]) {
+        const res = await form(
+          { grant_type: 'client_credentials' },
+          { Authorization: `Basic ${Buffer.from(credentials).toString('base64')}` },
+        );
+        expect(res.status).toBe(401);
+        expect(res.headers.get('www-authenticate')).toBe('Basic realm="cashlink-webhooks"');
+        expect(await res.json()).toEqual({ error: 'invalid_client' });
+      }
+    });
+
     it('accepts a token issued by another instance with the same configuration, refuses expired and foreign tokens', async () => {
       const sameConfig = new OAuth2WebhookTokenIssuer({
         clientId: CLIENT_ID,

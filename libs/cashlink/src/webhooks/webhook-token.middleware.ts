@@ -43,9 +43,15 @@ export class WebhookTokenMiddleware implements NestMiddleware {
         const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
         const colon = decoded.indexOf(':');
         if (colon > 0) {
-          clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
-          clientSecret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
           usedBasic = true;
+          try {
+            clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
+            clientSecret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
+          } catch {
+            // Malformed percent-encoding (URIError): the client's fault, answered invalid_client (401) below.
+            clientId = null;
+            clientSecret = null;
+          }
         }
       }
       if (form.get('grant_type') !== 'client_credentials') {

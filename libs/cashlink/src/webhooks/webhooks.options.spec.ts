@@ -1,4 +1,7 @@
-import { resolveWebhooksOptions } from './webhooks.options';
+import { inspect } from 'node:util';
+import { resolveCashlinkOptions } from '../options/resolve-cashlink-options';
+import { BearerWebhookAuthenticator } from './auth/bearer-webhook-authenticator';
+import { resolveWebhooksOptions, type CashlinkWebhooksOptions } from './webhooks.options';
 
 const SECRET = 'z'.repeat(40);
 
@@ -61,5 +64,94 @@ describe('resolveWebhooksOptions', () => {
     const missing: string[] = [];
     resolveWebhooksOptions({} as never, missing);
     expect(missing).toEqual([expect.stringContaining('webhooks.auth is required')]);
+  });
+
+  it('keeps bearer tokens, the OAuth client secret and the signing secret out of JSON and inspect', () => {
+    const signing = 'g'.repeat(40);
+    const cases: Array<[CashlinkWebhooksOptions, string[]]> = [
+      [{ auth: { type: 'bearer', tokens: [SECRET, 'y'.repeat(40)] } }, [SECRET, 'y'.repeat(40)]],
+      [
+        { auth: { type: 'oauth2', clientId: 'cashlink', clientSecret: SECRET, signingSecret: signing } },
+        [SECRET, signing],
+      ],
+    ];
+    for (const [webhooks, secrets] of cases) {
+      const problems: string[] = [];
+      const resolved = resolveWebhooksOptions(webhooks, problems);
+      expect(problems).toEqual([]);
+      const all = resolveCashlinkOptions({
+        baseUrl: 'https://cashlink.example.test/api/external/distributor',
+        tokenUrl: 'https://cashlink.example.test/api/external/oauth/token',
+        clientId: 'client',
+        clientSecret: 'c'.repeat(40),
+        webhooks,
+      });
+      for (const shown of [
+        JSON.stringify(resolved),
+        inspect(resolved, { depth: 10 }),
+        JSON.stringify(all),
+        inspect(all, { depth: 10 }),
+      ]) {
+        for (const secret of secrets) expect(shown).not.toContain(secret);
+      }
+    }
+    // Still readable by the code that needs them.
+    const bearer = resolveWebhooksOptions(cases[0]![0], []).auth;
+    expect(bearer).toMatchObject({ type: 'bearer', tokens: [SECRET, 'y'.repeat(40)] });
+    const oauth = resolveWebhooksOptions(cases[1]![0], []).auth as {
+      clientSecret: string;
+      signingSecret: string;
+    };
+    expect([oauth.clientSecret, oauth.signingSecret]).toEqual([SECRET, signing]);
+  });
+
+  it('refuses at start-up a bearer token that no Authorization header can carry', async () => {
+    // 40 characters, no whitespace, but outside RFC 6750's b64token: it could never authenticate.
+    for (const token of ['p@ss:word!'.repeat(4), `${'a'.repeat(39)}"`, `=${'a'.repeat(39)}`]) {
+      const problems: string[] = [];
+      resolveWebhooksOptions({ auth: { type: 'bearer', tokens: [SECRET, token] } }, problems);
+      expect(problems).toEqual([expect.stringMatching(/^webhooks\.auth\.tokens\[1\] .*RFC 6750/)]);
+      expect(problems[0]).not.toContain(token);
+    }
+    // Everything the syntax allows is accepted, and does authenticate.
+    const token = `AZaz09-._~+/${'x'.repeat(24)}==`;
+    const problems: string[] = [];
+    const resolved = resolveWebhooksOptions({ auth: { type: 'bearer', tokens: [token] } }, problems);
+    expect(problems).toEqual([]);
+    const auth = resolved.auth as { tokens: string[] };
+    expect(await new BearerWebhookAuthenticator(auth.tokens).authenticate(`Bearer ${token}`)).toEqual({
+      ok: true,
+    });
+  });
+
+  it('requires an https JWKS URL, except on loopback hosts or with allowInsecureHttp', () => {
+    const jwt = (jwksUrl: string, allowInsecureHttp?: boolean) => {
+      const problems: string[] = [];
+      resolveWebhooksOptions(
+        {
+          auth: {
+            type: 'jwt',
+            jwksUrl,
+            issuer: 'https://issuer.example.test/',
+            audience: 'cashlink-webhooks',
+            ...(allowInsecureHttp === undefined ? {} : { allowInsecureHttp }),
+          },
+        },
+        problems,
+      );
+      return problems;
+    };
+    expect(jwt('https://issuer.example.test/.well-known/jwks.json')).toEqual([]);
+    expect(jwt('http://127.0.0.1:8080/jwks.json')).toEqual([]);
+    expect(jwt('http://localhost/jwks.json')).toEqual([]);
+    expect(jwt('http://[::1]:9000/jwks.json')).toEqual([]);
+    expect(jwt('http://issuer.example.test/jwks.json')).toEqual([
+      expect.stringContaining('webhooks.auth.jwksUrl must use https'),
+    ]);
+    expect(jwt('http://issuer.internal/jwks.json', true)).toEqual([]);
+    expect(jwt('ftp://issuer.example.test/jwks.json')).toEqual([
+      expect.stringContaining('webhooks.auth.jwksUrl must be an absolute https URL'),
+    ]);
+    expect(jwt('http://issuer.internal/jwks.json', 'yes' as never)).toHaveLength(2);
   });
 });

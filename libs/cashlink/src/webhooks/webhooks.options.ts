@@ -1,5 +1,6 @@
 // Owned by the webhooks feature (issue 5). Options are typed and documented here, defaults merged
 // and validated once, in `resolveWebhooksOptions`.
+import { BEARER_TOKEN_SYNTAX } from './auth/webhook-authenticator';
 
 /**
  * Cashlink authenticates with a static bearer token that you give it. Several tokens can be
@@ -8,7 +9,10 @@
  */
 export interface CashlinkWebhooksBearerAuth {
   type: 'bearer';
-  /** Accepted tokens (at least one, each at least 32 characters). Compared in constant time. */
+  /**
+   * Accepted tokens (at least one, each at least 32 characters of letters, digits and `-._~+/`,
+   * optionally ending in `=`: the RFC 6750 syntax a Bearer header can carry). Compared in constant time.
+   */
   tokens: string[];
 }
 
@@ -51,7 +55,7 @@ export interface CashlinkWebhooksOAuth2Auth {
  */
 export interface CashlinkWebhooksJwtAuth {
   type: 'jwt';
-  /** URL of the issuer's JSON Web Key Set. */
+  /** URL of the issuer's JSON Web Key Set: https, or http on a loopback host (see `allowInsecureHttp`). */
   jwksUrl: string;
   /** Expected `iss` claim. */
   issuer: string;
@@ -62,6 +66,12 @@ export interface CashlinkWebhooksJwtAuth {
    * @default 5
    */
   clockToleranceSeconds?: number;
+  /**
+   * Accept an `http://` `jwksUrl` on a host other than loopback. Whoever can alter the JWKS on the
+   * way can mint webhooks that pass authentication: only for a JWKS inside a trusted network.
+   * @default false
+   */
+  allowInsecureHttp?: boolean;
 }
 
 export type CashlinkWebhooksAuthOptions =
@@ -142,6 +152,7 @@ export interface CashlinkWebhooksOptions {
   fetchInvestment?: boolean;
 }
 
+/** `tokens`, `clientSecret` and `signingSecret` are non-enumerable (kept out of logs and JSON). */
 export type ResolvedWebhooksAuth =
   | { type: 'bearer'; tokens: string[] }
   | {
@@ -173,6 +184,18 @@ export interface ResolvedWebhooksOptions {
 
 const DEFAULT_PATH = 'cashlink/webhooks';
 const MIN_SECRET_LENGTH = 32;
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Makes secret fields non-enumerable (as `resolveCashlinkOptions` does with `clientSecret`):
+ * `JSON.stringify`, `util.inspect` and a careless `logger.log(options)` then skip them.
+ */
+function hideSecrets<T extends object>(target: T, secrets: Record<string, string | string[]>): T {
+  for (const [key, value] of Object.entries(secrets)) {
+    Object.defineProperty(target, key, { value, enumerable: false });
+  }
+  return target;
+}
 
 function defaults(): ResolvedWebhooksOptions {
   return {
@@ -275,13 +298,13 @@ function resolveAuth(
       const tokens = Array.isArray(auth.tokens) ? auth.tokens : [];
       if (tokens.length === 0) problems.push('webhooks.auth.tokens must list at least one accepted token.');
       tokens.forEach((token, i) => {
-        if (!isSecret(token) || /\s/.test(token)) {
+        if (!isSecret(token) || !BEARER_TOKEN_SYNTAX.test(token)) {
           problems.push(
-            `webhooks.auth.tokens[${i}] must be a string of at least ${MIN_SECRET_LENGTH} characters without spaces (generate one with \`openssl rand -hex 32\`).`,
+            `webhooks.auth.tokens[${i}] must be a string of at least ${MIN_SECRET_LENGTH} characters, only letters, digits and - . _ ~ + / (optionally ending in =), the characters an \`Authorization: Bearer\` header can carry (RFC 6750); generate one with \`openssl rand -hex 32\`.`,
           );
         }
       });
-      return { type: 'bearer', tokens: [...tokens] };
+      return hideSecrets({ type: 'bearer' } as ResolvedWebhooksAuth, { tokens: [...tokens] });
     }
     case 'oauth2': {
       if (typeof auth.clientId !== 'string' || auth.clientId.trim() === '') {
@@ -324,25 +347,41 @@ function resolveAuth(
         }
       }
       if (tokenPath === path) problems.push('webhooks.auth.tokenPath must differ from webhooks.path.');
-      return {
-        type: 'oauth2',
-        clientId: String(auth.clientId ?? ''),
-        clientSecret: String(auth.clientSecret ?? ''),
-        tokenTtlSeconds: ttl,
-        signingSecret: String(auth.signingSecret ?? auth.clientSecret ?? ''),
-        tokenPath,
-      };
+      return hideSecrets(
+        {
+          type: 'oauth2',
+          clientId: String(auth.clientId ?? ''),
+          tokenTtlSeconds: ttl,
+          tokenPath,
+        } as ResolvedWebhooksAuth,
+        {
+          clientSecret: String(auth.clientSecret ?? ''),
+          signingSecret: String(auth.signingSecret ?? auth.clientSecret ?? ''),
+        },
+      );
     }
     case 'jwt': {
-      let validUrl = false;
+      if (auth.allowInsecureHttp !== undefined && typeof auth.allowInsecureHttp !== 'boolean') {
+        problems.push('webhooks.auth.allowInsecureHttp must be a boolean.');
+      }
+      let url: URL | null = null;
       try {
-        const url = new URL(String(auth.jwksUrl));
-        validUrl = url.protocol === 'https:' || url.protocol === 'http:';
+        url = new URL(String(auth.jwksUrl));
       } catch {
         // not a URL: reported below
       }
-      if (!validUrl)
-        problems.push('webhooks.auth.jwksUrl must be an absolute http(s) URL of the issuer JWKS.');
+      if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+        problems.push('webhooks.auth.jwksUrl must be an absolute https URL of the issuer JWKS.');
+      } else if (
+        url.protocol === 'http:' &&
+        !LOOPBACK_HOSTS.has(url.hostname) &&
+        auth.allowInsecureHttp !== true
+      ) {
+        // A JWKS fetched in clear text can be swapped on the way: the swapper then signs webhooks.
+        problems.push(
+          'webhooks.auth.jwksUrl must use https (http is accepted for loopback hosts, or anywhere with webhooks.auth.allowInsecureHttp: true).',
+        );
+      }
       if (typeof auth.issuer !== 'string' || auth.issuer === '') {
         problems.push('webhooks.auth.issuer must be the expected `iss` claim (a non-empty string).');
       }

@@ -22,6 +22,12 @@ export abstract class WebhookAuthenticator {
   }
 }
 
+/**
+ * RFC 6750 §2.1 `b64token` (RFC 7235 `token68`): the only characters a Bearer header can carry.
+ * A configured token outside it could never authenticate, so options validation uses it too.
+ */
+export const BEARER_TOKEN_SYNTAX = /^[A-Za-z0-9\-._~+/]+=*$/;
+
 /** The token of an `Authorization: Bearer <token>` header, or null. */
 export function extractBearerToken(authorization: string | undefined): string | null {
   if (!authorization) return null;
