@@ -42,7 +42,11 @@ export class CashlinkInvestorsService {
   }
 
   /** Changes some fields of an investor (`PATCH`), e.g. `{ communication: { email } }`. */
-  update(id: string, patch: CashlinkInvestorUpdate, opts?: CashlinkWriteOptions): Promise<CashlinkInvestor> {
+  async update(
+    id: string,
+    patch: CashlinkInvestorUpdate,
+    opts?: CashlinkWriteOptions,
+  ): Promise<CashlinkInvestor> {
     return this.writes.execute<CashlinkInvestor>(
       {
         operation: 'investors.update',
@@ -65,7 +69,7 @@ export class CashlinkInvestorsService {
   }
 
   /** Records a completed identification (KYC) of the investor; needed before a wallet. */
-  createIdentification(
+  async createIdentification(
     investorId: string,
     input: CashlinkIdentificationCreate,
     opts?: CashlinkWriteOptions,
@@ -85,7 +89,7 @@ export class CashlinkInvestorsService {
    * Creates a wallet: `{ type: 'generic', address }` registers the investor's own address,
    * `{ type: 'managed' }` lets Cashlink generate one. Needs a successful identification first.
    */
-  createWallet(
+  async createWallet(
     investorId: string,
     input: CashlinkWalletCreate,
     opts?: CashlinkWriteOptions,
