@@ -4,7 +4,6 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import {
-  CASHLINK_OPTIONS,
   CashlinkCampaignsService,
   CashlinkConfigError,
   CashlinkInvestmentsService,
@@ -12,11 +11,15 @@ import {
   CashlinkModule,
   type CashlinkInvestorCreate,
   type CashlinkModuleOptions,
-  type ResolvedCashlinkOptions,
 } from 'nestjs-cashlink';
 import { exampleInvestorInput, startCashlinkEmulator, type CashlinkEmulator } from 'nestjs-cashlink/testing';
 // The write seam is internal (not in the public entry); the test checks the binding by path.
-import { CASHLINK_DURABLE_WRITE_EXECUTOR } from '../../libs/cashlink/src/cashlink.constants';
+import {
+  CASHLINK_DURABLE_WRITE_EXECUTOR,
+  CASHLINK_OPTIONS,
+} from '../../libs/cashlink/src/cashlink.constants';
+import type { ResolvedCashlinkOptions } from '../../libs/cashlink/src/options/cashlink-module-options.interface';
+import { CashlinkHttpClient } from '../../libs/cashlink/src/http/cashlink-http.client';
 import { CashlinkWriteExecutor } from '../../libs/cashlink/src/http/cashlink-write-executor';
 import { DirectWriteExecutor } from '../../libs/cashlink/src/http/direct-write-executor';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
@@ -126,6 +129,34 @@ describe('CashlinkModule', () => {
         await app.close();
       }
     });
+  });
+
+  it('exports only the public services: the options, transport and write seam stay internal', async () => {
+    @Injectable()
+    class UsesPublic {
+      constructor(readonly investors: CashlinkInvestorsService) {}
+    }
+    const withProvider = (provider: unknown) =>
+      boot([CashlinkModule.forRoot({ ...clientOptions(emu), isGlobal: true, persistence: false }), provider]);
+
+    @Module({ providers: [UsesPublic] })
+    class PublicConsumer {}
+    await (await withProvider(PublicConsumer)).close();
+
+    for (const token of [CASHLINK_OPTIONS, CashlinkHttpClient, CashlinkWriteExecutor]) {
+      @Module({ providers: [{ provide: 'consumer', useFactory: (x: unknown) => x, inject: [token] }] })
+      class InternalConsumer {}
+      await expect(withProvider(InternalConsumer)).rejects.toThrow(/can't resolve dependencies/i);
+    }
+    // Nor does the package entry offer them.
+    const entry = (await import('nestjs-cashlink')) as Record<string, unknown>;
+    for (const name of [
+      'CASHLINK_OPTIONS',
+      'CASHLINK_OPTION_DEFAULTS',
+      'CashlinkHttpClient',
+      'CashlinkTokenClient',
+    ])
+      expect(entry[name]).toBeUndefined();
   });
 
   it('isGlobal: feature modules inject the services without importing the module', async () => {

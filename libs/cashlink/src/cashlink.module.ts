@@ -8,9 +8,12 @@ import {
   type Provider,
 } from '@nestjs/common';
 import { CashlinkAuthService } from './auth/cashlink-auth.service';
+import { CashlinkTokenClient } from './auth/token-client';
 import { CASHLINK_DURABLE_WRITE_EXECUTOR, CASHLINK_OPTIONS } from './cashlink.constants';
 import { CASHLINK_MODULE_OPTIONS, CashlinkConfigurableModuleClass } from './cashlink.module-definition';
+import { AxiosCashlinkTransport } from './http/axios-transport';
 import { CashlinkHttpClient } from './http/cashlink-http.client';
+import { CashlinkTransport } from './http/cashlink-transport';
 import { CashlinkWriteExecutor } from './http/cashlink-write-executor';
 import { DirectWriteExecutor } from './http/direct-write-executor';
 import { CashlinkMoneyService } from './money/cashlink-money.service';
@@ -47,6 +50,9 @@ const providers: Provider[] = [
     useFactory: (raw: CashlinkModuleOptions): ResolvedCashlinkOptions => resolveCashlinkOptions(raw),
     inject: [CASHLINK_MODULE_OPTIONS],
   },
+  // The only provider that knows axios; everything else depends on the abstract transport.
+  { provide: CashlinkTransport, useClass: AxiosCashlinkTransport },
+  CashlinkTokenClient,
   CashlinkHttpClient,
   CashlinkPaginator,
   DirectWriteExecutor,
@@ -78,7 +84,9 @@ const providers: Provider[] = [
   // An axios instance of our own: interceptors a host adds to the global axios never see our requests.
   imports: [HttpModule.register({})],
   providers,
-  exports: [CASHLINK_OPTIONS, CashlinkHttpClient, CashlinkWriteExecutor, ...PUBLIC_SERVICES],
+  // Only the public services: the options, the transport and the write seam are internals (the
+  // idempotency and webhook providers that need them live in this same module).
+  exports: PUBLIC_SERVICES,
 })
 export class CashlinkModule extends CashlinkConfigurableModuleClass implements NestModule {
   constructor(

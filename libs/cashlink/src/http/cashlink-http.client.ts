@@ -1,13 +1,14 @@
-import { HttpService } from '@nestjs/axios';
+import type { Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CASHLINK_OPTIONS, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER } from '../cashlink.constants';
-import { CashlinkAuthService, normaliseHeaders } from '../auth/cashlink-auth.service';
+import { CashlinkAuthService } from '../auth/cashlink-auth.service';
 import { CashlinkApiError, CashlinkUnreadableAnswerError } from '../errors/cashlink-api.error';
 import { CashlinkAbortedError } from '../errors/cashlink-client.error';
 import { CashlinkError, CashlinkNetworkError, CashlinkTimeoutError } from '../errors/cashlink.error';
 import { createCashlinkApiError, parseBody } from '../errors/create-cashlink-api-error';
 import type { ResolvedCashlinkOptions } from '../options/cashlink-module-options.interface';
 import { sleep } from './abort';
+import { CashlinkTransport } from './cashlink-transport';
 import { buildMultipartBody, isReplayableMultipart, type MultipartPayload } from './multipart';
 import { redactHeaders } from './redact-headers';
 import { decideRetry, describeNoRetry } from './retry-policy';
@@ -60,7 +61,7 @@ export class CashlinkHttpClient {
 
   constructor(
     @Inject(CASHLINK_OPTIONS) private readonly options: ResolvedCashlinkOptions,
-    private readonly http: HttpService,
+    private readonly transport: CashlinkTransport,
     private readonly auth: CashlinkAuthService,
   ) {}
 
@@ -163,7 +164,7 @@ export class CashlinkHttpClient {
 
     const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
     if (req.idempotencyKey !== undefined) headers[IDEMPOTENCY_KEY_HEADER] = req.idempotencyKey;
-    let data: unknown;
+    let data: string | Readable | undefined;
     let bodyFailure: { error?: Error } | undefined;
     try {
       if (req.multipart) {
@@ -188,23 +189,17 @@ export class CashlinkHttpClient {
         (retries > 0 ? ` (retry ${retries})` : ''),
     );
     try {
-      const response = await this.http.axiosRef.request<string>({
+      // The transport follows no redirect: one could carry the bearer token to another host.
+      const response = await this.transport.send({
         url,
         method: req.method,
         headers,
-        data,
+        body: data,
         signal: controller.signal,
-        validateStatus: () => true,
-        responseType: 'text',
-        transformResponse: [(body: unknown) => body],
-        // A redirect could carry the bearer token to another host; Cashlink's API does not redirect.
-        maxRedirects: 0,
-        maxBodyLength: Infinity,
         // Cashlink's answers are small JSON; a runaway body must not exhaust memory.
-        maxContentLength: MAX_RESPONSE_BYTES,
+        maxResponseBytes: MAX_RESPONSE_BYTES,
       });
-      const responseHeaders = normaliseHeaders(response.headers as Record<string, unknown>);
-      const text = typeof response.data === 'string' ? response.data : '';
+      const { headers: responseHeaders, text } = response;
       const requestId = responseHeaders[REQUEST_ID_HEADER] || undefined;
       this.logger.debug(
         `${req.method} ${req.path} -> ${response.status} in ${Date.now() - started} ms` +
@@ -261,7 +256,7 @@ export class CashlinkHttpClient {
           error: new CashlinkAbortedError(req.method, req.path, { cause: req.signal.reason }),
         };
       }
-      // Only the error code is kept: the axios error holds the request headers (bearer token).
+      // The transport keeps only the error code: the low-level error held the request headers (bearer token).
       const code = (error as { code?: string }).code ?? 'unknown';
       return {
         ok: false,
