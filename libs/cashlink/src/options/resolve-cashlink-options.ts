@@ -9,6 +9,7 @@ import type {
   CashlinkModuleOptions,
   ResolvedCashlinkOptions,
 } from './cashlink-module-options.interface';
+import { checkBoolean, checkNumber, checkSecureUrl } from './option-checks';
 
 /** Every default of the client options, in one place (the README options table mirrors it). */
 export const CASHLINK_OPTION_DEFAULTS = {
@@ -30,8 +31,6 @@ export const CASHLINK_OPTION_DEFAULTS = {
   http: Required<CashlinkHttpOptions>;
   documents: Required<CashlinkDocumentsOptions>;
 };
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** Every option name the client core knows, by section; an unknown name is most likely a typo. */
 const KNOWN_OPTIONS: Record<string, readonly string[]> = {
@@ -77,7 +76,7 @@ export function resolveCashlinkOptions(input: CashlinkModuleOptions): ResolvedCa
     else
       problems.push(`environment: must be 'demo' or 'production' (or omit it and set baseUrl and tokenUrl)`);
   }
-  const allowInsecureHttp = bool(o.allowInsecureHttp, 'allowInsecureHttp', false, problems);
+  const allowInsecureHttp = checkBoolean(problems, 'allowInsecureHttp', o.allowInsecureHttp, false);
   const base = url(o.baseUrl ?? preset?.baseUrl, 'baseUrl', allowInsecureHttp, problems, o.environment);
   const token = url(o.tokenUrl ?? preset?.tokenUrl, 'tokenUrl', allowInsecureHttp, problems, o.environment);
 
@@ -111,30 +110,25 @@ export function resolveCashlinkOptions(input: CashlinkModuleOptions): ResolvedCa
 
   const auth = section(o.auth, 'auth', problems);
   const d = CASHLINK_OPTION_DEFAULTS;
+  const int = (name: string, value: unknown, fallback: number, min: number, max?: number): number =>
+    checkNumber(problems, name, value, fallback, { min, max });
   const resolvedAuth = {
-    expirySkewMs: int(auth.expirySkewMs, 'auth.expirySkewMs', d.auth.expirySkewMs, 0, problems),
+    expirySkewMs: int('auth.expirySkewMs', auth.expirySkewMs, d.auth.expirySkewMs, 0),
     defaultTokenLifetimeMs: int(
-      auth.defaultTokenLifetimeMs,
       'auth.defaultTokenLifetimeMs',
+      auth.defaultTokenLifetimeMs,
       d.auth.defaultTokenLifetimeMs,
       1,
-      problems,
     ),
   };
 
   const http = section(o.http, 'http', problems);
   const resolvedHttp = {
-    timeoutMs: int(http.timeoutMs, 'http.timeoutMs', d.http.timeoutMs, 1, problems),
-    maxRetries: int(http.maxRetries, 'http.maxRetries', d.http.maxRetries, 0, problems, 20),
-    retryBaseDelayMs: int(
-      http.retryBaseDelayMs,
-      'http.retryBaseDelayMs',
-      d.http.retryBaseDelayMs,
-      0,
-      problems,
-    ),
-    retryMaxDelayMs: int(http.retryMaxDelayMs, 'http.retryMaxDelayMs', d.http.retryMaxDelayMs, 0, problems),
-    maxRetryAfterMs: int(http.maxRetryAfterMs, 'http.maxRetryAfterMs', d.http.maxRetryAfterMs, 0, problems),
+    timeoutMs: int('http.timeoutMs', http.timeoutMs, d.http.timeoutMs, 1),
+    maxRetries: int('http.maxRetries', http.maxRetries, d.http.maxRetries, 0, 20),
+    retryBaseDelayMs: int('http.retryBaseDelayMs', http.retryBaseDelayMs, d.http.retryBaseDelayMs, 0),
+    retryMaxDelayMs: int('http.retryMaxDelayMs', http.retryMaxDelayMs, d.http.retryMaxDelayMs, 0),
+    maxRetryAfterMs: int('http.maxRetryAfterMs', http.maxRetryAfterMs, d.http.maxRetryAfterMs, 0),
   };
   if (resolvedHttp.retryMaxDelayMs < resolvedHttp.retryBaseDelayMs) {
     problems.push(
@@ -144,13 +138,7 @@ export function resolveCashlinkOptions(input: CashlinkModuleOptions): ResolvedCa
 
   const documents = section(o.documents, 'documents', problems);
   const resolvedDocuments = {
-    maxSizeBytes: int(
-      documents.maxSizeBytes,
-      'documents.maxSizeBytes',
-      d.documents.maxSizeBytes,
-      1,
-      problems,
-    ),
+    maxSizeBytes: int('documents.maxSizeBytes', documents.maxSizeBytes, d.documents.maxSizeBytes, 1),
   };
 
   const idempotency = resolveIdempotencyOptions(o.idempotency, problems);
@@ -205,32 +193,6 @@ function unknownOptions(value: Record<string, unknown>, sectionName: string, pro
   }
 }
 
-function bool(value: unknown, name: string, fallback: boolean, problems: string[]): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') {
-    problems.push(`${name}: must be true or false`);
-    return fallback;
-  }
-  return value;
-}
-
-function int(
-  value: unknown,
-  name: string,
-  fallback: number,
-  min: number,
-  problems: string[],
-  max = Number.MAX_SAFE_INTEGER,
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `between ${min} and ${max}`;
-    problems.push(`${name}: must be a whole number ${range} (default ${fallback}); omit it for the default`);
-    return fallback;
-  }
-  return value;
-}
-
 function url(
   value: unknown,
   name: string,
@@ -246,28 +208,12 @@ function url(
     }
     return undefined;
   }
-  let parsed: URL;
-  try {
-    if (typeof value !== 'string') throw new TypeError();
-    parsed = new URL(value);
-  } catch {
-    problems.push(`${name}: must be an absolute URL such as https://demo.cashlink.de/...`);
-    return undefined;
-  }
-  if (parsed.username || parsed.password || parsed.search || parsed.hash) {
-    // Do not echo the URL: user info would be a credential.
-    problems.push(`${name}: must not contain user info, a query or a fragment`);
-    return undefined;
-  }
-  if (parsed.protocol !== 'https:') {
-    const loopback = LOOPBACK_HOSTS.has(parsed.hostname);
-    if (parsed.protocol !== 'http:' || !(loopback || allowInsecureHttp)) {
-      problems.push(
-        `${name}: must use https (http is accepted for loopback hosts, or anywhere with allowInsecureHttp: true)`,
-      );
-      return undefined;
-    }
-  }
+  const parsed = checkSecureUrl(problems, name, value, {
+    allowInsecureHttp,
+    example: 'https://demo.cashlink.de/...',
+    bare: true,
+  });
+  if (!parsed) return undefined;
   const path = parsed.pathname.replace(/\/+$/, '');
   return { href: `${parsed.origin}${path}`, origin: parsed.origin, path };
 }
