@@ -3,6 +3,7 @@ import {
   CashlinkRateLimitError,
   CashlinkServerError,
 } from '../errors/cashlink-api.error';
+import { backoffDelayMs } from '../common/backoff';
 import { CashlinkNetworkError } from '../errors/cashlink.error';
 
 /** Settings of the backoff (from `http` options). */
@@ -64,8 +65,17 @@ export function decideRetry(input: RetryInput): RetryDecision {
   if (limited instanceof CashlinkRateLimitError && limited.retryAfterMs !== undefined) {
     return { retry: true, delayMs: Math.min(limited.retryAfterMs, settings.maxRetryAfterMs) };
   }
-  const ceiling = Math.min(settings.retryMaxDelayMs, settings.retryBaseDelayMs * 2 ** retriesSoFar);
-  return { retry: true, delayMs: Math.floor(random() * ceiling) };
+  const delayMs = backoffDelayMs(
+    retriesSoFar,
+    {
+      initialDelayMs: settings.retryBaseDelayMs,
+      multiplier: 2,
+      maxDelayMs: settings.retryMaxDelayMs,
+      jitter: 'full',
+    },
+    random,
+  );
+  return { retry: true, delayMs };
 }
 
 /** A short note for messages and logs on why a failed request was not repeated. */
