@@ -27,7 +27,7 @@ export { assertWireMoney, isWireMoney } from './money/cashlink-money.validation'
 // Client core: module, options, services, wire types, errors, pagination
 export { CashlinkModule } from './cashlink.module';
 export { type CashlinkModuleExtras } from './cashlink.module-definition';
-export { CASHLINK_OPTIONS, CASHLINK_DEFAULT_SCOPES, CASHLINK_ENVIRONMENTS } from './cashlink.constants';
+export { CASHLINK_DEFAULT_SCOPES, CASHLINK_ENVIRONMENTS } from './cashlink.constants';
 export type {
   CashlinkAuthOptions,
   CashlinkDocumentsOptions,
@@ -35,9 +35,7 @@ export type {
   CashlinkHttpOptions,
   CashlinkModuleOptions,
   CashlinkTokenAuthMethod,
-  ResolvedCashlinkOptions,
 } from './options/cashlink-module-options.interface';
-export { CASHLINK_OPTION_DEFAULTS } from './options/resolve-cashlink-options';
 export { CashlinkAuthService } from './auth/cashlink-auth.service';
 export { CashlinkInvestorsService } from './resources/cashlink-investors.service';
 export { CashlinkInvestmentsService } from './resources/cashlink-investments.service';
