@@ -2,14 +2,18 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import {
   CashlinkApiError,
   CashlinkCampaignsService,
+  CashlinkIntentsService,
   CashlinkInvestmentsService,
   CashlinkModule,
   CashlinkUnreadableAnswerError,
   type CashlinkInvestmentCreate,
 } from 'nestjs-cashlink';
+import { createTestDatabase, describeEachDatabase, type TestDatabase } from '../support/databases';
 
 /**
  * A Cashlink stand-in on loopback: a token endpoint, and every API request answered 2xx with an HTML
@@ -100,5 +104,50 @@ describe('a 2xx answer whose body is not JSON', () => {
     expect(error).toBeInstanceOf(CashlinkUnreadableAnswerError);
     expect((error as CashlinkUnreadableAnswerError).message).toMatch(/repeating the request is safe/);
     expect(server.apiRequests).toHaveLength(1);
+  });
+});
+
+describeEachDatabase('a 2xx answer whose body is not JSON, with durable idempotency', (kind) => {
+  let server: Awaited<ReturnType<typeof startHtmlAnsweringServer>>;
+  let db: TestDatabase;
+  let app: INestApplicationContext;
+  beforeAll(async () => {
+    server = await startHtmlAnsweringServer();
+    db = await createTestDatabase(kind);
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        EventEmitterModule.forRoot(),
+        TypeOrmModule.forRoot({ ...db.options, synchronize: true, autoLoadEntities: true }),
+        CashlinkModule.forRoot({
+          baseUrl: server.origin,
+          tokenUrl: `${server.origin}/oauth/token`,
+          clientId: 'id',
+          clientSecret: 'secret',
+          idempotency: { recovery: false },
+          http: { maxRetries: 3, retryBaseDelayMs: 5, retryMaxDelayMs: 20 },
+        }),
+      ],
+    }).compile();
+    app = await moduleRef.init();
+  });
+  afterAll(async () => {
+    await app.close();
+    await server.close();
+    await db.drop();
+  });
+
+  it('the intent is not failed (a new key would duplicate): the accepted write is kept under its key', async () => {
+    const input = { product_id: 'p', investor_id: 'i' } as unknown as CashlinkInvestmentCreate;
+    const outcome = await app
+      .get(CashlinkInvestmentsService)
+      .create(input, { idempotencyKey: 'order-88' })
+      .catch((e: unknown) => e);
+    if (outcome instanceof Error) expect(outcome).toBeInstanceOf(CashlinkUnreadableAnswerError);
+
+    const intent = await app.get(CashlinkIntentsService).find('order-88');
+    expect(intent).not.toBeNull();
+    expect(intent!.state).not.toBe('failed');
+    expect(server.apiRequests.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(server.apiRequests.map((r) => r.key))).toEqual(new Set(['order-88']));
   });
 });
