@@ -152,14 +152,34 @@ export async function runBench(
     for (const kind of kinds) {
       const ctx = { kind, sizes, emulator, emulatorInfo, log };
       log(`\n[${kind}]`);
+      // A case that fails (e.g. a library change in progress) is reported in the table; the others still run.
+      const attempt = async (name: string, run: () => Promise<ResultRow[]>) => {
+        try {
+          rows.push(...(await run()));
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          log(`  ${name} FAILED: ${message}`);
+          rows.push({
+            case: name,
+            db: kind,
+            metric: `failed: ${message.split('\n')[0]!.slice(0, 60)}`,
+            value: Number.NaN,
+            baseline: null,
+            ratio: null,
+            target: 'runs',
+            pass: false,
+          });
+        }
+      };
       if (cases.includes('webhook')) {
-        rows.push(...(await webhookIngest(ctx)));
+        await attempt('webhook ingest', () => webhookIngest(ctx));
         // Where the time goes: the same ingest on an instance that only receives (dispatch.enabled: false).
-        rows.push(...(await webhookIngest(ctx, false)));
+        await attempt('webhook ingest, dispatcher off', () => webhookIngest(ctx, false));
       }
-      if (cases.includes('client')) rows.push(...(await clientCases(ctx)));
-      if (cases.includes('backlog')) rows.push(...(await backlogScaling(ctx)));
-      if (cases.includes('instances') && kind === 'postgres') rows.push(...(await instances(ctx)));
+      if (cases.includes('client')) await attempt('client cases', () => clientCases(ctx));
+      if (cases.includes('backlog')) await attempt('backlog scaling', () => backlogScaling(ctx));
+      if (cases.includes('instances') && kind === 'postgres')
+        await attempt('instances', () => instances(ctx));
     }
   } finally {
     await emulator.stop();
@@ -190,7 +210,8 @@ export async function runBench(
 
 if (require.main === module) {
   runBench(process.argv.slice(2)).then(
-    (report) => process.exit(report.rows.length > 0 ? 0 : 1),
+    (report) =>
+      process.exit(report.rows.length > 0 && report.rows.every((r) => !Number.isNaN(r.value)) ? 0 : 1),
     (error: unknown) => {
       process.stderr.write(
         `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

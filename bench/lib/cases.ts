@@ -402,7 +402,7 @@ async function drain(
       if (processes === 1) {
         const stats = await apps[0]!.app.call<{ count: number; firstAt: number; lastAt: number }>(
           'waitEvents',
-          { kind, target: sample, timeoutMs: 300_000 },
+          { kind, target: sample, timeoutMs: 120_000 },
         );
         const perRowMs = (stats.lastAt - stats.firstAt) / Math.max(1, stats.count - 1);
         return { perRowMs, rowsPerSecond: 1000 / perRowMs, processed: stats.count, seedMs };
@@ -410,7 +410,7 @@ async function drain(
       // Several processes: wait until the whole backlog is settled, then take the span from the
       // first event in any process to the last one.
       const table = what === 'dispatch' ? 'cashlink_webhook_inbox' : 'cashlink_intents';
-      const deadline = Date.now() + 300_000;
+      const deadline = Date.now() + 120_000;
       while ((await countPending(ds, table)) > 0) {
         if (Date.now() > deadline) throw new Error(`${table}: backlog not drained in time`);
         await new Promise((r) => setTimeout(r, 50));
