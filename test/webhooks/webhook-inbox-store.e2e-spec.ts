@@ -129,6 +129,39 @@ describeEachDatabase('webhook inbox store', (kind) => {
     });
   });
 
+  it("keeps a quarantined body although another transaction on the app's connection rolls back", async () => {
+    const runner = handle!.dataSource.createQueryRunner();
+    await runner.startTransaction();
+    await runner.query('SELECT 1');
+    const body = `{"unexpected":"${randomUUID()}"}`;
+    const pending = store.insertQuarantined(body);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await runner.rollbackTransaction();
+    await runner.release();
+    const result = await pending;
+    expect(result.inserted).toBe(true);
+    expect(await store.find(result.id)).toMatchObject({ state: 'quarantined', rawBody: body });
+  });
+
+  it("marks rows processed on their own: a rollback on the app's connection does not undo it", async () => {
+    const { id } = await store.insertChange({
+      investmentId: randomUUID(),
+      status: 'ACCEPTED',
+      changedAt: at('2026-04-02T10:00:00Z'),
+    });
+    const later = Date.now() + 20 * 60_000;
+    expect((await store.claimDue('marker', 1000, 60_000, later)).some((r) => r.id === id)).toBe(true);
+    const runner = handle!.dataSource.createQueryRunner();
+    await runner.startTransaction();
+    await runner.query('SELECT 1');
+    const pending = store.markProcessedMany([id], 'marker');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await runner.rollbackTransaction();
+    await runner.release();
+    expect(await pending).toBe(1);
+    expect((await store.find(id))!.state).toBe('processed');
+  });
+
   it('keeps a quarantined body once', async () => {
     const body = `{"unexpected":"${randomUUID()}"}`;
     const a = await store.insertQuarantined(body);

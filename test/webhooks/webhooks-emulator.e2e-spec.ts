@@ -81,6 +81,8 @@ describeEachDatabase('webhooks end to end with the emulator', (kind) => {
       for (let step = 0; step < 2; step++) {
         for (const id of ids.slice(0, 3)) emu.advanceInvestment(id);
         await emu.webhooksIdle(20_000);
+        // Dispatched before the next step arrives: `stale` is decided at dispatch, against every change stored by then.
+        await waitFor(() => app.recorder.changes.length >= 3 * (step + 1), 15_000, `step ${step} dispatched`);
         await sleep(3);
       }
       // Held, then delivered newest first: every older change arrives after a newer one.
@@ -111,13 +113,18 @@ describeEachDatabase('webhooks end to end with the emulator', (kind) => {
       expect(received).toHaveLength(sent.size);
       expect(new Set(received)).toEqual(sent);
 
-      // The reversed investment: the newest change came first (not stale), the three older ones after it (stale).
-      const ofReordered = app.recorder.changes.filter((e) => e.investmentId === reordered);
-      const newest = ofReordered.reduce((a, b) => (a.changedAt > b.changedAt ? a : b));
+      // The reversed investment: the newest change came first (not stale), the three older ones after it
+      // (stale). `previousStatus` is the latest earlier change stored when the event was dispatched:
+      // the one just before it, or none yet (they arrive newest first).
+      const ofReordered = app.recorder.changes
+        .filter((e) => e.investmentId === reordered)
+        .sort((a, b) => a.changedAt.localeCompare(b.changedAt));
+      const newest = ofReordered[ofReordered.length - 1]!;
       expect(ofReordered.filter((e) => e.stale)).toHaveLength(3);
       expect(newest.stale).toBe(false);
-      expect(newest.previousStatus).toBeNull();
-      for (const e of ofReordered.filter((x) => x !== newest)) expect(e.previousStatus).toBe(newest.status);
+      ofReordered.forEach((e, i) =>
+        expect([null, ofReordered[i - 1]?.status ?? null]).toContain(e.previousStatus),
+      );
       // In-order changes are not stale and know their predecessor.
       for (const id of ids.slice(0, 3)) {
         const events = app.recorder.changes

@@ -2,12 +2,13 @@ import type { CashlinkInvestment } from '../resources/cashlink-investments.types
 
 /**
  * Payload of `CASHLINK_EVENTS.investmentStatusChanged` and of the per-status events
- * (`cashlink.investment.<status in lower case>`), emitted once per distinct change received by
+ * (`cashlink.investment.<status in lower case>`), emitted for each distinct change received by
  * webhook, after it was stored.
  *
- * Delivery is at least once per listener: a listener that throws makes the whole row retry, and
- * every listener of both events then receives it again. Make listeners idempotent on
- * `(investmentId, status, changedAt)` or `inboxId` where a repeat would matter.
+ * Delivery is at least once per listener (exactly once when no listener fails and no process dies
+ * mid-dispatch): a listener that throws makes the whole row retry, and every listener of both
+ * events then receives it again. Make listeners idempotent on `(investmentId, status, changedAt)`
+ * or `inboxId` where a repeat would matter.
  */
 export class InvestmentStatusChangedEvent<TInvestment = CashlinkInvestment> {
   constructor(
@@ -17,7 +18,10 @@ export class InvestmentStatusChangedEvent<TInvestment = CashlinkInvestment> {
     readonly investmentId: string,
     /** The new status, as Cashlink sent it (unknown statuses are passed through). */
     readonly status: string,
-    /** The latest status known for this investment when the change arrived, or null if none. */
+    /**
+     * The status of the latest earlier change (by `changedAt`) of this investment stored when this
+     * event was dispatched, or null if none.
+     */
     readonly previousStatus: string | null,
     /**
      * When the status changed at Cashlink: `changed_at` in ISO 8601 UTC, with at least millisecond
@@ -25,8 +29,9 @@ export class InvestmentStatusChangedEvent<TInvestment = CashlinkInvestment> {
      */
     readonly changedAt: string,
     /**
-     * True when a later change of the same investment had already been received: deliveries
-     * arrive in any order, so this one no longer describes the current status.
+     * True when a later change (by `changedAt`) of the same investment was stored by the time this
+     * event was dispatched: deliveries arrive in any order, and a retried change may run after a
+     * newer one, so this one no longer describes the current status. Decided again on every attempt.
      */
     readonly stale: boolean,
     /** 1 on the first dispatch, then 2, 3... on retries. */

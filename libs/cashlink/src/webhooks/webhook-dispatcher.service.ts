@@ -1,5 +1,3 @@
-import { hostname } from 'node:os';
-import { randomUUID } from 'node:crypto';
 import {
   Inject,
   Injectable,
@@ -9,6 +7,8 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { backoffDelayMs } from '../common/backoff';
+import { createInstanceId } from '../common/instance-id';
 import { CashlinkConfigError } from '../errors/cashlink.error';
 import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
 import { InvestmentStatusChangedEvent } from '../events/investment-status-changed.event';
@@ -34,8 +34,8 @@ export type WebhookInvestmentFetcher = (investmentId: string) => Promise<unknown
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('CashlinkWebhooks');
-  /** Lease owner name: unique per process, readable in the table. */
-  readonly owner = `${hostname().slice(0, 30)}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  /** Lease owner name: unique per process, readable in the table (fits `lease_owner varchar(64)`). */
+  readonly owner = createInstanceId(64);
   private timer: NodeJS.Timeout | null = null;
   private round: Promise<number> | null = null;
   private again = false;
@@ -125,9 +125,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
         if (rows.length === 0) break;
         // Rows whose listeners succeeded are marked processed together, in one statement (one
         // commit per batch instead of one per row: on SQLite each commit is a disk flush that blocks
-        // the event loop). A crash before that mark re-dispatches them: delivery is at least once.
+        // the event loop); until then their lease is renewed with each next row's. A crash before
+        // that mark re-dispatches them: delivery is at least once.
         const processed: string[] = [];
-        for (const row of rows) if (await this.dispatchRow(row)) processed.push(row.id);
+        for (const row of rows) if (await this.dispatchRow(row, processed)) processed.push(row.id);
         await this.markProcessed(processed);
         total += rows.length;
         if (rows.length < batchSize) break;
@@ -150,9 +151,23 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     }
   }
 
-  /** Runs the listeners of one claimed row; true when they all succeeded (the row is then to be marked processed). */
-  private async dispatchRow(row: WebhookInboxEntity): Promise<boolean> {
-    const { maxAttempts } = this.options.dispatch;
+  /**
+   * Runs the listeners of one claimed row; true when they all succeeded (the row is then to be
+   * marked processed). `held`: rows of the batch dispatched but not yet marked, whose lease is renewed too.
+   */
+  private async dispatchRow(row: WebhookInboxEntity, held: readonly string[]): Promise<boolean> {
+    const { maxAttempts, leaseMs } = this.options.dispatch;
+    // The claim's lease started with the batch: slow rows before this one may have used it up, and
+    // another instance may have claimed this row since. Renew it (only if still ours and unexpired)
+    // before anything runs, or leave the row alone. The same statement computes `stale` and
+    // `previousStatus` now, from every change stored by now, not from those stored before this one.
+    const watermark = await this.store.renewLease(row.id, held, this.owner, leaseMs);
+    if (!watermark) {
+      this.logger.warn(
+        `Webhook ${row.id}: lease expired before its dispatch began; left to the next claim (raise dispatch.leaseMs above your listeners' duration)`,
+      );
+      return false;
+    }
     if (row.attempts > maxAttempts) {
       // Leases expired repeatedly (processes died mid-dispatch): stop here rather than loop forever.
       await this.kill(row, row.lastError ?? 'lease expired during every attempt');
@@ -167,9 +182,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
         row.id,
         row.investmentId!,
         row.status!,
-        row.previousStatus,
+        watermark.previousStatus,
         changedAtToIso(row.changedAt!),
-        row.stale,
+        watermark.stale,
         row.attempts,
         investment,
       );
@@ -223,8 +238,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
 
   /** Delay before the attempt after `attempts` failed ones: initial × multiplier^(attempts−1), capped. */
   backoff(attempts: number): number {
-    const { initialDelayMs, multiplier, maxDelayMs } = this.options.dispatch.backoff;
-    return Math.min(maxDelayMs, Math.round(initialDelayMs * multiplier ** Math.max(0, attempts - 1)));
+    return backoffDelayMs(attempts - 1, { ...this.options.dispatch.backoff, jitter: 'none' });
   }
 }
 

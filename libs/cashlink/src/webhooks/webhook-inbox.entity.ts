@@ -32,11 +32,14 @@ export class WebhookInboxEntity {
   @Column({ name: 'changed_at', type: 'varchar', length: 40, nullable: true })
   changedAt!: string | null;
 
-  /** The latest status known for the investment when this change was received. */
+  /**
+   * Status of the latest earlier change of the investment when this row was last dispatched (before
+   * that: the latest status stored at receipt).
+   */
   @Column({ name: 'previous_status', type: 'varchar', length: 64, nullable: true })
   previousStatus!: string | null;
 
-  /** Older than the latest change already received for the same investment. */
+  /** A later change of the same investment was stored when this row was last dispatched (before that: at receipt). */
   @Column({ type: 'boolean', default: false })
   stale!: boolean;
 

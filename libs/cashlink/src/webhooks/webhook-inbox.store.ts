@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { In, type DataSource, type Repository } from 'typeorm';
+import { idleSqliteConnection, sqliteHandleIfIdle } from '../common/sqlite-connection';
+import { CashlinkError } from '../errors/cashlink.error';
 import { WebhookInboxEntity, type WebhookInboxState } from './webhook-inbox.entity';
 import {
   statusChangeDedupeKey,
@@ -8,13 +10,6 @@ import {
 } from './webhook-status-change';
 
 const TABLE = '"cashlink_webhook_inbox"';
-
-/** The part of a better-sqlite3 `Database` the group commit uses. */
-interface SqliteHandle {
-  inTransaction: boolean;
-  prepare(sql: string): { all(...params: unknown[]): unknown[] };
-  transaction<T>(fn: () => T): () => T;
-}
 
 /** What storing a received change did. */
 export interface WebhookInsertResult {
@@ -66,7 +61,8 @@ export class WebhookInboxStore {
   /**
    * Stores a valid change once: `ON CONFLICT (dedupe_key) DO NOTHING`, so ten concurrent copies
    * leave one row. `stale` and `previous_status` are computed from the watermark (the latest
-   * stored change of the same investment) in the same statement.
+   * stored change of the same investment) in the same statement; provisional: the dispatch decides
+   * them again (`renewLease`), when concurrent and later arrivals are stored too.
    */
   insertChange(change: WebhookStatusChange, now = Date.now()): Promise<WebhookInsertResult> {
     return new Promise<WebhookInsertResult>((resolve, reject) => {
@@ -116,7 +112,8 @@ export class WebhookInboxStore {
       .map((item) => ({ item, id: randomUUID(), key: statusChangeDedupeKey(item.change) }))
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     let inserted: boolean[];
-    const sqlite = this.sqliteConnection();
+    // SQLite: the raw handle when no TypeORM transaction is open on the shared connection.
+    const sqlite = sqliteHandleIfIdle(this.dataSource);
     if (!this.postgres && !sqlite) {
       // No safe way to group on this connection right now: one statement per change, as always.
       for (const item of group) await this.insertOne(item.change, item.now).then(item.resolve, item.reject);
@@ -186,36 +183,42 @@ export class WebhookInboxStore {
   }
 
   /**
-   * The raw better-sqlite3 handle when the group can run as one synchronous transaction on it (not
-   * when a TypeORM transaction is open on the shared connection: then the one-by-one path is used).
-   */
-  private sqliteConnection(): SqliteHandle | null {
-    if (this.postgres) return null;
-    const connection = (this.dataSource.driver as unknown as { databaseConnection?: SqliteHandle })
-      .databaseConnection;
-    if (!connection || typeof connection.transaction !== 'function' || connection.inTransaction) return null;
-    return connection;
-  }
-
-  /**
+   * Runs one statement of the store (with `RETURNING`, so its rows say what it did) on its own.
    * SQLite: TypeORM runs every query of the process on one better-sqlite3 connection, so a statement
    * issued while another feature (or the app, through `opts.manager`) holds a transaction open on it
-   * would join that transaction and vanish with its rollback, after we answered 2xx. So the insert
-   * waits until no transaction is open and then runs synchronously on the raw handle: nothing can
-   * interleave, and it commits on its own. Gives up after `maxWaitMs` (answered 503, Cashlink retries).
+   * would join that transaction and vanish with its rollback: a webhook answered 2xx but lost, a
+   * processed mark undone (a repeat dispatch). So it waits until no transaction is open and then runs
+   * synchronously on the raw handle, committing on its own (after 30 s it gives up: a delivery is
+   * answered 503 and Cashlink retries). Postgres: any pool connection, outside the app's transactions.
    */
-  private async idleSqliteConnection(maxWaitMs = 30_000): Promise<SqliteHandle | null> {
-    const started = Date.now();
-    for (;;) {
-      const connection = (this.dataSource.driver as unknown as { databaseConnection?: SqliteHandle })
-        .databaseConnection;
-      if (!connection || typeof connection.prepare !== 'function') return null;
-      if (!connection.inTransaction) return connection;
-      if (Date.now() - started > maxWaitMs) {
-        throw new Error('the SQLite connection stayed inside a transaction; webhook not stored');
-      }
-      await new Promise((resolve) => setTimeout(resolve, 5));
+  private async write(sql: string, params: unknown[]): Promise<Array<Record<string, unknown>>> {
+    if (!this.postgres) {
+      const sqlite = await idleSqliteConnection(this.dataSource, {
+        timeoutError: (waited) =>
+          new CashlinkError(
+            `The SQLite connection stayed inside a transaction for ${waited} ms, so the webhook inbox could not write on its own; do not await webhook work inside your own transaction.`,
+          ),
+      });
+      if (sqlite) return sqlite.prepare(sql).all(...params) as Array<Record<string, unknown>>;
     }
+    const result = (await this.dataSource.query(sql, params)) as unknown[];
+    // TypeORM's postgres driver answers an UPDATE or DELETE ... RETURNING with [rows, count].
+    if (/^\s*(UPDATE|DELETE)/i.test(sql) && result.length === 2 && Array.isArray(result[0])) {
+      return result[0] as Array<Record<string, unknown>>;
+    }
+    return result as Array<Record<string, unknown>>;
+  }
+
+  /** A placeholder builder: `$n` on Postgres, `?` on SQLite. */
+  private placeholders(): { params: unknown[]; v: (value: unknown) => string } {
+    const params: unknown[] = [];
+    return {
+      params,
+      v: (value: unknown) => {
+        params.push(value);
+        return this.postgres ? `$${params.length}` : '?';
+      },
+    };
   }
 
   private insertChangeSql(
@@ -244,39 +247,27 @@ export class WebhookInboxStore {
     const id = randomUUID();
     const key = statusChangeDedupeKey(change);
     const { sql, params } = this.insertChangeSql(change, id, key, now);
-    const sqlite = this.postgres ? null : await this.idleSqliteConnection();
-    const rows = (
-      sqlite ? sqlite.prepare(sql).all(...params) : await this.dataSource.query(sql, params)
-    ) as Array<{ id: string }>;
+    const rows = await this.write(sql, params);
     if (rows.length > 0) return { inserted: true, id };
     const existing = await this.repository.findOne({ where: { dedupeKey: key }, select: { id: true } });
     return { inserted: false, id: existing?.id ?? id };
   }
 
-  /** Keeps an authenticated body that is not a valid status change (identical bodies once). */
+  /**
+   * Keeps an authenticated body that is not a valid status change (identical bodies once), in its
+   * own statement and commit, like a valid change (it is answered 2xx too).
+   */
   async insertQuarantined(rawBody: string, now = Date.now()): Promise<WebhookInsertResult> {
     const id = randomUUID();
-    const result = await this.repository
-      .createQueryBuilder()
-      .insert()
-      .values({
-        id,
-        dedupeKey: quarantineDedupeKey(rawBody),
-        state: 'quarantined',
-        receivedAt: now,
-        nextAttemptAt: now,
-        attempts: 0,
-        stale: false,
-        rawBody,
-      })
-      .orIgnore()
-      .execute();
-    void result;
-    const existing = await this.repository.findOne({
-      where: { dedupeKey: quarantineDedupeKey(rawBody) },
-      select: { id: true },
-    });
-    return { inserted: existing?.id === id, id: existing?.id ?? id };
+    const key = quarantineDedupeKey(rawBody);
+    const { params, v } = this.placeholders();
+    const sql =
+      `INSERT INTO ${TABLE} ("id", "dedupe_key", "state", "received_at", "next_attempt_at", "attempts", "stale", "raw_body") ` +
+      `VALUES (${v(id)}, ${v(key)}, 'quarantined', ${v(now)}, ${v(now)}, 0, FALSE, ${v(rawBody)}) ` +
+      `ON CONFLICT ("dedupe_key") DO NOTHING RETURNING "id"`;
+    if ((await this.write(sql, params)).length > 0) return { inserted: true, id };
+    const existing = await this.repository.findOne({ where: { dedupeKey: key }, select: { id: true } });
+    return { inserted: false, id: existing?.id ?? id };
   }
 
   /**
@@ -291,68 +282,106 @@ export class WebhookInboxStore {
     now = Date.now(),
   ): Promise<WebhookInboxEntity[]> {
     const until = now + leaseMs;
-    let rows: Array<{ id: string }>;
-    if (this.postgres) {
-      rows = (await this.dataSource.query(
-        `UPDATE ${TABLE} SET "lease_owner" = $1, "lease_until" = $2, "attempts" = "attempts" + 1 ` +
-          `WHERE "id" IN (SELECT "id" FROM ${TABLE} WHERE "state" = 'pending' AND "next_attempt_at" <= $3 ` +
-          `AND ("lease_until" IS NULL OR "lease_until" <= $3) ORDER BY "next_attempt_at" LIMIT $4 FOR UPDATE SKIP LOCKED) ` +
-          `AND "state" = 'pending' AND ("lease_until" IS NULL OR "lease_until" <= $3) RETURNING "id"`,
-        [owner, until, now, limit],
-      )) as Array<{ id: string }>;
-      // TypeORM's postgres driver answers an UPDATE ... RETURNING with [rows, count].
-      if (rows.length === 2 && Array.isArray(rows[0])) rows = rows[0] as unknown as Array<{ id: string }>;
-    } else {
-      rows = (await this.dataSource.query(
-        `UPDATE ${TABLE} SET "lease_owner" = ?, "lease_until" = ?, "attempts" = "attempts" + 1 ` +
-          `WHERE "id" IN (SELECT "id" FROM ${TABLE} WHERE "state" = 'pending' AND "next_attempt_at" <= ? ` +
-          `AND ("lease_until" IS NULL OR "lease_until" <= ?) ORDER BY "next_attempt_at" LIMIT ?) RETURNING "id"`,
-        [owner, until, now, now, limit],
-      )) as Array<{ id: string }>;
-    }
+    const rows = this.postgres
+      ? await this.write(
+          `UPDATE ${TABLE} SET "lease_owner" = $1, "lease_until" = $2, "attempts" = "attempts" + 1 ` +
+            `WHERE "id" IN (SELECT "id" FROM ${TABLE} WHERE "state" = 'pending' AND "next_attempt_at" <= $3 ` +
+            `AND ("lease_until" IS NULL OR "lease_until" <= $3) ORDER BY "next_attempt_at" LIMIT $4 FOR UPDATE SKIP LOCKED) ` +
+            `AND "state" = 'pending' AND ("lease_until" IS NULL OR "lease_until" <= $3) RETURNING "id"`,
+          [owner, until, now, limit],
+        )
+      : await this.write(
+          `UPDATE ${TABLE} SET "lease_owner" = ?, "lease_until" = ?, "attempts" = "attempts" + 1 ` +
+            `WHERE "id" IN (SELECT "id" FROM ${TABLE} WHERE "state" = 'pending' AND "next_attempt_at" <= ? ` +
+            `AND ("lease_until" IS NULL OR "lease_until" <= ?) ORDER BY "next_attempt_at" LIMIT ?) RETURNING "id"`,
+          [owner, until, now, now, limit],
+        );
     if (rows.length === 0) return [];
-    const claimed = await this.repository.findBy({ id: In(rows.map((r) => r.id)) });
+    const claimed = await this.repository.findBy({ id: In(rows.map((r) => String(r.id))) });
     // Within a batch, older changes first (by received time, then changed_at).
     return claimed.sort(
       (a, b) => a.receivedAt - b.receivedAt || String(a.changedAt).localeCompare(String(b.changedAt)),
     );
   }
 
+  /**
+   * Before dispatching `current`: extends `owner`'s lease to `now + leaseMs` on `current` and on
+   * `held` (rows of the batch already dispatched but not yet marked processed), each only where the
+   * lease is still `owner`'s and unexpired, and computes the watermark of `current` from every change
+   * stored by now (`stale`: a later `changed_at` of the same investment exists; `previousStatus`: the
+   * status of the latest earlier change), storing it on the row. Null when `current`'s lease was lost
+   * (another instance may have claimed it): it must then not be dispatched.
+   */
+  async renewLease(
+    current: string,
+    held: readonly string[],
+    owner: string,
+    leaseMs: number,
+    now = Date.now(),
+  ): Promise<{ stale: boolean; previousStatus: string | null } | null> {
+    const { params, v } = this.placeholders();
+    const ids = [current, ...held];
+    const sql =
+      `UPDATE ${TABLE} SET "lease_until" = ${v(now + leaseMs)}, ` +
+      `"stale" = CASE WHEN "id" = ${v(current)} THEN EXISTS (SELECT 1 FROM ${TABLE} w WHERE w."investment_id" = ${TABLE}."investment_id" AND w."changed_at" > ${TABLE}."changed_at") ELSE "stale" END, ` +
+      `"previous_status" = CASE WHEN "id" = ${v(current)} THEN (SELECT w."status" FROM ${TABLE} w WHERE w."investment_id" = ${TABLE}."investment_id" AND w."changed_at" < ${TABLE}."changed_at" ORDER BY w."changed_at" DESC LIMIT 1) ELSE "previous_status" END ` +
+      `WHERE "id" IN (${ids.map(v).join(', ')}) AND "lease_owner" = ${v(owner)} AND "lease_until" > ${v(now)} ` +
+      `RETURNING "id", "stale", "previous_status"`;
+    const row = (await this.write(sql, params)).find((r) => r.id === current);
+    if (!row) return null;
+    // SQLite answers booleans as 0 / 1.
+    const previous = row.previous_status;
+    return {
+      stale: Boolean(Number(row.stale)),
+      previousStatus: typeof previous === 'string' ? previous : null,
+    };
+  }
+
   /** Marks a claimed row processed; false if the lease was lost meanwhile. */
   async markProcessed(id: string, owner: string, now = Date.now()): Promise<boolean> {
-    return this.settle(id, owner, { state: 'processed', processedAt: now, lastError: null });
+    return (await this.markProcessedMany([id], owner, now)) > 0;
   }
 
   /** Marks claimed rows processed in one statement; returns how many were still held by `owner`. */
   async markProcessedMany(ids: string[], owner: string, now = Date.now()): Promise<number> {
     if (ids.length === 0) return 0;
-    const result = await this.repository
-      .createQueryBuilder()
-      .update()
-      .set({ state: 'processed', processedAt: now, lastError: null, leaseOwner: null, leaseUntil: null })
-      .where('"id" IN (:...ids) AND "lease_owner" = :owner', { ids, owner })
-      .execute();
-    return result.affected ?? 0;
+    const { params, v } = this.placeholders();
+    const sql =
+      `UPDATE ${TABLE} SET "state" = 'processed', "processed_at" = ${v(now)}, "last_error" = NULL, "lease_owner" = NULL, "lease_until" = NULL ` +
+      `WHERE "id" IN (${ids.map(v).join(', ')}) AND "lease_owner" = ${v(owner)} RETURNING "id"`;
+    return (await this.write(sql, params)).length;
   }
 
   /** Schedules another attempt of a claimed row. */
   async markRetry(id: string, owner: string, nextAttemptAt: number, lastError: string): Promise<boolean> {
-    return this.settle(id, owner, { nextAttemptAt, lastError: truncate(lastError) });
+    const { params, v } = this.placeholders();
+    return this.settle(
+      `"next_attempt_at" = ${v(nextAttemptAt)}, "last_error" = ${v(truncate(lastError))}`,
+      params,
+      v,
+      id,
+      owner,
+    );
   }
 
   /** Marks a claimed row dead (no further attempts). */
   async markDead(id: string, owner: string, lastError: string): Promise<boolean> {
-    return this.settle(id, owner, { state: 'dead', lastError: truncate(lastError) });
+    const { params, v } = this.placeholders();
+    return this.settle(`"state" = 'dead', "last_error" = ${v(truncate(lastError))}`, params, v, id, owner);
   }
 
-  private async settle(id: string, owner: string, values: Partial<WebhookInboxEntity>): Promise<boolean> {
-    const result = await this.repository
-      .createQueryBuilder()
-      .update()
-      .set({ ...values, leaseOwner: null, leaseUntil: null })
-      .where('"id" = :id AND "lease_owner" = :owner', { id, owner })
-      .execute();
-    return (result.affected ?? 0) > 0;
+  /** Applies `assignments` and releases the lease, if `owner` still holds it. */
+  private async settle(
+    assignments: string,
+    params: unknown[],
+    v: (value: unknown) => string,
+    id: string,
+    owner: string,
+  ): Promise<boolean> {
+    const sql =
+      `UPDATE ${TABLE} SET ${assignments}, "lease_owner" = NULL, "lease_until" = NULL ` +
+      `WHERE "id" = ${v(id)} AND "lease_owner" = ${v(owner)} RETURNING "id"`;
+    return (await this.write(sql, params)).length > 0;
   }
 
   /** Puts dead or processed rows back to `pending` for a fresh round of attempts. Returns how many. */

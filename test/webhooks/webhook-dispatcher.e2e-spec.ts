@@ -1,0 +1,152 @@
+/**
+ * The dispatcher against a real database, without an app around it: the watermark (`stale`,
+ * `previousStatus`) is decided when a row is dispatched, and a row whose lease ran out while earlier
+ * rows of its batch were slow is never dispatched by two instances at once.
+ */
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { CASHLINK_EVENTS } from '../../libs/cashlink/src/events/cashlink-events.constants';
+import type { InvestmentStatusChangedEvent } from '../../libs/cashlink/src/events/investment-status-changed.event';
+import { WebhookDispatcher } from '../../libs/cashlink/src/webhooks/webhook-dispatcher.service';
+import { WebhookInboxStore } from '../../libs/cashlink/src/webhooks/webhook-inbox.store';
+import { normaliseChangedAt } from '../../libs/cashlink/src/webhooks/webhook-status-change';
+import {
+  resolveWebhooksOptions,
+  type CashlinkWebhooksDispatchOptions,
+} from '../../libs/cashlink/src/webhooks/webhooks.options';
+import { describeEachDatabase } from '../support/databases';
+import { closeInboxDatabase, openInboxDatabase, waitFor } from './support';
+
+// Real databases on a shared CI machine: generous limits, never timed assertions.
+jest.setTimeout(60_000);
+
+const at = (iso: string) => normaliseChangedAt(iso)!;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describeEachDatabase('webhook dispatcher', (kind) => {
+  let handle: Awaited<ReturnType<typeof openInboxDatabase>> | undefined;
+  let store: WebhookInboxStore;
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false); // the retries and skipped leases below are expected
+    handle = await openInboxDatabase(kind);
+    store = new WebhookInboxStore(handle.dataSource);
+  });
+  afterAll(() => closeInboxDatabase(handle));
+
+  /** A dispatcher with its own emitter; `listener` is its app's status-changed listener. */
+  function dispatcher(
+    dispatch: CashlinkWebhooksDispatchOptions,
+    listener: (event: InvestmentStatusChangedEvent) => Promise<void> | void,
+  ): WebhookDispatcher {
+    const problems: string[] = [];
+    const options = resolveWebhooksOptions(
+      { auth: { type: 'bearer', tokens: ['t'.repeat(40)] }, dispatch: { enabled: false, ...dispatch } },
+      problems,
+    );
+    expect(problems).toEqual([]);
+    const events = new EventEmitter2();
+    events.on(CASHLINK_EVENTS.investmentStatusChanged, async (event: InvestmentStatusChangedEvent) =>
+      listener(event),
+    );
+    return new WebhookDispatcher(store, events, options, null);
+  }
+
+  it('flags an older change retried after a newer one was processed as stale (decided at dispatch)', async () => {
+    const investmentId = randomUUID();
+    const seen: InvestmentStatusChangedEvent[] = [];
+    let failOnce = true;
+    // The retry is due well after DELIVERED is dispatched.
+    const d = dispatcher({ backoff: { initialDelayMs: 3000, maxDelayMs: 3000 } }, (event) => {
+      if (event.investmentId !== investmentId) return;
+      if (event.status === 'ACCEPTED' && failOnce) {
+        failOnce = false;
+        throw new Error('listener down');
+      }
+      seen.push(event);
+    });
+    await store.insertChange({ investmentId, status: 'ACCEPTED', changedAt: at('2026-05-01T10:00:00Z') });
+    await d.dispatchDue(); // ACCEPTED fails: retried later
+    await store.insertChange({ investmentId, status: 'DELIVERED', changedAt: at('2026-05-01T12:00:00Z') });
+    await waitFor(
+      async () => {
+        await d.dispatchDue();
+        return seen.length === 2;
+      },
+      15_000,
+      'both changes dispatched',
+    );
+    // The app applied DELIVERED first; the late retry of ACCEPTED must not roll it back.
+    expect(seen.map((e) => [e.status, e.stale, e.previousStatus])).toEqual([
+      ['DELIVERED', false, 'ACCEPTED'],
+      ['ACCEPTED', true, null],
+    ]);
+    const rows = await store.list({ investmentId });
+    expect(rows.find((r) => r.status === 'ACCEPTED')).toMatchObject({ state: 'processed', stale: true });
+  });
+
+  it('flags the older of two changes stored concurrently as stale, whatever was decided at insert', async () => {
+    const investmentId = randomUUID();
+    await store.insertChange({ investmentId, status: 'ACCEPTED', changedAt: at('2026-06-01T10:00:00Z') });
+    await store.insertChange({ investmentId, status: 'PAID', changedAt: at('2026-06-01T11:00:00Z') });
+    // What two racing inserts may leave: neither saw the other.
+    await handle!.dataSource.query(
+      `UPDATE "cashlink_webhook_inbox" SET "stale" = FALSE, "previous_status" = NULL WHERE "investment_id" = ${
+        kind === 'postgres' ? '$1' : '?'
+      }`,
+      [investmentId],
+    );
+    const seen: InvestmentStatusChangedEvent[] = [];
+    const d = dispatcher({}, (event) => {
+      if (event.investmentId === investmentId) seen.push(event);
+    });
+    await d.dispatchDue();
+    expect(
+      Object.fromEntries(seen.map((e) => [e.status, { stale: e.stale, previousStatus: e.previousStatus }])),
+    ).toEqual({
+      ACCEPTED: { stale: true, previousStatus: null },
+      PAID: { stale: false, previousStatus: 'ACCEPTED' },
+    });
+  });
+
+  it('renews the lease before each row: slow listeners never let two instances dispatch one row', async () => {
+    // Drain what earlier tests left due, so the batch below is exactly these five rows.
+    await dispatcher({}, () => undefined).dispatchDue();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const { id } = await store.insertChange({
+        investmentId: randomUUID(),
+        status: 'ACCEPTED',
+        changedAt: at('2026-07-01T10:00:00Z'),
+      });
+      ids.push(id);
+    }
+    const calls = new Map<string, string[]>();
+    const record = (who: string) => async (event: InvestmentStatusChangedEvent) => {
+      calls.set(event.inboxId, [...(calls.get(event.inboxId) ?? []), who]);
+      await sleep(500); // well inside leaseMs for one row, not for the whole batch
+    };
+    const dispatch = { batchSize: 10, leaseMs: 1500 };
+    const a = dispatcher(dispatch, record('a'));
+    const b = dispatcher(dispatch, record('b'));
+    const roundA = a.dispatchDue();
+    await waitFor(() => calls.size > 0, 10_000, 'a started its batch');
+    // Meanwhile another instance keeps claiming whatever it can.
+    await waitFor(
+      async () => {
+        await b.dispatchDue();
+        const rows = await Promise.all(ids.map((id) => store.find(id)));
+        return rows.every((row) => row?.state === 'processed');
+      },
+      30_000,
+      'every row processed',
+    );
+    await roundA;
+    for (const id of ids) expect({ id, by: calls.get(id) }).toEqual({ id, by: [expect.any(String)] });
+    // The batch outlived its first lease: the rows a could no longer renew went to b.
+    const by = [...calls.values()].flat();
+    expect(by).toContain('a');
+    expect(by).toContain('b');
+  });
+});
