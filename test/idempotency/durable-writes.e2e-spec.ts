@@ -8,6 +8,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
   CASHLINK_EVENTS,
+  CashlinkAbortedError,
   CashlinkDocumentsService,
   CashlinkInvestmentsService,
   CashlinkInvestorsService,
@@ -24,6 +25,7 @@ import {
 import { CashlinkIntent } from '../../libs/cashlink/src/idempotency/cashlink-intent.entity';
 import {
   CashlinkIntentExpiredError,
+  CashlinkIntentPurgedError,
   CashlinkIntentRolledBackError,
 } from '../../libs/cashlink/src/idempotency/cashlink-intent.error';
 import { CashlinkIntentStore } from '../../libs/cashlink/src/idempotency/cashlink-intent.store';
@@ -40,6 +42,9 @@ import {
 import { FAST_IDEMPOTENCY, startDurableApp } from './support/durable-app';
 
 const NO_WORKER: CashlinkIdempotencyOptions = { ...FAST_IDEMPOTENCY, recovery: false };
+
+// Some cases wait out leases of a few seconds; the machine running them may be busy.
+jest.setTimeout(60_000);
 
 function investmentInput(investorId: string, units = 1) {
   return {
@@ -452,8 +457,129 @@ describeEachDatabase('durable writes', (kind) => {
       .catch(() => undefined);
     await new Promise((r) => setTimeout(r, 1050));
     expect(await h.intents.purge()).toBeGreaterThanOrEqual(2);
-    expect(await h.intents.find('keep-short')).toBeNull();
-    expect(await h.intents.find('fail-short')).toBeNull();
+    // A tombstone stays: the key, its state and times, no request, answer or error.
+    expect(await h.intents.find('keep-short')).toMatchObject({
+      state: 'succeeded',
+      purgedAt: expect.any(Date),
+      request: {},
+    });
+    const failed = await h.intents.find('fail-short');
+    expect(failed).toMatchObject({ state: 'failed', purgedAt: expect.any(Date) });
+    expect(failed?.lastError).toBeUndefined();
+    expect(await h.intents.purge()).toBe(0);
+  });
+
+  it('a repeat of a purged key is never sent again: CashlinkIntentPurgedError names the original outcome', async () => {
+    h = await harness(kind, emu, db, { ...NO_WORKER, maxAgeMs: 1000, retentionMs: 1000 });
+    const first = await h.investments.create(investmentInput(h.investorId), { idempotencyKey: 'order-9' });
+    await h.investments
+      .create(investmentInput(h.investorId, 0), { idempotencyKey: 'order-10' })
+      .catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 1050));
+    expect(await h.intents.purge()).toBeGreaterThanOrEqual(2);
+    const posts = investmentPosts(emu).length;
+
+    // The same investment again after the retention (a retried job, a second click days later).
+    const again = await h.investments
+      .create(investmentInput(h.investorId), { idempotencyKey: 'order-9' })
+      .catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(CashlinkIntentPurgedError);
+    expect(again).toMatchObject({ idempotencyKey: 'order-9', originalState: 'succeeded' });
+    expect((again as Error).message).toMatch(
+      /order-9 is settled; its outcome was purged on \d{4}-\d\d-\d\dT.*; the original outcome was succeeded/,
+    );
+    await expect(h.intents.execute('order-9')).rejects.toBeInstanceOf(CashlinkIntentPurgedError);
+    await expect(
+      h.investments.create(investmentInput(h.investorId, 0), { idempotencyKey: 'order-10' }),
+    ).rejects.toMatchObject({ originalState: 'failed' });
+    // Another request under the purged key is still a conflict (the request hash is kept).
+    await expect(
+      h.investments.create(investmentInput(h.investorId, 2), { idempotencyKey: 'order-9' }),
+    ).rejects.toBeInstanceOf(IdempotencyConflictError);
+    // Inside a transaction too: the stored outcome is looked up after the commit.
+    let sent!: Promise<unknown>;
+    await h.dataSource.transaction(async (manager) => {
+      sent = h!.investments.create(investmentInput(h!.investorId), { idempotencyKey: 'order-9', manager });
+      sent.catch(() => undefined);
+    });
+    await expect(sent).rejects.toBeInstanceOf(CashlinkIntentPurgedError);
+
+    expect(investmentPosts(emu)).toHaveLength(posts);
+    expect(emu.investments().filter((i) => i.id === first.id)).toHaveLength(1);
+    expect(emu.investments()).toHaveLength(1);
+  });
+
+  it('a claim by a caller after the worker’s batch lease ran out is the only send (one process)', async () => {
+    const lease = 3_000;
+    h = await harness(kind, emu, db, {
+      ...FAST_IDEMPOTENCY,
+      leaseMs: lease,
+      // The worker stays idle (first run at bootstrap, next one long after the test); resumeDue() is
+      // called by the test. One at a time, so the second intent of the batch waits for the first.
+      recovery: { intervalMs: 600_000, batchSize: 10, concurrency: 1 },
+    });
+    emu.injectFault({ route: 'POST /v2/investments/', kind: 'server_error', status: 503, count: 2 });
+    for (const key of ['first-in-batch', 'second-in-batch']) {
+      await expect(
+        h.investments.create(investmentInput(h.investorId), { idempotencyKey: key }),
+      ).rejects.toBeInstanceOf(CashlinkServerError);
+    }
+    const intents = h.dataSource.getRepository(CashlinkIntent);
+    await intents.update({ key: 'first-in-batch' }, { nextAttemptAt: 1 });
+    await intents.update({ key: 'second-in-batch' }, { nextAttemptAt: 2 });
+
+    // The worker claims both; the first one's call takes longer than the lease.
+    emu.injectFault({ route: 'POST /v2/investments/', kind: 'delay', delayMs: lease + 2_000, count: 1 });
+    const worker = h.intents.resumeDue();
+    // After the batch's lease ran out (and while the worker still waits for the first call), a caller
+    // in the same process repeats the second key: it claims it and sends it, slowly.
+    await new Promise((r) => setTimeout(r, lease + 1_000));
+    emu.injectFault({ route: 'POST /v2/investments/', kind: 'delay', delayMs: lease + 1_500, count: 1 });
+    const caller = h.investments.create(investmentInput(h.investorId), { idempotencyKey: 'second-in-batch' });
+    // The worker reaches the second intent while the caller's call is in flight: it must not send it.
+    const summary = await worker;
+    const created = await caller;
+    expect(created.id).toBeDefined();
+    expect(summary).toMatchObject({ claimed: 1, succeeded: 1 });
+    expect(requestsWithKey(emu, 'second-in-batch').map((r) => r.status)).toEqual([503, 201]);
+    expect(emu.effectsByIdempotencyKey()['second-in-batch']).toBe(1);
+    expect(await h.intents.find('second-in-batch')).toMatchObject({ state: 'succeeded' });
+  });
+
+  it('a caller waiting on another worker polls less and less often and stops with CashlinkAbortedError', async () => {
+    h = await harness(kind, emu, db, { ...NO_WORKER, leaseMs: 10_000 });
+    const store = h.app.get(CashlinkIntentStore);
+    const input = investmentInput(h.investorId);
+    const prepared = await prepareWrite(
+      { operation: 'investments.create', method: 'POST', path: '/v2/investments/', json: input },
+      0,
+    );
+    await store.record(
+      {
+        key: 'held',
+        operation: prepared.operation,
+        method: prepared.method,
+        path: prepared.path,
+        requestBody: prepared.storedText,
+        requestHash: prepared.hash,
+      },
+      Date.now(),
+    );
+    // Another instance is sending it right now (its lease lasts longer than this test).
+    expect(await store.claim('held', 'other-instance', Date.now())).not.toBeNull();
+    const finds = jest.spyOn(store, 'find');
+    const controller = new AbortController();
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 1_600);
+    const error = await h.investments
+      .create(input, { idempotencyKey: 'held', signal: controller.signal })
+      .catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(error).toBeInstanceOf(CashlinkAbortedError);
+    expect((error as Error).message).toContain('POST /v2/investments/');
+    // 100, 200, 400, 800 ms between looks (about 5 in 1.6 s; a fixed 100 ms would be about 16).
+    expect(finds.mock.calls.filter(([key]) => key === 'held').length).toBeLessThanOrEqual(7);
+    expect(requestsWithKey(emu, 'held')).toHaveLength(0);
   });
 
   describe('documents', () => {

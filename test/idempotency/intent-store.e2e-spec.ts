@@ -6,10 +6,16 @@ import {
 } from '../../libs/cashlink/src/idempotency/cashlink-intent.store';
 import { CASHLINK_MIGRATIONS } from '../../libs/cashlink/src/migrations/index';
 import { CreateCashlinkIntents1795985000000 } from '../../libs/cashlink/src/migrations/1795985000000-create-cashlink-intents';
+import { CashlinkIntentsPurgeTombstones1795995000000 } from '../../libs/cashlink/src/migrations/1795995000000-cashlink-intents-purge-tombstones';
 import { createTestDatabase, describeEachDatabase } from '../support/databases';
 import { createIntentDatabase, type IntentDatabase } from './support/intent-database';
 
 const LEASE = 1000;
+
+/** A lease token of one claim by `owner`. */
+function leaseOf(owner: string) {
+  return expect.stringMatching(new RegExp(`^${owner}:[0-9a-f-]{36}$`));
+}
 
 function intent(key: string, body: unknown = { units: 1 }): NewCashlinkIntent {
   return {
@@ -86,19 +92,24 @@ describeEachDatabase('intent store', (kind) => {
   it('a claim is exclusive until its lease runs out, and counts an attempt', async () => {
     await store.record(intent('k'), 0);
     const a = await store.claim('k', 'A', 10);
-    expect(a).toMatchObject({ leaseOwner: 'A', leaseUntil: 10 + LEASE, attempts: 1 });
+    expect(a).toMatchObject({ leaseOwner: leaseOf('A'), leaseUntil: 10 + LEASE, attempts: 1 });
     expect(await store.claim('k', 'B', 10 + LEASE - 1)).toBeNull();
     // A dies; its lease runs out; B takes over.
     const b = await store.claim('k', 'B', 10 + LEASE);
-    expect(b).toMatchObject({ leaseOwner: 'B', attempts: 2 });
+    expect(b).toMatchObject({ leaseOwner: leaseOf('B'), attempts: 2 });
     // A's late settlement is refused: it no longer holds the intent.
     expect(
-      await store.settle('k', 'A', { state: 'succeeded', responseStatus: 201, responseBody: '{}' }, 2_000),
+      await store.settle(
+        'k',
+        a!.leaseOwner!,
+        { state: 'succeeded', responseStatus: 201, responseBody: '{}' },
+        2_000,
+      ),
     ).toBe(false);
     expect(
       await store.settle(
         'k',
-        'B',
+        b!.leaseOwner!,
         { state: 'succeeded', responseStatus: 201, responseBody: '{"id":"x"}' },
         2_000,
       ),
@@ -115,11 +126,45 @@ describeEachDatabase('intent store', (kind) => {
     expect(await store.claim('k', 'C', 100_000)).toBeNull();
   });
 
+  it('two claims by one instance hold different leases: the older can neither renew nor settle', async () => {
+    await store.record(intent('k'), 0);
+    // The worker's batch claim; its lease runs out while the batch waits.
+    const [batched] = await store.claimDue('A', 10, 10);
+    expect(batched).toMatchObject({ key: 'k', leaseOwner: leaseOf('A') });
+    // A caller in the same process repeats the key and claims it.
+    const caller = await store.claim('k', 'A', 10 + LEASE);
+    expect(caller).toMatchObject({ leaseOwner: leaseOf('A') });
+    expect(caller!.leaseOwner).not.toBe(batched!.leaseOwner);
+    // The worker's renew right before sending is refused, so it does not send the key a second time.
+    expect(await store.renew('k', batched!.leaseOwner!, 10 + LEASE + 1)).toBe(false);
+    expect(
+      await store.settle(
+        'k',
+        batched!.leaseOwner!,
+        { state: 'failed', error: { className: 'X', message: 'x' } },
+        10 + LEASE + 2,
+      ),
+    ).toBe(false);
+    expect(await store.release('k', batched!.leaseOwner!, 10 + LEASE + 3)).toBe(false);
+    expect(await store.renew('k', caller!.leaseOwner!, 10 + LEASE + 4)).toBe(true);
+    expect(await store.find('k')).toMatchObject({ state: 'pending', leaseOwner: caller!.leaseOwner });
+  });
+
+  it('a new intent recorded already claimed holds its own lease token', async () => {
+    const first = await store.record({ ...intent('r'), leaseOwner: 'A' }, 0);
+    expect(first).toMatchObject({ created: true, claimed: true });
+    expect(first.intent).toMatchObject({ leaseOwner: leaseOf('A'), leaseUntil: LEASE, attempts: 1 });
+    // A repeat of the key by the same instance is neither created nor claimed.
+    const again = await store.record({ ...intent('r'), leaseOwner: 'A' }, 1);
+    expect(again).toMatchObject({ created: false, claimed: false });
+    expect(again.intent.leaseOwner).toBe(first.intent.leaseOwner);
+  });
+
   it('postpone keeps the intent pending with its error and frees it for a later claim', async () => {
     await store.record(intent('p'), 0);
-    await store.claim('p', 'A', 0);
+    const claimed = await store.claim('p', 'A', 0);
     const error = { className: 'CashlinkServerError', message: 'Cashlink answered 503', status: 503 };
-    expect(await store.postpone('p', 'A', 5_000, error, 1)).toBe(true);
+    expect(await store.postpone('p', claimed!.leaseOwner!, 5_000, error, 1)).toBe(true);
     const row = await store.find('p');
     expect(row).toMatchObject({ state: 'pending', nextAttemptAt: 5_000, leaseOwner: null });
     expect(JSON.parse(row!.lastError!)).toEqual(error);
@@ -130,19 +175,19 @@ describeEachDatabase('intent store', (kind) => {
   it('failed and expired settlements keep the error', async () => {
     await store.record(intent('f'), 0);
     await store.record(intent('e'), 0);
-    await store.claim('f', 'A', 0);
-    await store.claim('e', 'A', 0);
+    const f = await store.claim('f', 'A', 0);
+    const e = await store.claim('e', 'A', 0);
     const err = {
       className: 'CashlinkValidationError',
       message: 'bad',
       status: 400,
       body: { units: ['too many'] },
     };
-    expect(await store.settle('f', 'A', { state: 'failed', error: err }, 7)).toBe(true);
+    expect(await store.settle('f', f!.leaseOwner!, { state: 'failed', error: err }, 7)).toBe(true);
     expect(
       await store.settle(
         'e',
-        'A',
+        e!.leaseOwner!,
         { state: 'expired', error: { className: 'CashlinkIntentExpiredError', message: 'old' } },
         7,
       ),
@@ -159,13 +204,18 @@ describeEachDatabase('intent store', (kind) => {
     await store.record(intent('leased'), 10);
     await store.claim('leased', 'other', 10);
     await store.record(intent('done'), 10);
-    await store.claim('done', 'other', 10);
-    await store.settle('done', 'other', { state: 'succeeded', responseStatus: 200, responseBody: '{}' }, 11);
+    const done = await store.claim('done', 'other', 10);
+    await store.settle(
+      'done',
+      done!.leaseOwner!,
+      { state: 'succeeded', responseStatus: 200, responseBody: '{}' },
+      11,
+    );
     const first = await store.claimDue('me', 1, 200);
     expect(first.map((i) => i.key)).toEqual(['b']);
     const rest = await store.claimDue('me', 10, 200);
     expect(rest.map((i) => i.key)).toEqual(['a']);
-    expect(rest[0]).toMatchObject({ leaseOwner: 'me', attempts: 1 });
+    expect(rest[0]).toMatchObject({ leaseOwner: leaseOf('me'), attempts: 1 });
     // the other owner's lease runs out at 10 + LEASE
     expect((await store.claimDue('me', 10, 10 + LEASE)).map((i) => i.key).sort()).toEqual(['c', 'leased']);
   });
@@ -193,33 +243,57 @@ describeEachDatabase('intent store', (kind) => {
     expect(claimed.size).toBe(n);
   });
 
-  it('purges settled intents older than the cut-off, by state, in batches', async () => {
+  it('purges settled intents older than the cut-off, by state, in batches, keeping tombstones', async () => {
     for (let i = 0; i < 25; i++) {
       const key = `s${i}`;
       await store.record(intent(key), 0);
-      await store.claim(key, 'A', 0);
+      const claimed = await store.claim(key, 'A', 0);
       await store.settle(
         key,
-        'A',
+        claimed!.leaseOwner!,
         { state: 'succeeded', responseStatus: 201, responseBody: '{}' },
         i < 20 ? 100 : 900,
       );
     }
     await store.record(intent('pending'), 0);
     await store.record(intent('expired'), 0);
-    await store.claim('expired', 'A', 0);
-    await store.settle('expired', 'A', { state: 'expired', error: { className: 'X', message: 'x' } }, 100);
-    expect(await store.purge(['succeeded', 'failed'], 500, 7)).toBe(20);
-    const left = await store.countByState();
-    expect(left).toEqual({ pending: 1, succeeded: 5, failed: 0, expired: 1 });
+    const expired = await store.claim('expired', 'A', 0);
+    await store.settle(
+      'expired',
+      expired!.leaseOwner!,
+      { state: 'expired', error: { className: 'X', message: 'x' } },
+      100,
+    );
+    expect(await store.purge(['succeeded', 'failed'], 500, 1_000, 7)).toBe(20);
+    // Tombstones stay: every key is still known, in its state.
+    expect(await store.countByState()).toEqual({ pending: 1, succeeded: 25, failed: 0, expired: 1 });
+    expect(await store.find('s0')).toMatchObject({
+      state: 'succeeded',
+      requestBody: null,
+      responseBody: null,
+      lastError: null,
+      requestHash: intent('s0').requestHash,
+      settledAt: 100,
+      purgedAt: 1_000,
+    });
+    expect(await store.find('s24')).toMatchObject({ responseBody: '{}', purgedAt: null });
+    expect(await store.find('expired')).toMatchObject({ purgedAt: null });
+    // A tombstone is purged once: a later run finds nothing left to do.
+    expect(await store.purge(['succeeded', 'failed'], 500, 2_000, 7)).toBe(0);
+    expect(await store.find('s0')).toMatchObject({ purgedAt: 1_000 });
   });
 
   it('lists intents by state', async () => {
     await store.record(intent('x1'), 1);
     await store.record(intent('x2'), 2);
     await store.record(intent('x3'), 3);
-    await store.claim('x2', 'A', 5);
-    await store.settle('x2', 'A', { state: 'succeeded', responseStatus: 201, responseBody: '{}' }, 6);
+    const x2 = await store.claim('x2', 'A', 5);
+    await store.settle(
+      'x2',
+      x2!.leaseOwner!,
+      { state: 'succeeded', responseStatus: 201, responseBody: '{}' },
+      6,
+    );
     expect((await store.list({ state: 'pending' })).map((i) => i.key)).toEqual(['x1', 'x3']);
     expect((await store.list({ limit: 2 })).map((i) => i.key)).toEqual(['x1', 'x2']);
   });
@@ -248,12 +322,13 @@ describeEachDatabase('intent migrations', (kind) => {
             'next_attempt_at',
             'lease_until',
             'settled_at',
+            'purged_at',
           ]),
         );
         expect(table?.indices.map((i) => i.name)).toEqual(
           expect.arrayContaining([
             'IDX_cashlink_intents_state_next_attempt',
-            'IDX_cashlink_intents_state_settled',
+            'IDX_cashlink_intents_state_purged_settled',
           ]),
         );
         // revert every library migration (newest first) and the table is gone
@@ -268,12 +343,49 @@ describeEachDatabase('intent migrations', (kind) => {
     }
   });
 
+  it('the tombstone migration keeps existing intents (upgrade of a database in use)', async () => {
+    const db = await createTestDatabase(kind);
+    const options = {
+      ...db.options,
+      entities: [CashlinkIntent],
+      synchronize: false,
+      logging: false,
+    } as ConstructorParameters<typeof DataSource>[0];
+    const before = new DataSource({ ...options, migrations: [CreateCashlinkIntents1795985000000] });
+    const after = new DataSource({
+      ...options,
+      migrations: [CreateCashlinkIntents1795985000000, CashlinkIntentsPurgeTombstones1795995000000],
+    });
+    try {
+      await before.initialize();
+      await before.runMigrations();
+      await before.query(
+        `INSERT INTO "cashlink_intents" ("idempotency_key", "operation", "method", "path", "request_body", "request_hash",
+           "state", "attempts", "next_attempt_at", "created_at", "updated_at")
+         VALUES ('old-1', 'investments.create', 'POST', '/v2/investments/', '{"json":{}}', 'h', 'pending', 0, 1, 1, 1)`,
+      );
+      await before.destroy();
+      await after.initialize();
+      expect((await after.runMigrations()).map((m) => m.name)).toEqual([
+        CashlinkIntentsPurgeTombstones1795995000000.name,
+      ]);
+      const store = new CashlinkIntentStore(after, LEASE);
+      expect(await store.find('old-1')).toMatchObject({ requestBody: '{"json":{}}', purgedAt: null });
+      await after.undoLastMigration();
+      expect(await after.query(`SELECT "idempotency_key" FROM "cashlink_intents"`)).toHaveLength(1);
+    } finally {
+      if (before.isInitialized) await before.destroy();
+      if (after.isInitialized) await after.destroy();
+      await db.drop();
+    }
+  });
+
   it('match the entity (no pending schema change)', async () => {
     const db = await createTestDatabase(kind);
     const ds = new DataSource({
       ...db.options,
       entities: [CashlinkIntent],
-      migrations: [CreateCashlinkIntents1795985000000],
+      migrations: [CreateCashlinkIntents1795985000000, CashlinkIntentsPurgeTombstones1795995000000],
       synchronize: false,
       logging: false,
     } as ConstructorParameters<typeof DataSource>[0]);

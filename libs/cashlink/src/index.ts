@@ -98,6 +98,7 @@ export {
   CashlinkIntentExpiredError,
   CashlinkIntentFailedError,
   CashlinkIntentInProgressError,
+  CashlinkIntentPurgedError,
   CashlinkIntentRolledBackError,
 } from './idempotency/cashlink-intent.error';
 

@@ -45,7 +45,7 @@ const epochMs: ValueTransformer = {
  */
 @Entity({ name: CASHLINK_INTENTS_TABLE })
 @Index('IDX_cashlink_intents_state_next_attempt', ['state', 'nextAttemptAt'])
-@Index('IDX_cashlink_intents_state_settled', ['state', 'settledAt'])
+@Index('IDX_cashlink_intents_state_purged_settled', ['state', 'purgedAt', 'settledAt'])
 export class CashlinkIntent {
   /** The idempotency key sent as `X-Idempotency-Key`: the caller's own id, or a UUIDv4. */
   @PrimaryColumn({ name: 'idempotency_key', type: 'varchar', length: 255 })
@@ -65,10 +65,10 @@ export class CashlinkIntent {
   /**
    * The request as JSON text: `{ "json": ... }` for a JSON body, `{ "document": ... }` for an upload
    * (bytes in base64, or a file path and its SHA-256), `{}` for none. It may contain investor data:
-   * it stays in your database and never reaches a log.
+   * it stays in your database and never reaches a log. Null once the settled intent was purged.
    */
-  @Column({ name: 'request_body', type: 'text' })
-  requestBody!: string;
+  @Column({ name: 'request_body', type: 'text', nullable: true })
+  requestBody!: string | null;
 
   /** SHA-256 (hex) of the canonical method, path and body: a repeat with another request is a conflict. */
   @Column({ name: 'request_hash', type: 'varchar', length: 64 })
@@ -85,7 +85,10 @@ export class CashlinkIntent {
   @Column({ name: 'next_attempt_at', type: 'bigint', transformer: epochMs })
   nextAttemptAt!: number;
 
-  /** The instance holding the claim, if any. */
+  /**
+   * The lease token of the claim, if any: `<instanceId>:<uuid>`, new for every claim, so that only the
+   * claim that set it can renew, settle or release it (not another claim in the same process).
+   */
   @Column({ name: 'lease_owner', type: 'varchar', length: 255, nullable: true })
   leaseOwner!: string | null;
 
@@ -116,4 +119,11 @@ export class CashlinkIntent {
 
   @Column({ name: 'settled_at', type: 'bigint', nullable: true, transformer: epochMs })
   settledAt!: number | null;
+
+  /**
+   * Epoch ms when retention purged the settled intent's bodies. The row stays as a tombstone (key, hash,
+   * state, timestamps), so that a repeat of the key is refused instead of being sent again.
+   */
+  @Column({ name: 'purged_at', type: 'bigint', nullable: true, transformer: epochMs })
+  purgedAt!: number | null;
 }

@@ -19,6 +19,27 @@ export class CashlinkIntentExpiredError extends CashlinkError {
 }
 
 /**
+ * A repeat of a key whose intent settled long ago: retention (`idempotency.retentionMs`) purged its
+ * stored outcome and kept only a tombstone. Nothing was sent: the write happened once (see
+ * `originalState`), and sending it again could act twice. Look the object up at Cashlink if you need
+ * it; a new request needs a new idempotency key.
+ */
+export class CashlinkIntentPurgedError extends CashlinkError {
+  constructor(
+    readonly idempotencyKey: string,
+    /** How the intent settled before its outcome was purged. */
+    readonly originalState: 'succeeded' | 'failed' | 'expired',
+    /** When its outcome was purged. */
+    readonly purgedAt: Date,
+  ) {
+    super(
+      `The write with idempotency key ${idempotencyKey} is settled; its outcome was purged on ${purgedAt.toISOString()} ` +
+        `(idempotency.retentionMs); the original outcome was ${originalState}. Nothing was sent: use a new key for a new request.`,
+    );
+  }
+}
+
+/**
  * The transaction passed as `{ manager }` rolled back (or the intent's savepoint did): the intent was
  * not stored and nothing was sent to Cashlink.
  */

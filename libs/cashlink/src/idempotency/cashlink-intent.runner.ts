@@ -10,6 +10,7 @@ import {
   CashlinkPermissionError,
   CashlinkRateLimitError,
   CashlinkServerError,
+  CashlinkUnreadableAnswerError,
   CashlinkValidationError,
 } from '../errors/cashlink-api.error';
 import { backoffDelayMs } from '../common/backoff';
@@ -19,15 +20,26 @@ import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
 import type { CashlinkHttpClient, CashlinkResponse } from '../http/cashlink-http.client';
 import type { MultipartPayload } from '../http/multipart';
 import type { CashlinkIntent, CashlinkIntentErrorRecord } from './cashlink-intent.entity';
-import { CashlinkIntentExpiredError, CashlinkIntentFailedError } from './cashlink-intent.error';
+import {
+  CashlinkIntentExpiredError,
+  CashlinkIntentFailedError,
+  CashlinkIntentPurgedError,
+} from './cashlink-intent.error';
 import type { CashlinkIntentSettlement, CashlinkIntentStore } from './cashlink-intent.store';
 import type { ResolvedIdempotencyOptions } from './idempotency.options';
 import { restoreMultipart, type StoredRequest } from './intent-request';
 import { IntentSettledEvent } from './intent-settled.event';
+import { parseStoredJson } from './stored-json';
 
 /** The result of one attempt, as the caller sees it. */
 export type AttemptOutcome =
   { state: 'succeeded'; data: unknown } | { state: 'failed' | 'expired' | 'pending'; error: Error };
+
+/** The outcome as the caller of a write gets it: the data, or the error thrown. */
+export function unwrapOutcome<T>(outcome: AttemptOutcome): T {
+  if (outcome.state === 'succeeded') return outcome.data as T;
+  throw outcome.error;
+}
 
 /** What only the calling process has: the live upload and the caller's per-call settings. */
 export interface LiveRequest {
@@ -59,11 +71,14 @@ export class CashlinkIntentRunner {
   /**
    * Sends a claimed intent once (the HTTP layer may retry inside the attempt with the same key) and
    * settles it: 2xx → succeeded; definitive 4xx → failed; transient → pending with backoff; too old
-   * or not resendable → expired (never sent).
+   * or not resendable → expired (never sent); a 2xx whose answer cannot be read → expired at once
+   * (Cashlink acted: never resent). `intent` is the row a claim returned: its `leaseOwner` is the
+   * lease token every write of this attempt must match.
    */
   async attempt(intent: CashlinkIntent, live: LiveRequest = {}): Promise<AttemptOutcome> {
-    const owner = this.instanceId;
+    const lease = intent.leaseOwner;
     const key = intent.key;
+    if (!lease) throw new CashlinkError(`Intent ${key} is attempted without being claimed`);
     const startedAt = this.now();
 
     if (startedAt - intent.createdAt > this.options.maxAgeMs) {
@@ -74,10 +89,8 @@ export class CashlinkIntentRunner {
       return this.expire(intent, error, error);
     }
 
-    let stored: StoredRequest;
-    try {
-      stored = JSON.parse(intent.requestBody) as StoredRequest;
-    } catch {
+    const stored = parseStoredJson<StoredRequest>(intent.requestBody);
+    if (!stored) {
       const error = new CashlinkIntentExpiredError(key, 'its stored request is not readable');
       return this.expire(intent, error, error);
     }
@@ -112,9 +125,18 @@ export class CashlinkIntentRunner {
       const error =
         thrown instanceof Error ? thrown : new CashlinkError('Unknown failure while calling Cashlink');
       const record = errorRecord(error);
+      if (error instanceof CashlinkUnreadableAnswerError) {
+        // Cashlink answered 2xx: it acted, but we cannot read what it created. A resend would only
+        // repeat the same unreadable answer until maxAgeMs; the caller or a human must look it up.
+        const expired = new CashlinkIntentExpiredError(
+          key,
+          `Cashlink accepted it (HTTP ${error.status}) but its answer could not be read; look the object up at Cashlink`,
+        );
+        return this.expire(intent, expired, error);
+      }
       if (isDefinitiveFailure(error)) {
         const settlement: CashlinkIntentSettlement = { state: 'failed', error: record };
-        if (await this.store.settle(key, owner, settlement, this.now())) this.emit(intent, settlement);
+        if (await this.store.settle(key, lease, settlement, this.now())) this.emit(intent, settlement);
         return { state: 'failed', error };
       }
       if (stored.document && intent.unrecoverableReason) {
@@ -126,7 +148,7 @@ export class CashlinkIntentRunner {
         return this.expire(intent, expired, error);
       }
       const nextAttemptAt = this.now() + this.backoffMs(intent.attempts, error);
-      await this.store.postpone(key, owner, nextAttemptAt, record, this.now());
+      await this.store.postpone(key, lease, nextAttemptAt, record, this.now());
       this.logger.warn(
         `Intent ${key} (${intent.operation}) attempt ${intent.attempts} failed (${record.className}${record.status ? ` ${record.status}` : ''}); pending, next attempt in ${nextAttemptAt - this.now()} ms`,
       );
@@ -140,31 +162,36 @@ export class CashlinkIntentRunner {
       responseStatus: response.status,
       responseBody: JSON.stringify(response.data ?? null),
     };
-    if (await this.store.settle(key, owner, settlement, this.now())) {
+    if (await this.store.settle(key, lease, settlement, this.now())) {
       this.emit(intent, settlement);
     } else {
-      // Our lease ran out during the call and another instance took the intent; it gets the same
-      // answer from Cashlink for the same key and settles it.
+      // Our lease ran out during the call and another claim (another instance, or another caller here)
+      // took the intent; it gets the same answer from Cashlink for the same key and settles it.
       this.logger.warn(
-        `Intent ${key} succeeded but its lease had passed to another instance (raise idempotency.leaseMs)`,
+        `Intent ${key} succeeded but its lease had passed to another claim (raise idempotency.leaseMs)`,
       );
     }
     return { state: 'succeeded', data: response.data };
   }
 
-  /** The stored outcome of a settled intent, as the original call produced it. */
+  /**
+   * The stored outcome of a settled intent, as the original call produced it; for a purged one a
+   * `CashlinkIntentPurgedError` (its outcome is gone, and it must never be sent again).
+   */
   outcomeOf(intent: CashlinkIntent): AttemptOutcome | undefined {
+    if (intent.purgedAt !== null && intent.state !== 'pending') {
+      // Reported like an expiry: the library cannot give the outcome; the caller reconciles.
+      const error = new CashlinkIntentPurgedError(intent.key, intent.state, new Date(intent.purgedAt));
+      return { state: 'expired', error };
+    }
     switch (intent.state) {
       case 'succeeded':
-        return {
-          state: 'succeeded',
-          data: intent.responseBody === null ? null : JSON.parse(intent.responseBody),
-        };
+        return { state: 'succeeded', data: parseStoredJson<unknown>(intent.responseBody) ?? null };
       case 'failed':
         return { state: 'failed', error: rebuildError(intent) };
       case 'expired': {
         const reason =
-          parseErrorRecord(intent.lastError)?.reason ??
+          parseStoredJson<CashlinkIntentErrorRecord>(intent.lastError)?.reason ??
           intent.unrecoverableReason ??
           'it was not settled within idempotency.maxAgeMs';
         return { state: 'expired', error: new CashlinkIntentExpiredError(intent.key, reason) };
@@ -194,7 +221,7 @@ export class CashlinkIntentRunner {
   ): Promise<AttemptOutcome> {
     const record: CashlinkIntentErrorRecord = { ...errorRecord(cause), reason: error.reason };
     const settlement: CashlinkIntentSettlement = { state: 'expired', error: record };
-    if (await this.store.settle(intent.key, this.instanceId, settlement, this.now())) {
+    if (await this.store.settle(intent.key, intent.leaseOwner ?? '', settlement, this.now())) {
       this.logger.warn(
         `Intent ${intent.key} (${intent.operation}) expired: ${error.reason}. It needs reconciliation.`,
       );
@@ -269,15 +296,6 @@ export function errorRecord(error: Error): CashlinkIntentErrorRecord {
   return record;
 }
 
-function parseErrorRecord(text: string | null): CashlinkIntentErrorRecord | undefined {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text) as CashlinkIntentErrorRecord;
-  } catch {
-    return undefined;
-  }
-}
-
 type ApiErrorClass = new (message: string, details: CashlinkApiErrorDetails) => CashlinkApiError;
 const API_ERROR_CLASSES: Record<string, ApiErrorClass> = {
   CashlinkApiError,
@@ -291,7 +309,7 @@ const API_ERROR_CLASSES: Record<string, ApiErrorClass> = {
 
 /** The typed error a failed intent ended with, rebuilt from its row (same class, message and details). */
 export function rebuildError(intent: CashlinkIntent): Error {
-  const record = parseErrorRecord(intent.lastError);
+  const record = parseStoredJson<CashlinkIntentErrorRecord>(intent.lastError);
   if (!record)
     return new CashlinkIntentFailedError(
       intent.key,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type DataSource, type EntityManager, In, type QueryResult } from 'typeorm';
 import { idleSqliteConnection, SQLITE_IDLE_WAIT_MS } from '../common/sqlite-connection';
 import { CashlinkError } from '../errors/cashlink.error';
@@ -24,9 +25,9 @@ export interface NewCashlinkIntent {
    */
   nextAttemptAt?: number;
   /**
-   * Record the intent already claimed by this owner (one attempt counted, lease until now + leaseMs):
-   * the write path sends it right after recording, and this saves a claim round trip and a commit.
-   * Only a new row is claimed this way; an existing key is left as it is.
+   * Record the intent already claimed by this instance (one attempt counted, lease until now + leaseMs,
+   * under a new lease token): the write path sends it right after recording, and this saves a claim
+   * round trip and a commit. Only a new row is claimed this way; an existing key is left as it is.
    */
   leaseOwner?: string;
 }
@@ -38,6 +39,16 @@ export type CashlinkIntentSettlement =
   | { state: 'expired'; error: CashlinkIntentErrorRecord };
 
 /**
+ * A lease token for one claim by instance `owner`: readable (`<owner>:<uuid>`) and new for every claim.
+ * Renew, settle, postpone and release match the token, not the instance: two claims in one process
+ * (the worker's batch whose lease ran out, and a caller's repeat of the key) are told apart, so the
+ * older one can neither extend nor settle the newer one's lease.
+ */
+export function newLeaseToken(owner: string): string {
+  return `${owner}:${randomUUID()}`;
+}
+
+/**
  * The state machine of intents in SQL. Every transition is one conditional statement, so that it is
  * atomic on SQLite and on PostgreSQL without holding a transaction across a network call:
  *
@@ -45,8 +56,11 @@ export type CashlinkIntentSettlement =
  *   claim    → pending + lease (only when no live lease: `lease_until` absent or past)
  *   settle   → succeeded | failed | expired (only by the lease holder)
  *   postpone → pending, lease dropped, `next_attempt_at` pushed back (only by the lease holder)
+ *   purge    → settled row kept as a tombstone (bodies nulled, `purged_at` set)
  *
- * A process that dies holding a lease loses it when `lease_until` passes.
+ * Every claim writes a new lease token (`newLeaseToken`) into `lease_owner`; the lease holder is the
+ * one that knows the token (`intent.leaseOwner` of the claimed row). A process that dies holding a
+ * lease loses it when `lease_until` passes.
  */
 export class CashlinkIntentStore {
   private readonly postgres: boolean;
@@ -64,7 +78,8 @@ export class CashlinkIntentStore {
     input: NewCashlinkIntent,
     now: number,
     manager: EntityManager = this.dataSource.manager,
-  ): Promise<{ intent: CashlinkIntent; created: boolean }> {
+  ): Promise<{ intent: CashlinkIntent; created: boolean; claimed: boolean }> {
+    const lease = input.leaseOwner ? newLeaseToken(input.leaseOwner) : null;
     const columns = [
       'idempotency_key',
       'operation',
@@ -89,11 +104,11 @@ export class CashlinkIntentStore {
       input.requestBody,
       input.requestHash,
       'pending',
-      input.leaseOwner ? 1 : 0,
+      lease ? 1 : 0,
       input.nextAttemptAt ?? now,
       input.unrecoverableReason ?? null,
-      input.leaseOwner ?? null,
-      input.leaseOwner ? now + this.leaseMs : null,
+      lease,
+      lease ? now + this.leaseMs : null,
       now,
       now,
     ];
@@ -106,7 +121,8 @@ export class CashlinkIntentStore {
     if (!intent) {
       throw new Error(`Intent ${input.key} was not found right after it was recorded`);
     }
-    return { intent, created: affected === 1 };
+    const created = affected === 1;
+    return { intent, created, claimed: created && lease !== null && intent.leaseOwner === lease };
   }
 
   find(key: string, manager: EntityManager = this.dataSource.manager): Promise<CashlinkIntent | null> {
@@ -136,27 +152,30 @@ export class CashlinkIntentStore {
   }
 
   /**
-   * Claims one pending intent for `owner` when nobody holds a live lease on it (regardless of
+   * Claims one pending intent for instance `owner` when nobody holds a live lease on it (regardless of
    * `next_attempt_at`: an explicit repeat by the caller may run before the backoff ends).
-   * Counts an attempt. Returns the claimed row, or null.
+   * Counts an attempt. Returns the claimed row (its `leaseOwner` is the new lease token), or null.
    */
   async claim(key: string, owner: string, now: number): Promise<CashlinkIntent | null> {
+    const lease = newLeaseToken(owner);
     const affected = await this.execute(
       `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "lease_owner" = ?, "lease_until" = ?, "attempts" = "attempts" + 1, "updated_at" = ?
        WHERE "idempotency_key" = ? AND "state" = 'pending' AND ("lease_until" IS NULL OR "lease_until" <= ?)`,
-      [owner, now + this.leaseMs, now, key, now],
+      [lease, now + this.leaseMs, now, key, now],
     );
     if (affected !== 1) return null;
     const intent = await this.find(key);
-    return intent && intent.leaseOwner === owner ? intent : null;
+    return intent && intent.leaseOwner === lease ? intent : null;
   }
 
   /**
-   * Claims up to `limit` due pending intents (oldest due first) for `owner`. On Postgres one statement
+   * Claims up to `limit` due pending intents (oldest due first) for instance `owner`, under one new
+   * lease token (each returned row's `leaseOwner`). On Postgres one statement
    * with `FOR UPDATE SKIP LOCKED`, so that concurrent instances take disjoint batches without waiting;
    * on SQLite (one writer at a time) a conditional UPDATE per candidate.
    */
   async claimDue(owner: string, limit: number, now: number): Promise<CashlinkIntent[]> {
+    const lease = newLeaseToken(owner);
     const leaseUntil = now + this.leaseMs;
     let keys: string[];
     if (this.postgres) {
@@ -169,7 +188,7 @@ export class CashlinkIntentStore {
            FOR UPDATE SKIP LOCKED)
          AND "state" = 'pending' AND ("lease_until" IS NULL OR "lease_until" <= $3)
          RETURNING "idempotency_key"`,
-        [owner, leaseUntil, now, limit],
+        [lease, leaseUntil, now, limit],
       );
       keys = (result.records as { idempotency_key: string }[]).map((r) => r.idempotency_key);
     } else {
@@ -184,7 +203,7 @@ export class CashlinkIntentStore {
         const affected = await this.execute(
           `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "lease_owner" = ?, "lease_until" = ?, "attempts" = "attempts" + 1, "updated_at" = ?
            WHERE "idempotency_key" = ? AND "state" = 'pending' AND "next_attempt_at" <= ? AND ("lease_until" IS NULL OR "lease_until" <= ?)`,
-          [owner, leaseUntil, now, key, now, now],
+          [lease, leaseUntil, now, key, now, now],
         );
         if (affected === 1) keys.push(key);
       }
@@ -192,27 +211,28 @@ export class CashlinkIntentStore {
     if (keys.length === 0) return [];
     const rows = await this.dataSource.manager.findBy(CashlinkIntent, { key: In(keys) });
     return rows
-      .filter((row) => row.leaseOwner === owner && row.state === 'pending')
+      .filter((row) => row.leaseOwner === lease && row.state === 'pending')
       .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
   }
 
   /**
-   * Extends this owner's live lease to a full `leaseMs` from now, right before sending: a batch
-   * claimed earlier may have waited. False when the lease ran out (another instance may hold it now).
+   * Extends a live lease (by its token) to a full `leaseMs` from now, right before sending: a batch
+   * claimed earlier may have waited. False when the lease ran out (another claim, maybe in this same
+   * process, may hold the intent now).
    */
-  async renew(key: string, owner: string, now: number): Promise<boolean> {
+  async renew(key: string, lease: string, now: number): Promise<boolean> {
     const affected = await this.execute(
       `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "lease_until" = ?, "updated_at" = ?
        WHERE "idempotency_key" = ? AND "state" = 'pending' AND "lease_owner" = ? AND "lease_until" > ?`,
-      [now + this.leaseMs, now, key, owner, now],
+      [now + this.leaseMs, now, key, lease, now],
     );
     return affected === 1;
   }
 
-  /** Settles a claimed intent. False when `owner` no longer holds it (its lease ran out and was taken). */
+  /** Settles a claimed intent. False when `lease` no longer holds it (it ran out and was taken). */
   async settle(
     key: string,
-    owner: string,
+    lease: string,
     settlement: CashlinkIntentSettlement,
     now: number,
   ): Promise<boolean> {
@@ -223,7 +243,7 @@ export class CashlinkIntentStore {
       `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "state" = ?, "response_status" = ?, "response_body" = ?,
          "last_error" = COALESCE(?, "last_error"), "lease_owner" = NULL, "lease_until" = NULL, "settled_at" = ?, "updated_at" = ?
        WHERE "idempotency_key" = ? AND "state" = 'pending' AND "lease_owner" = ?`,
-      [settlement.state, responseStatus, responseBody, lastError, now, now, key, owner],
+      [settlement.state, responseStatus, responseBody, lastError, now, now, key, lease],
     );
     return affected === 1;
   }
@@ -231,7 +251,7 @@ export class CashlinkIntentStore {
   /** Leaves a claimed intent pending for a later attempt and drops the lease. */
   async postpone(
     key: string,
-    owner: string,
+    lease: string,
     nextAttemptAt: number,
     error: CashlinkIntentErrorRecord,
     now: number,
@@ -239,33 +259,45 @@ export class CashlinkIntentStore {
     const affected = await this.execute(
       `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "next_attempt_at" = ?, "last_error" = ?, "lease_owner" = NULL, "lease_until" = NULL, "updated_at" = ?
        WHERE "idempotency_key" = ? AND "state" = 'pending' AND "lease_owner" = ?`,
-      [nextAttemptAt, JSON.stringify(error), now, key, owner],
+      [nextAttemptAt, JSON.stringify(error), now, key, lease],
     );
     return affected === 1;
   }
 
   /** Drops a lease without counting anything (e.g. the process is shutting down before sending). */
-  async release(key: string, owner: string, now: number): Promise<boolean> {
+  async release(key: string, lease: string, now: number): Promise<boolean> {
     const affected = await this.execute(
       `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "lease_owner" = NULL, "lease_until" = NULL, "updated_at" = ?
        WHERE "idempotency_key" = ? AND "state" = 'pending' AND "lease_owner" = ?`,
-      [now, key, owner],
+      [now, key, lease],
     );
     return affected === 1;
   }
 
   /**
-   * Deletes settled intents of the given states settled before `before`, at most `limit` rows per
-   * statement (keeps each delete short on a big table). Returns how many were deleted.
+   * Purges settled intents of the given states settled before `before`: each row stays as a tombstone
+   * (key, request hash, state, timestamps, `purged_at`) without its request, answer and error. Deleting
+   * the row would make the key new again, and a repeat of it (e.g. a retried job after the retention)
+   * would be sent a second time. At most `limit` rows per statement (keeps each update short on a big
+   * table). Returns how many were purged.
    */
-  async purge(states: readonly CashlinkIntentState[], before: number, limit = 1000): Promise<number> {
+  async purge(
+    states: readonly CashlinkIntentState[],
+    before: number,
+    now: number,
+    limit = 1000,
+  ): Promise<number> {
     let total = 0;
     for (const state of states) {
       for (;;) {
         const affected = await this.execute(
-          `DELETE FROM "${CASHLINK_INTENTS_TABLE}" WHERE "idempotency_key" IN (
-             SELECT "idempotency_key" FROM "${CASHLINK_INTENTS_TABLE}" WHERE "state" = ? AND "settled_at" < ? LIMIT ?)`,
-          [state, before, limit],
+          `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "request_body" = NULL, "response_body" = NULL, "last_error" = NULL,
+             "purged_at" = ?, "updated_at" = ?
+           WHERE "idempotency_key" IN (
+             SELECT "idempotency_key" FROM "${CASHLINK_INTENTS_TABLE}"
+             WHERE "state" = ? AND "purged_at" IS NULL AND "settled_at" < ? LIMIT ?)
+           AND "purged_at" IS NULL`,
+          [now, now, state, before, limit],
         );
         total += affected;
         if (affected < limit) break;

@@ -6,10 +6,11 @@ import type {
   CashlinkIntentState,
 } from './cashlink-intent.entity';
 import { CashlinkIntentInProgressError } from './cashlink-intent.error';
-import type { AttemptOutcome, CashlinkIntentRunner } from './cashlink-intent.runner';
+import { type AttemptOutcome, type CashlinkIntentRunner, unwrapOutcome } from './cashlink-intent.runner';
 import type { CashlinkIntentStore } from './cashlink-intent.store';
 import type { ResolvedIdempotencyOptions } from './idempotency.options';
 import type { StoredRequest } from './intent-request';
+import { parseStoredJson } from './stored-json';
 
 /** A durable write as the app sees it (read-only). */
 export interface CashlinkIntentView {
@@ -24,6 +25,11 @@ export interface CashlinkIntentView {
   /** When a `pending` intent may be sent next. */
   nextAttemptAt: Date;
   settledAt: Date | null;
+  /**
+   * When retention purged a settled intent: only a tombstone is left (key, state, timestamps; no
+   * request, answer or error), and a repeat of the key throws `CashlinkIntentPurgedError`.
+   */
+  purgedAt?: Date;
   /** The request: `{ json }` or `{ document: { filename, contentType, sha256, size, path? } }` (bytes left out). May hold investor data. */
   request: StoredRequest;
   /** For `succeeded`: Cashlink's answer. */
@@ -32,7 +38,7 @@ export interface CashlinkIntentView {
   lastError?: CashlinkIntentErrorRecord;
   /** Why the intent could not be resent after a crash, if so. */
   unrecoverableReason?: string;
-  /** The instance sending it right now, if any. */
+  /** The lease of the claim sending it right now, if any: `<instanceId>:<claim uuid>`. */
   leaseOwner?: string;
 }
 
@@ -104,13 +110,16 @@ export class CashlinkIntentsService {
       const work = async (): Promise<void> => {
         while (next < batch.length) {
           const intent = batch[next++]!;
+          // The token of this batch's claim (not the instance id): a later claim of the same key in
+          // this process, e.g. a caller's repeat after our lease ran out, has another one.
+          const lease = intent.leaseOwner!;
           if (this.stopping) {
-            await this.store.release(intent.key, owner, this.now());
+            await this.store.release(intent.key, lease, this.now());
             summary.claimed--;
             continue;
           }
           // The batch may have waited: send only with a fresh lease still ours.
-          if (!(await this.store.renew(intent.key, owner, this.now()))) {
+          if (!(await this.store.renew(intent.key, lease, this.now()))) {
             summary.claimed--;
             continue;
           }
@@ -133,34 +142,38 @@ export class CashlinkIntentsService {
   }
 
   /**
-   * Deletes `succeeded` and `failed` intents settled longer than `retentionMs` ago (`expired` ones are
-   * kept for reconciliation). Returns how many were deleted; 0 when retention is off.
+   * Purges `succeeded` and `failed` intents settled longer than `retentionMs` ago (`expired` ones are
+   * kept for reconciliation): their request, answer and error are dropped and a tombstone stays, so a
+   * repeat of the key is refused with `CashlinkIntentPurgedError` instead of being sent again.
+   * Returns how many were purged; 0 when retention is off.
    */
   async purge(): Promise<number> {
     if (this.options.retentionMs === false) return 0;
-    const deleted = await this.store.purge(['succeeded', 'failed'], this.now() - this.options.retentionMs);
-    if (deleted > 0) this.logger.log(`Purged ${deleted} settled intents older than the retention period`);
-    return deleted;
+    const now = this.now();
+    const purged = await this.store.purge(['succeeded', 'failed'], now - this.options.retentionMs, now);
+    if (purged > 0) this.logger.log(`Purged ${purged} settled intents older than the retention period`);
+    return purged;
   }
 
   /**
    * Sends one pending intent now (a manual retry, ignoring its backoff) and returns its outcome like
-   * the original call would; a settled intent returns (or throws) its stored outcome without a call.
-   * Throws `CashlinkIntentInProgressError` while another instance holds it.
+   * the original call would; a settled intent returns (or throws) its stored outcome without a call
+   * (`CashlinkIntentPurgedError` once that outcome was purged). Throws
+   * `CashlinkIntentInProgressError` while another instance holds it.
    */
   async execute<T = unknown>(key: string): Promise<T> {
     const current = await this.store.find(key);
     if (!current) throw new CashlinkError(`No intent with idempotency key ${key}`);
     const stored = this.runner.outcomeOf(current);
-    if (stored) return unwrap<T>(stored);
+    if (stored) return unwrapOutcome<T>(stored);
     const claimed = await this.store.claim(key, this.runner.instanceId, this.now());
     if (!claimed) {
       const again = await this.store.find(key);
       const outcome = again ? this.runner.outcomeOf(again) : undefined;
-      if (outcome) return unwrap<T>(outcome);
+      if (outcome) return unwrapOutcome<T>(outcome);
       throw new CashlinkIntentInProgressError(key);
     }
-    return unwrap<T>(await this.runner.attempt(claimed));
+    return unwrapOutcome<T>(await this.runner.attempt(claimed));
   }
 
   /** Stops taking new intents (shutdown); intents already claimed and not started are released. */
@@ -169,22 +182,8 @@ export class CashlinkIntentsService {
   }
 }
 
-function unwrap<T>(outcome: AttemptOutcome): T {
-  if (outcome.state === 'succeeded') return outcome.data as T;
-  throw outcome.error;
-}
-
-function parse<T>(text: string | null): T | undefined {
-  if (text === null) return undefined;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return undefined;
-  }
-}
-
 function toView(intent: CashlinkIntent): CashlinkIntentView {
-  const request = parse<StoredRequest>(intent.requestBody) ?? {};
+  const request = parseStoredJson<StoredRequest>(intent.requestBody) ?? {};
   if (request.document) {
     const { base64: _bytes, ...document } = request.document;
     request.document = document;
@@ -203,11 +202,15 @@ function toView(intent: CashlinkIntent): CashlinkIntentView {
     request,
   };
   if (intent.responseStatus !== null) {
-    view.response = { status: intent.responseStatus, body: parse<unknown>(intent.responseBody) ?? null };
+    view.response = {
+      status: intent.responseStatus,
+      body: parseStoredJson<unknown>(intent.responseBody) ?? null,
+    };
   }
-  const lastError = parse<CashlinkIntentErrorRecord>(intent.lastError);
+  const lastError = parseStoredJson<CashlinkIntentErrorRecord>(intent.lastError);
   if (lastError) view.lastError = lastError;
   if (intent.unrecoverableReason) view.unrecoverableReason = intent.unrecoverableReason;
   if (intent.leaseOwner) view.leaseOwner = intent.leaseOwner;
+  if (intent.purgedAt !== null) view.purgedAt = new Date(intent.purgedAt);
   return view;
 }

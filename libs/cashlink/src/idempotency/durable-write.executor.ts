@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { CashlinkAbortedError } from '../errors/cashlink-client.error';
 import { CashlinkError, IdempotencyConflictError } from '../errors/cashlink.error';
 import { sleep } from '../http/abort';
 import {
@@ -10,7 +11,7 @@ import {
 } from '../http/cashlink-write-executor';
 import type { CashlinkIntent } from './cashlink-intent.entity';
 import { CashlinkIntentInProgressError, CashlinkIntentRolledBackError } from './cashlink-intent.error';
-import type { AttemptOutcome, CashlinkIntentRunner, LiveRequest } from './cashlink-intent.runner';
+import { type CashlinkIntentRunner, type LiveRequest, unwrapOutcome } from './cashlink-intent.runner';
 import type { CashlinkIntentStore } from './cashlink-intent.store';
 import type { ResolvedIdempotencyOptions } from './idempotency.options';
 import { prepareWrite, type PreparedWrite } from './intent-request';
@@ -24,8 +25,12 @@ import type { IntentTransactionHooks } from './intent-transaction.hooks';
  * after that transaction commits.
  */
 export class DurableWriteExecutor extends CashlinkWriteExecutor {
-  /** How often a call waiting for another instance's attempt looks at the row again. */
+  /**
+   * How often a call waiting for another worker's attempt looks at the row again: first after
+   * `POLL_MS`, doubling up to `MAX_POLL_MS` (a long attempt is not polled ten times a second).
+   */
   static readonly POLL_MS = 100;
+  static readonly MAX_POLL_MS = 2_000;
 
   constructor(
     private readonly store: CashlinkIntentStore,
@@ -70,7 +75,7 @@ export class DurableWriteExecutor extends CashlinkWriteExecutor {
   ): Promise<T> {
     const prepared = await prepareWrite(write, this.options.documentBytesLimit);
     const owner = this.runner.instanceId;
-    const { intent, created } = await this.store.record(
+    const { intent, claimed } = await this.store.record(
       { ...this.newIntent(key, prepared), leaseOwner: owner },
       this.now(),
       manager,
@@ -78,7 +83,7 @@ export class DurableWriteExecutor extends CashlinkWriteExecutor {
     assertSameRequest(intent, prepared);
     const request = { ...live, multipart: prepared.liveMultipart };
     // Recorded by this call, already claimed by us: send it now (no separate claim: one commit less).
-    if (created && intent.leaseOwner === owner) return unwrap<T>(await this.runner.attempt(intent, request));
+    if (claimed) return unwrapOutcome<T>(await this.runner.attempt(intent, request));
     return this.drive<T>(key, request);
   }
 
@@ -126,19 +131,28 @@ export class DurableWriteExecutor extends CashlinkWriteExecutor {
 
   /**
    * Brings a recorded intent to an outcome for the caller: the stored outcome when settled, else
-   * claim and send; while another worker holds it, wait (up to one lease time) for its outcome.
+   * claim and send; while another worker holds it, wait (up to one lease time, polling with a
+   * growing interval) for its outcome. The caller's signal ends the wait with `CashlinkAbortedError`
+   * (the intent stays with the worker sending it).
    */
   private async drive<T>(key: string, live: LiveRequest): Promise<T> {
     const deadline = this.now() + this.options.leaseMs + DurableWriteExecutor.POLL_MS;
+    let pollMs = DurableWriteExecutor.POLL_MS;
     for (;;) {
       const current = await this.store.find(key);
       if (!current) throw new CashlinkIntentRolledBackError(key);
       const outcome = this.runner.outcomeOf(current);
-      if (outcome) return unwrap<T>(outcome);
+      if (outcome) return unwrapOutcome<T>(outcome);
       const claimed = await this.store.claim(key, this.runner.instanceId, this.now());
-      if (claimed) return unwrap<T>(await this.runner.attempt(claimed, live));
-      if (this.now() >= deadline) throw new CashlinkIntentInProgressError(key);
-      await sleep(DurableWriteExecutor.POLL_MS, live.signal);
+      if (claimed) return unwrapOutcome<T>(await this.runner.attempt(claimed, live));
+      const left = deadline - this.now();
+      if (left <= 0) throw new CashlinkIntentInProgressError(key);
+      try {
+        await sleep(Math.min(pollMs, left), live.signal);
+      } catch {
+        throw new CashlinkAbortedError(current.method, current.path, { cause: live.signal?.reason });
+      }
+      pollMs = Math.min(pollMs * 2, DurableWriteExecutor.MAX_POLL_MS);
     }
   }
 
@@ -159,9 +173,4 @@ export class DurableWriteExecutor extends CashlinkWriteExecutor {
 
 function assertSameRequest(intent: CashlinkIntent, prepared: PreparedWrite): void {
   if (intent.requestHash !== prepared.hash) throw new IdempotencyConflictError(intent.key);
-}
-
-function unwrap<T>(outcome: AttemptOutcome): T {
-  if (outcome.state === 'succeeded') return outcome.data as T;
-  throw outcome.error;
 }

@@ -66,10 +66,14 @@ export interface CashlinkIdempotencyOptions {
   maxAgeMs?: number;
   /**
    * How long a claim on an intent lasts. A process that dies while holding a claim loses it after this
-   * time and another instance takes the intent over. Keep it well above the longest HTTP attempt
-   * (timeout × (retries + 1) plus backoff), or two instances could send the same key at once (Cashlink
-   * would then answer 409 to the second, which stays `pending`).
-   * @default 300000 (5 minutes)
+   * time and another instance takes the intent over. Keep it above the longest attempt, or two
+   * instances could send the same key at once (Cashlink would then answer 409 to the second, which
+   * stays `pending`): about `(http.maxRetries + 4) × http.timeoutMs` (failed rounds, token fetches and
+   * a 401 replay) plus `http.maxRetries × max(http.retryMaxDelayMs, http.maxRetryAfterMs)` (backoff and
+   * 429 `Retry-After` waits). Start-up warns when it is shorter, computed from the module's `http`
+   * options; a per-call `timeoutMs` or `maxRetries` is not known then, so size it for the largest you use.
+   * With the default `http` options that is 390 s.
+   * @default 600000 (10 minutes)
    */
   leaseMs?: number;
   /** Backoff between attempts of one intent. */
@@ -83,8 +87,9 @@ export interface CashlinkIdempotencyOptions {
   /**
    * How long `succeeded` and `failed` intents are kept after they settled; the recovery worker purges
    * older ones (also `CashlinkIntentsService.purge()`). `false` keeps them forever. Must not be shorter
-   * than `maxAgeMs`: a key repeated after its intent was purged is sent again. `expired` intents are
-   * never purged automatically (they need reconciliation).
+   * than `maxAgeMs`. Purging keeps a small tombstone per key (key, request hash, state, timestamps), so a
+   * key repeated after its intent was purged is never sent again: it throws `CashlinkIntentPurgedError`.
+   * `expired` intents are never purged automatically (they need reconciliation).
    * @default 2592000000 (30 days)
    */
   retentionMs?: number | false;
@@ -96,8 +101,9 @@ export interface CashlinkIdempotencyOptions {
    */
   documentBytesLimit?: number;
   /**
-   * Name of this process in leases (visible in `lease_owner`). Must be unique per running instance.
-   * @default `<hostname>:<pid>:<random>`
+   * Name of this process in leases (`lease_owner` holds `<instanceId>:<uuid>`, one uuid per claim).
+   * Must be unique per running instance; at most 200 characters.
+   * @default `<hostname>:<pid>:<random>` (hostname truncated to fit)
    */
   instanceId?: string;
 }
@@ -117,7 +123,7 @@ export interface ResolvedIdempotencyOptions {
 /** The defaults, in one place. */
 export const IDEMPOTENCY_DEFAULTS = {
   maxAgeMs: 23 * HOUR,
-  leaseMs: 5 * MINUTE,
+  leaseMs: 10 * MINUTE,
   backoff: { initialDelayMs: SECOND, maxDelayMs: 5 * MINUTE, multiplier: 2, jitter: true },
   recovery: { intervalMs: 10 * SECOND, batchSize: 50, concurrency: 5 },
   retentionMs: 30 * DAY,
@@ -282,7 +288,7 @@ export function resolveIdempotencyOptions(
     );
     if (retentionMs < maxAgeMs) {
       problems.push(
-        `idempotency.retentionMs (${retentionMs}) must not be below idempotency.maxAgeMs (${maxAgeMs}): a key repeated after its intent was purged would be sent again.`,
+        `idempotency.retentionMs (${retentionMs}) must not be below idempotency.maxAgeMs (${maxAgeMs}): a repeat of a key while Cashlink still knows it would find the outcome purged (CashlinkIntentPurgedError) instead of getting it.`,
       );
     }
   }

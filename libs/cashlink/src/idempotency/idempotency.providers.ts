@@ -89,17 +89,32 @@ export const IDEMPOTENCY_PROVIDERS: Provider[] = [
 export const IDEMPOTENCY_EXPORTS = [CashlinkIntentsService];
 
 /**
+ * The longest one attempt of an intent can take with the module's `http` options: every counted round
+ * (first try plus `maxRetries`) ends in a failed token fetch or API call of up to `timeoutMs`; on top,
+ * up to two slow but successful token fetches (the first, and the one after a 401) and the call that
+ * was answered 401 and replayed once; and `maxRetries` waits, each up to the larger of
+ * `retryMaxDelayMs` (backoff) and `maxRetryAfterMs` (a 429's `Retry-After`). A per-call `timeoutMs` or
+ * `maxRetries` cannot be known here: size `leaseMs` for the largest you pass.
+ */
+export function longestAttemptMs(http: ResolvedCashlinkOptions['http']): number {
+  const calls = http.maxRetries + 1 + 2 + 1;
+  const waits = http.maxRetries * Math.max(http.retryMaxDelayMs, http.maxRetryAfterMs);
+  return calls * http.timeoutMs + waits;
+}
+
+/**
  * A claim shorter than the longest attempt lets another instance take an intent whose request is still
  * running (Cashlink would answer it 409, but the point of the lease is that this does not happen).
  */
 function warnIfLeaseTooShort(options: ResolvedCashlinkOptions): void {
   const { http, idempotency } = options;
   if (!idempotency.enabled) return;
-  const longestAttemptMs = (http.maxRetries + 1) * http.timeoutMs + http.maxRetries * http.retryMaxDelayMs;
-  if (idempotency.leaseMs < longestAttemptMs) {
+  const longest = longestAttemptMs(http);
+  if (idempotency.leaseMs < longest) {
     new Logger('CashlinkIntents').warn(
       `idempotency.leaseMs (${idempotency.leaseMs} ms) is shorter than the longest attempt ` +
-        `(about ${longestAttemptMs} ms from http.timeoutMs, http.maxRetries and http.retryMaxDelayMs): ` +
+        `(about ${longest} ms: (http.maxRetries + 4) × http.timeoutMs, counting token fetches and a 401 replay, ` +
+        'plus http.maxRetries waits of up to max(http.retryMaxDelayMs, http.maxRetryAfterMs)): ' +
         'raise leaseMs so that a slow attempt is never taken over by another instance',
     );
   }

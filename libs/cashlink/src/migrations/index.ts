@@ -1,5 +1,6 @@
 import type { MixedList } from 'typeorm';
 import { CreateCashlinkIntents1795985000000 } from './1795985000000-create-cashlink-intents';
+import { CashlinkIntentsPurgeTombstones1795995000000 } from './1795995000000-cashlink-intents-purge-tombstones';
 import { CreateCashlinkWebhookInbox1795990000000 } from './1795990000000-create-cashlink-webhook-inbox';
 
 /**
@@ -10,4 +11,5 @@ import { CreateCashlinkWebhookInbox1795990000000 } from './1795990000000-create-
 export const CASHLINK_MIGRATIONS: MixedList<Function> = [
   CreateCashlinkIntents1795985000000,
   CreateCashlinkWebhookInbox1795990000000,
+  CashlinkIntentsPurgeTombstones1795995000000,
 ];
