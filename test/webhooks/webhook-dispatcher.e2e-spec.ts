@@ -14,6 +14,7 @@ import { normaliseChangedAt } from '../../libs/cashlink/src/webhooks/webhook-sta
 import {
   resolveWebhooksOptions,
   type CashlinkWebhooksDispatchOptions,
+  type CashlinkWebhooksOptions,
 } from '../../libs/cashlink/src/webhooks/webhooks.options';
 import { describeEachDatabase } from '../support/databases';
 import { closeInboxDatabase, openInboxDatabase, waitFor } from './support';
@@ -39,10 +40,15 @@ describeEachDatabase('webhook dispatcher', (kind) => {
   function dispatcher(
     dispatch: CashlinkWebhooksDispatchOptions,
     listener: (event: InvestmentStatusChangedEvent) => Promise<void> | void,
+    extra: Pick<CashlinkWebhooksOptions, 'retentionMs'> = {},
   ): WebhookDispatcher {
     const problems: string[] = [];
     const options = resolveWebhooksOptions(
-      { auth: { type: 'bearer', tokens: ['t'.repeat(40)] }, dispatch: { enabled: false, ...dispatch } },
+      {
+        auth: { type: 'bearer', tokens: ['t'.repeat(40)] },
+        dispatch: { enabled: false, ...dispatch },
+        ...extra,
+      },
       problems,
     );
     expect(problems).toEqual([]);
@@ -148,5 +154,68 @@ describeEachDatabase('webhook dispatcher', (kind) => {
     const by = [...calls.values()].flat();
     expect(by).toContain('a');
     expect(by).toContain('b');
+  });
+
+  it('purges processed rows past retentionMs, keeping the latest change of each investment, dead and quarantined rows', async () => {
+    const hour = 3_600_000;
+    const investmentId = randomUUID();
+    const changes = ['10:00', '11:00', '12:00'].map((time, i) => ({
+      investmentId,
+      status: ['ACCEPTED', 'PAID', 'DELIVERED'][i]!,
+      changedAt: at(`2026-08-01T${time}:00Z`),
+    }));
+    const [older, middle, latest] = await Promise.all(changes.map((c) => store.insertChange(c)));
+    const deadOne = await store.insertChange({
+      investmentId: randomUUID(),
+      status: 'ACCEPTED',
+      changedAt: at('2026-08-01T09:00:00Z'),
+    });
+    const quarantined = await store.insertQuarantined(`{"purge":"${randomUUID()}"}`);
+    await dispatcher({ maxAttempts: 1 }, (event) => {
+      if (event.inboxId === deadOne.id) throw new Error('listener down');
+    }).dispatchDue();
+    expect((await store.find(deadOne.id))!.state).toBe('dead');
+    const ours = [older!.id, middle!.id, latest!.id, deadOne.id];
+    // Processed (or dead) two hours ago.
+    await handle!.dataSource.query(
+      `UPDATE "cashlink_webhook_inbox" SET "processed_at" = ${Date.now() - 2 * hour} WHERE "id" IN (${ours
+        .map((id) => `'${id}'`)
+        .join(', ')})`,
+    );
+    // Another investment's change, processed just now: kept.
+    const recent = await store.insertChange({
+      investmentId: randomUUID(),
+      status: 'ACCEPTED',
+      changedAt: at('2026-08-01T13:00:00Z'),
+    });
+    await dispatcher({}, () => undefined).dispatchDue();
+
+    // The loop purges at its first round (a fresh dispatcher), here with retentionMs of one hour.
+    const seen: InvestmentStatusChangedEvent[] = [];
+    const d = dispatcher(
+      {},
+      (event) => {
+        if (event.investmentId === investmentId) seen.push(event);
+      },
+      { retentionMs: hour },
+    );
+    await d.dispatchDue();
+    const left = async (id: string) => (await store.find(id))?.state ?? 'purged';
+    // The latest change of the investment stays (it flags late older changes as stale).
+    expect(await Promise.all([older, middle, latest, recent].map((r) => left(r!.id)))).toEqual([
+      'purged',
+      'purged',
+      'processed',
+      'processed',
+    ]);
+    expect(await left(deadOne.id)).toBe('dead');
+    expect(await left(quarantined.id)).toBe('quarantined');
+    expect(await d.purge()).toBe(0);
+
+    // A purged change delivered again is stored and dispatched again, flagged stale (a later one is kept).
+    const again = await store.insertChange(changes[0]!);
+    expect(again.inserted).toBe(true);
+    await d.dispatchDue();
+    expect(seen.map((e) => [e.status, e.stale])).toEqual([['ACCEPTED', true]]);
   });
 });

@@ -190,6 +190,9 @@ describeEachDatabase('webhook receiver', (kind) => {
         'redispatched',
       );
       expect(app.recorder.changes.filter((e) => e.investmentId === c.investment_id)).toHaveLength(1);
+      // Nothing here is past the default retention (30 days): a purge deletes nothing.
+      expect(await app.webhooks.purge()).toBe(0);
+      expect(await app.webhooks.find(row!.id)).toMatchObject({ state: 'processed' });
     });
   });
 

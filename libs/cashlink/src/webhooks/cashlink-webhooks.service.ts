@@ -63,6 +63,15 @@ export class CashlinkWebhooksService {
     return row ? toRecord(row) : null;
   }
 
+  /**
+   * Deletes `processed` rows processed more than `webhooks.retentionMs` ago, keeping the latest change
+   * of each investment (also done by the dispatch loop about once an hour); `dead` and `quarantined`
+   * rows are kept. Resolves with how many rows were deleted (0 when `retentionMs` is `false`).
+   */
+  purge(): Promise<number> {
+    return this.dispatcher.purge();
+  }
+
   /** Dispatches every due row now (also done by the background loop); resolves with how many. */
   dispatchDue(): Promise<number> {
     return this.dispatcher.dispatchDue();

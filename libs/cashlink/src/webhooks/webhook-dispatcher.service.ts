@@ -19,6 +19,9 @@ import { WebhookInboxStore } from './webhook-inbox.store';
 import type { ResolvedWebhooksOptions } from './webhooks.options';
 import { changedAtToIso } from './webhook-status-change';
 
+/** How often the dispatch loop purges processed rows past `webhooks.retentionMs`. */
+const PURGE_INTERVAL_MS = 3_600_000;
+
 /** Fetches the current investment for `InvestmentStatusChangedEvent.investment`. */
 export type WebhookInvestmentFetcher = (investmentId: string) => Promise<unknown>;
 
@@ -41,6 +44,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private again = false;
   private started = false;
   private stopped = false;
+  /** When the loop purges next (the first round after start-up purges). */
+  private nextPurgeAt = 0;
 
   constructor(
     private readonly store: WebhookInboxStore,
@@ -119,6 +124,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     const round = (async () => {
       let total = 0;
       const { batchSize, leaseMs } = this.options.dispatch;
+      await this.purgeIfDue();
       for (;;) {
         if (this.stopped && this.started) break;
         const rows = await this.store.claimDue(this.owner, batchSize, leaseMs);
@@ -139,6 +145,28 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     return round.finally(() => {
       if (this.round === round) this.round = null;
     });
+  }
+
+  /**
+   * Deletes `processed` rows older than `webhooks.retentionMs` (see `WebhookInboxStore.purgeProcessed`
+   * for what is kept); resolves with how many. Nothing when retention is `false`.
+   */
+  async purge(now = Date.now()): Promise<number> {
+    const { retentionMs } = this.options;
+    if (retentionMs === false) return 0;
+    return this.store.purgeProcessed(now - retentionMs);
+  }
+
+  private async purgeIfDue(): Promise<void> {
+    if (this.options.retentionMs === false || Date.now() < this.nextPurgeAt) return;
+    this.nextPurgeAt = Date.now() + PURGE_INTERVAL_MS;
+    try {
+      const purged = await this.purge();
+      if (purged > 0) this.logger.log(`Purged ${purged} processed webhook(s) past webhooks.retentionMs`);
+    } catch (error) {
+      // Purging is housekeeping: a failure must not stop dispatch (tried again at the next interval).
+      this.logger.warn(`Webhook purge failed (${errorName(error)})`);
+    }
   }
 
   private async markProcessed(ids: string[]): Promise<void> {

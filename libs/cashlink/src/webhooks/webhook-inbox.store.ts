@@ -406,6 +406,26 @@ export class WebhookInboxStore {
     return result.affected ?? 0;
   }
 
+  /**
+   * Deletes `processed` rows processed before `before` (epoch ms), except the latest change of each
+   * investment (the watermark that flags late older changes as stale), in statements of at most
+   * `chunk` rows (each a short write: on SQLite one blocks the event loop while it runs). Resolves
+   * with how many rows were deleted. `dead`, `quarantined` and `pending` rows are never touched.
+   */
+  async purgeProcessed(before: number, chunk = 500): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { params, v } = this.placeholders();
+      const sql =
+        `DELETE FROM ${TABLE} WHERE "id" IN (SELECT p."id" FROM ${TABLE} p WHERE p."state" = 'processed' AND p."processed_at" < ${v(before)} ` +
+        `AND EXISTS (SELECT 1 FROM ${TABLE} w WHERE w."investment_id" = p."investment_id" AND w."changed_at" > p."changed_at") ` +
+        `LIMIT ${v(chunk)}) RETURNING "id"`;
+      const deleted = (await this.write(sql, params)).length;
+      total += deleted;
+      if (deleted < chunk) return total;
+    }
+  }
+
   async find(id: string): Promise<WebhookInboxEntity | null> {
     return this.repository.findOneBy({ id });
   }

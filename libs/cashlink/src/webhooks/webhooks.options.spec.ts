@@ -23,7 +23,18 @@ describe('resolveWebhooksOptions', () => {
       maxBodyBytes: 65536,
       fetchInvestment: false,
       dispatch: { enabled: true, intervalMs: 1000, batchSize: 20, maxAttempts: 8, leaseMs: 60000 },
+      retentionMs: 30 * 24 * 3_600_000,
     });
+  });
+
+  it('takes retentionMs (false keeps every row; at least one hour)', () => {
+    const auth = { type: 'bearer' as const, tokens: [SECRET] };
+    const problems: string[] = [];
+    expect(resolveWebhooksOptions({ auth, retentionMs: false }, problems).retentionMs).toBe(false);
+    expect(resolveWebhooksOptions({ auth, retentionMs: 7_200_000 }, problems).retentionMs).toBe(7_200_000);
+    expect(problems).toEqual([]);
+    resolveWebhooksOptions({ auth, retentionMs: 60_000 }, problems);
+    expect(problems).toEqual(['webhooks.retentionMs must be an integer >= 3600000.']);
   });
 
   it('normalises paths and derives the oauth2 token path and signing secret', () => {

@@ -150,6 +150,15 @@ export interface CashlinkWebhooksOptions {
    * @default false
    */
   fetchInvestment?: boolean;
+  /**
+   * How long `processed` rows are kept after they were processed, in milliseconds; the dispatcher
+   * purges older ones about once an hour (also `CashlinkWebhooksService.purge()`). The latest change
+   * of each investment is always kept, so that a late older change is still flagged `stale`; a
+   * duplicate of a purged change arriving later is stored and dispatched again (flagged `stale`).
+   * `dead` and `quarantined` rows are never purged. `false` keeps every row. At least one hour.
+   * @default 2592000000 (30 days)
+   */
+  retentionMs?: number | false;
 }
 
 /** `tokens`, `clientSecret` and `signingSecret` are non-enumerable (kept out of logs and JSON). */
@@ -180,6 +189,7 @@ export interface ResolvedWebhooksOptions {
     leaseMs: number;
   };
   fetchInvestment: boolean;
+  retentionMs: number | false;
 }
 
 const DEFAULT_PATH = 'cashlink/webhooks';
@@ -212,6 +222,7 @@ function defaults(): ResolvedWebhooksOptions {
       leaseMs: 60_000,
     },
     fetchInvestment: false,
+    retentionMs: 30 * 24 * 3_600_000,
   };
 }
 
@@ -256,6 +267,8 @@ export function resolveWebhooksOptions(
   }
   resolved.maxBodyBytes = int(input.maxBodyBytes, 'maxBodyBytes', resolved.maxBodyBytes, 256);
   resolved.fetchInvestment = input.fetchInvestment === true;
+  if (input.retentionMs === false) resolved.retentionMs = false;
+  else resolved.retentionMs = int(input.retentionMs, 'retentionMs', 30 * 24 * 3_600_000, 3_600_000);
 
   const d = input.dispatch ?? {};
   const rd = resolved.dispatch;
