@@ -83,8 +83,9 @@ export class CashlinkServerError extends CashlinkApiError {}
  * truncated answer). For a write this means **Cashlink accepted the request**: the object may well
  * exist. Do not send it again with a new idempotency key (that could create a second one); repeat it
  * with the same key (`idempotencyKey`; Cashlink answers a repeat with its stored answer) or look the
- * object up. Never retried by the transport. With durable idempotency the intent stays pending and is
- * resent with the same key, so a readable answer settles it.
+ * object up. Never retried by the transport. With durable idempotency the intent is settled `expired`
+ * at once (needs reconciliation: look the object up) and is never resent; a repeat of its key answers
+ * `CashlinkIntentExpiredError`.
  *
  * It is a `CashlinkApiError` (with the 2xx `status`, no `body`) so that code that handles API errors by
  * status never mistakes it for a definitive 4xx failure.
@@ -97,8 +98,8 @@ export class CashlinkUnreadableAnswerError extends CashlinkApiError {
         (write
           ? 'Cashlink accepted the request: do not resend it with a new idempotency key (that could create a second object); ' +
             (details.idempotencyKey
-              ? `repeat it with the same key ${details.idempotencyKey} to get Cashlink's stored answer, or look it up.`
-              : 'look it up.')
+              ? `look the object up, or (without durable idempotency) repeat it with the same key ${details.idempotencyKey} to get Cashlink's stored answer.`
+              : 'look the object up.')
           : 'Nothing was changed; repeating the request is safe.'),
       { ...details, body: undefined },
     );
