@@ -116,11 +116,11 @@ describeEachDatabase('webhook dispatcher', (kind) => {
     });
   });
 
-  it('renews the lease before each row: slow listeners never let two instances dispatch one row', async () => {
-    // Drain what earlier tests left due, so the batch below is exactly these five rows.
+  /** `count` fresh rows, due now (what earlier tests left is drained first). */
+  async function freshRows(count: number): Promise<string[]> {
     await dispatcher({}, () => undefined).dispatchDue();
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < count; i++) {
       const { id } = await store.insertChange({
         investmentId: randomUUID(),
         status: 'ACCEPTED',
@@ -128,17 +128,11 @@ describeEachDatabase('webhook dispatcher', (kind) => {
       });
       ids.push(id);
     }
-    const calls = new Map<string, string[]>();
-    const record = (who: string) => async (event: InvestmentStatusChangedEvent) => {
-      calls.set(event.inboxId, [...(calls.get(event.inboxId) ?? []), who]);
-      await sleep(500); // well inside leaseMs for one row, not for the whole batch
-    };
-    const dispatch = { batchSize: 10, leaseMs: 1500 };
-    const a = dispatcher(dispatch, record('a'));
-    const b = dispatcher(dispatch, record('b'));
-    const roundA = a.dispatchDue();
-    await waitFor(() => calls.size > 0, 10_000, 'a started its batch');
-    // Meanwhile another instance keeps claiming whatever it can.
+    return ids;
+  }
+
+  /** Runs `b.dispatchDue()` over and over until every row of `ids` is processed. */
+  async function competeUntilProcessed(b: WebhookDispatcher, ids: string[]): Promise<void> {
     await waitFor(
       async () => {
         await b.dispatchDue();
@@ -148,12 +142,44 @@ describeEachDatabase('webhook dispatcher', (kind) => {
       30_000,
       'every row processed',
     );
+  }
+
+  it('renews the leases of a batch before each row: a batch longer than leaseMs is still dispatched once', async () => {
+    const ids = await freshRows(5);
+    const calls = new Map<string, string[]>();
+    const record = (who: string) => async (event: InvestmentStatusChangedEvent) => {
+      calls.set(event.inboxId, [...(calls.get(event.inboxId) ?? []), who]);
+      await sleep(500); // well inside leaseMs for one row; the batch of five takes longer than leaseMs
+    };
+    const dispatch = { batchSize: 10, leaseMs: 1500 };
+    const a = dispatcher(dispatch, record('a'));
+    const b = dispatcher(dispatch, record('b'));
+    const roundA = a.dispatchDue();
+    await waitFor(() => calls.size > 0, 10_000, 'a started its batch');
+    // Meanwhile another instance keeps claiming whatever it can: nothing, the batch stays a's.
+    await competeUntilProcessed(b, ids);
     await roundA;
-    for (const id of ids) expect({ id, by: calls.get(id) }).toEqual({ id, by: [expect.any(String)] });
-    // The batch outlived its first lease: the rows a could no longer renew went to b.
-    const by = [...calls.values()].flat();
-    expect(by).toContain('a');
-    expect(by).toContain('b');
+    for (const id of ids) expect({ id, by: calls.get(id) }).toEqual({ id, by: ['a'] });
+  });
+
+  it('skips a row whose lease ran out behind a listener slower than leaseMs, once another instance has it', async () => {
+    const [slow, next] = await freshRows(2);
+    const calls = new Map<string, string[]>();
+    const record = (who: string) => async (event: InvestmentStatusChangedEvent) => {
+      calls.set(event.inboxId, [...(calls.get(event.inboxId) ?? []), who]);
+      if (who === 'a' && event.inboxId === slow) await sleep(3000); // beyond leaseMs
+    };
+    const dispatch = { batchSize: 10, leaseMs: 1000 };
+    const a = dispatcher(dispatch, record('a'));
+    const b = dispatcher(dispatch, record('b'));
+    const roundA = a.dispatchDue();
+    await waitFor(() => calls.has(slow!), 10_000, 'a inside the slow listener');
+    await competeUntilProcessed(b, [slow!, next!]);
+    await roundA;
+    // `slow` outlived its lease: b may have run it again (the documented cost of a listener slower
+    // than leaseMs). `next` had not started: a left it to b instead of running it a second time.
+    expect(calls.get(slow!)![0]).toBe('a');
+    expect(calls.get(next!)).toEqual(['b']);
   });
 
   it('purges processed rows past retentionMs, keeping the latest change of each investment, dead and quarantined rows', async () => {

@@ -131,10 +131,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
         if (rows.length === 0) break;
         // Rows whose listeners succeeded are marked processed together, in one statement (one
         // commit per batch instead of one per row: on SQLite each commit is a disk flush that blocks
-        // the event loop); until then their lease is renewed with each next row's. A crash before
-        // that mark re-dispatches them: delivery is at least once.
+        // the event loop). A crash before that mark re-dispatches them: delivery is at least once.
         const processed: string[] = [];
-        for (const row of rows) if (await this.dispatchRow(row, processed)) processed.push(row.id);
+        for (const [i, row] of rows.entries()) {
+          // Every row of the batch still in hand keeps its lease while earlier rows run.
+          const held = [...processed, ...rows.slice(i + 1).map((r) => r.id)];
+          if (await this.dispatchRow(row, held)) processed.push(row.id);
+        }
         await this.markProcessed(processed);
         total += rows.length;
         if (rows.length < batchSize) break;
@@ -181,14 +184,15 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
 
   /**
    * Runs the listeners of one claimed row; true when they all succeeded (the row is then to be
-   * marked processed). `held`: rows of the batch dispatched but not yet marked, whose lease is renewed too.
+   * marked processed). `held`: the other rows of the batch still in hand (dispatched but not yet
+   * marked, or not yet started), whose leases are renewed with this row's.
    */
   private async dispatchRow(row: WebhookInboxEntity, held: readonly string[]): Promise<boolean> {
     const { maxAttempts, leaseMs } = this.options.dispatch;
-    // The claim's lease started with the batch: slow rows before this one may have used it up, and
-    // another instance may have claimed this row since. Renew it (only if still ours and unexpired)
-    // before anything runs, or leave the row alone. The same statement computes `stale` and
-    // `previousStatus` now, from every change stored by now, not from those stored before this one.
+    // The batch's leases are renewed before each row, so rows waiting behind slow ones stay ours.
+    // Yet a listener slower than leaseMs lets the leases run out, and another instance may have
+    // claimed this row since: renew it only if still ours and unexpired, or leave it alone. The same
+    // statement computes `stale` and `previousStatus` now, from every change stored by now.
     const watermark = await this.store.renewLease(row.id, held, this.owner, leaseMs);
     if (!watermark) {
       this.logger.warn(

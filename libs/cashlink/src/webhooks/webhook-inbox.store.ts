@@ -306,11 +306,12 @@ export class WebhookInboxStore {
 
   /**
    * Before dispatching `current`: extends `owner`'s lease to `now + leaseMs` on `current` and on
-   * `held` (rows of the batch already dispatched but not yet marked processed), each only where the
-   * lease is still `owner`'s and unexpired, and computes the watermark of `current` from every change
-   * stored by now (`stale`: a later `changed_at` of the same investment exists; `previousStatus`: the
-   * status of the latest earlier change), storing it on the row. Null when `current`'s lease was lost
-   * (another instance may have claimed it): it must then not be dispatched.
+   * `held` (the other rows of its batch still in hand: dispatched but not yet marked processed, or
+   * not yet started), each only where the lease is still `owner`'s and unexpired (one statement),
+   * and computes the watermark of `current` from every change stored by now (`stale`: a later
+   * `changed_at` of the same investment exists; `previousStatus`: the status of the latest earlier
+   * change), storing it on the row. Null when `current`'s lease was lost (another instance may have
+   * claimed it): it must then not be dispatched.
    */
   async renewLease(
     current: string,
