@@ -31,6 +31,8 @@ export function spawnIntentApp(
     leaseMs?: number;
     batch?: number;
     concurrency?: number;
+    /** The app waits for this file to exist before it looks for work (a start barrier). */
+    goFile?: string;
   },
 ): ChildApp {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', FIXTURE], {
@@ -51,6 +53,7 @@ export function spawnIntentApp(
       INTENT_APP_LEASE_MS: String(env.leaseMs ?? 1_000),
       INTENT_APP_BATCH: String(env.batch ?? 20),
       INTENT_APP_CONCURRENCY: String(env.concurrency ?? 5),
+      ...(env.goFile ? { INTENT_APP_GO_FILE: env.goFile } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
