@@ -123,16 +123,19 @@ export class EmulatorRequestHandler {
   }
 
   private async pause(ms: number): Promise<void> {
+    const closing = this.deps.closing;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.deps.closing.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
+      // The listener is removed when the pause ends: delayed requests must not pile listeners onto
+      // the emulator-wide signal.
+      const onClose = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        closing.removeEventListener('abort', onClose);
+        resolve();
+      }, ms);
+      closing.addEventListener('abort', onClose, { once: true });
     });
   }
 
