@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { EmulatorDomain } from './emulator-domain';
 import { buildApiRoutes } from './emulator-api.routes';
 import { EmulatorFaults } from './emulator-faults';
@@ -112,7 +113,8 @@ export class CashlinkEmulator {
   private readonly domain: EmulatorDomain;
   private readonly log: EmulatorRequestLog;
   private readonly sockets = new Set<Socket>();
-  private readonly closing = new AbortController();
+  // Every delayed request listens on it while it waits: many at once is normal, not a leak.
+  private readonly closing = withUnlimitedListeners(new AbortController());
 
   /** @internal use `startCashlinkEmulator()` */
   constructor(
@@ -418,4 +420,9 @@ export async function startCashlinkEmulator(
     });
   });
   return new CashlinkEmulator(server, options);
+}
+
+function withUnlimitedListeners(controller: AbortController): AbortController {
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
