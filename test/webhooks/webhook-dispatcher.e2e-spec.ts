@@ -144,7 +144,7 @@ describeEachDatabase('webhook dispatcher', (kind) => {
     );
   }
 
-  it('renews the leases of a batch before each row: a batch longer than leaseMs is still dispatched once', async () => {
+  it('renews the leases of a batch as it goes (every half lease): a batch longer than leaseMs is still dispatched once', async () => {
     const ids = await freshRows(5);
     const calls = new Map<string, string[]>();
     const record = (who: string) => async (event: InvestmentStatusChangedEvent) => {

@@ -133,10 +133,22 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
         // commit per batch instead of one per row: on SQLite each commit is a disk flush that blocks
         // the event loop). A crash before that mark re-dispatches them: delivery is at least once.
         const processed: string[] = [];
+        // The batch's leases are renewed, and each row's watermark (stale, previous status) computed
+        // from every change stored by then, in one statement: once when the batch starts, then again
+        // whenever half a lease has passed (slow listeners), never once per row — on SQLite every
+        // statement is a commit, a disk flush that blocks the event loop. A row is dispatched only
+        // while at least half its lease remains, so no other instance can have claimed it.
+        let marks = new Map<string, { stale: boolean; previousStatus: string | null }>();
+        let renewAt = 0;
         for (const [i, row] of rows.entries()) {
-          // Every row of the batch still in hand keeps its lease while earlier rows run.
-          const held = [...processed, ...rows.slice(i + 1).map((r) => r.id)];
-          if (await this.dispatchRow(row, held)) processed.push(row.id);
+          if (Date.now() >= renewAt) {
+            const startedAt = Date.now();
+            // Every row of the batch still in hand keeps its lease while earlier rows run.
+            const held = [...processed, ...rows.slice(i).map((r) => r.id)];
+            marks = await this.store.renewLeases(held, this.owner, leaseMs, startedAt);
+            renewAt = startedAt + leaseMs / 2;
+          }
+          if (await this.dispatchRow(row, marks.get(row.id))) processed.push(row.id);
         }
         await this.markProcessed(processed);
         total += rows.length;
@@ -184,16 +196,15 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
 
   /**
    * Runs the listeners of one claimed row; true when they all succeeded (the row is then to be
-   * marked processed). `held`: the other rows of the batch still in hand (dispatched but not yet
-   * marked, or not yet started), whose leases are renewed with this row's.
+   * marked processed). `watermark`: the row's stale flag and previous status, computed when its
+   * lease was last renewed; absent when the lease was lost (listeners of earlier rows took longer
+   * than leaseMs, and another instance may have claimed the row): the row is then left alone.
    */
-  private async dispatchRow(row: WebhookInboxEntity, held: readonly string[]): Promise<boolean> {
-    const { maxAttempts, leaseMs } = this.options.dispatch;
-    // The batch's leases are renewed before each row, so rows waiting behind slow ones stay ours.
-    // Yet a listener slower than leaseMs lets the leases run out, and another instance may have
-    // claimed this row since: renew it only if still ours and unexpired, or leave it alone. The same
-    // statement computes `stale` and `previousStatus` now, from every change stored by now.
-    const watermark = await this.store.renewLease(row.id, held, this.owner, leaseMs);
+  private async dispatchRow(
+    row: WebhookInboxEntity,
+    watermark: { stale: boolean; previousStatus: string | null } | undefined,
+  ): Promise<boolean> {
+    const { maxAttempts } = this.options.dispatch;
     if (!watermark) {
       this.logger.warn(
         `Webhook ${row.id}: lease expired before its dispatch began; left to the next claim (raise dispatch.leaseMs above your listeners' duration)`,

@@ -62,7 +62,7 @@ export class WebhookInboxStore {
    * Stores a valid change once: `ON CONFLICT (dedupe_key) DO NOTHING`, so ten concurrent copies
    * leave one row. `stale` and `previous_status` are computed from the watermark (the latest
    * stored change of the same investment) in the same statement; provisional: the dispatch decides
-   * them again (`renewLease`), when concurrent and later arrivals are stored too.
+   * them again (`renewLeases`), when concurrent and later arrivals are stored too.
    */
   insertChange(change: WebhookStatusChange, now = Date.now()): Promise<WebhookInsertResult> {
     return new Promise<WebhookInsertResult>((resolve, reject) => {
@@ -305,37 +305,37 @@ export class WebhookInboxStore {
   }
 
   /**
-   * Before dispatching `current`: extends `owner`'s lease to `now + leaseMs` on `current` and on
-   * `held` (the other rows of its batch still in hand: dispatched but not yet marked processed, or
-   * not yet started), each only where the lease is still `owner`'s and unexpired (one statement),
-   * and computes the watermark of `current` from every change stored by now (`stale`: a later
-   * `changed_at` of the same investment exists; `previousStatus`: the status of the latest earlier
-   * change), storing it on the row. Null when `current`'s lease was lost (another instance may have
-   * claimed it): it must then not be dispatched.
+   * Extends `owner`'s lease to `now + leaseMs` on `ids` (rows of one claimed batch still in hand),
+   * each only where the lease is still `owner`'s and unexpired, and computes their watermark from
+   * every change stored by now (`stale`: a later `changed_at` of the same investment exists;
+   * `previousStatus`: the status of the latest earlier change), storing it on the rows. One statement.
+   * Returns the watermark of each row still held; a row missing from the map lost its lease (another
+   * instance may have claimed it) and must not be dispatched.
    */
-  async renewLease(
-    current: string,
-    held: readonly string[],
+  async renewLeases(
+    ids: readonly string[],
     owner: string,
     leaseMs: number,
     now = Date.now(),
-  ): Promise<{ stale: boolean; previousStatus: string | null } | null> {
+  ): Promise<Map<string, { stale: boolean; previousStatus: string | null }>> {
+    const held = new Map<string, { stale: boolean; previousStatus: string | null }>();
+    if (ids.length === 0) return held;
     const { params, v } = this.placeholders();
-    const ids = [current, ...held];
     const sql =
       `UPDATE ${TABLE} SET "lease_until" = ${v(now + leaseMs)}, ` +
-      `"stale" = CASE WHEN "id" = ${v(current)} THEN EXISTS (SELECT 1 FROM ${TABLE} w WHERE w."investment_id" = ${TABLE}."investment_id" AND w."changed_at" > ${TABLE}."changed_at") ELSE "stale" END, ` +
-      `"previous_status" = CASE WHEN "id" = ${v(current)} THEN (SELECT w."status" FROM ${TABLE} w WHERE w."investment_id" = ${TABLE}."investment_id" AND w."changed_at" < ${TABLE}."changed_at" ORDER BY w."changed_at" DESC LIMIT 1) ELSE "previous_status" END ` +
+      `"stale" = EXISTS (SELECT 1 FROM ${TABLE} w WHERE w."investment_id" = ${TABLE}."investment_id" AND w."changed_at" > ${TABLE}."changed_at"), ` +
+      `"previous_status" = (SELECT w."status" FROM ${TABLE} w WHERE w."investment_id" = ${TABLE}."investment_id" AND w."changed_at" < ${TABLE}."changed_at" ORDER BY w."changed_at" DESC LIMIT 1) ` +
       `WHERE "id" IN (${ids.map(v).join(', ')}) AND "lease_owner" = ${v(owner)} AND "lease_until" > ${v(now)} ` +
       `RETURNING "id", "stale", "previous_status"`;
-    const row = (await this.write(sql, params)).find((r) => r.id === current);
-    if (!row) return null;
-    // SQLite answers booleans as 0 / 1.
-    const previous = row.previous_status;
-    return {
-      stale: Boolean(Number(row.stale)),
-      previousStatus: typeof previous === 'string' ? previous : null,
-    };
+    for (const row of await this.write(sql, params)) {
+      const previous = row.previous_status;
+      held.set(String(row.id), {
+        // SQLite answers booleans as 0 / 1.
+        stale: Boolean(Number(row.stale)),
+        previousStatus: typeof previous === 'string' ? previous : null,
+      });
+    }
+    return held;
   }
 
   /** Marks a claimed row processed; false if the lease was lost meanwhile. */
