@@ -1,82 +1,11 @@
 /**
- * Real databases for tests: every persistence behaviour runs on SQLite (better-sqlite3, a temp file)
- * and on PostgreSQL (a fresh database per call, dropped afterwards, so parallel test files and
- * parallel developers never share tables).
- *
- * PostgreSQL is reached at CASHLINK_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test).
- * Without a reachable server the Postgres cases are skipped with a visible message, except when
- * CI=true: there a missing Postgres fails the run.
+ * Real databases for tests: every persistence behaviour runs on SQLite and on PostgreSQL
+ * (see `test-database.ts`). Without a reachable Postgres server the Postgres cases are skipped with a
+ * visible message, except when CI=true: there a missing Postgres fails the run (`global-setup.ts`).
  */
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from 'pg';
+import { type DatabaseKind, isPostgresAvailable } from './test-database';
 
-export type DatabaseKind = 'sqlite' | 'postgres';
-
-import { POSTGRES_URL } from './postgres-url';
-
-export { POSTGRES_URL };
-
-/** Connection settings of one isolated database, in the shape TypeORM's DataSource takes. */
-export type TestDatabaseOptions =
-  { type: 'better-sqlite3'; database: string } | { type: 'postgres'; url: string };
-
-export interface TestDatabase {
-  kind: DatabaseKind;
-  /** TypeORM connection options (spread them into `new DataSource({...})` or `TypeOrmModule.forRoot`). */
-  options: TestDatabaseOptions;
-  /** A URL a child process can use: a file path for SQLite, a postgres:// URL for Postgres. */
-  url: string;
-  drop(): Promise<void>;
-}
-
-/**
- * Whether PostgreSQL answered the check made once per run by `test/support/global-setup.ts`
- * (which fails the run when CI=true and Postgres is down).
- */
-export function isPostgresAvailable(): boolean {
-  return process.env.CASHLINK_TEST_POSTGRES !== 'unavailable';
-}
-
-/** Creates an isolated database of the given kind. */
-export async function createTestDatabase(kind: DatabaseKind): Promise<TestDatabase> {
-  if (kind === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'cashlink-sqlite-'));
-    const file = join(dir, 'db.sqlite');
-    return {
-      kind,
-      options: { type: 'better-sqlite3', database: file },
-      url: file,
-      drop: async () => rmSync(dir, { recursive: true, force: true }),
-    };
-  }
-  const name = `cashlink_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-  const admin = new Client({ connectionString: POSTGRES_URL });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
-  return {
-    kind,
-    options: { type: 'postgres', url: url.toString() },
-    url: url.toString(),
-    drop: async () => {
-      const c = new Client({ connectionString: POSTGRES_URL });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
-}
+export * from './test-database';
 
 /**
  * Runs a describe block once per database kind. The Postgres block is skipped, with a message
