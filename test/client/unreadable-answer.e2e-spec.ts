@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { EventEmitterModule } from '@nestjs/event-emitter';
@@ -14,46 +12,10 @@ import {
   type CashlinkInvestmentCreate,
 } from 'nestjs-cashlink';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from '../support/databases';
-
-/**
- * A Cashlink stand-in on loopback: a token endpoint, and every API request answered 2xx with an HTML
- * body (what a misbehaving proxy in front of Cashlink can send after the request went through).
- */
-async function startHtmlAnsweringServer(): Promise<{
-  origin: string;
-  apiRequests: { method: string; url: string; key?: string }[];
-  close(): Promise<void>;
-}> {
-  const apiRequests: { method: string; url: string; key?: string }[] = [];
-  const server: Server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      if (req.url === '/oauth/token') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ access_token: 'tok', token_type: 'Bearer', expires_in: 3600 }));
-        return;
-      }
-      const key = req.headers['x-idempotency-key'];
-      apiRequests.push({ method: req.method ?? '', url: req.url ?? '', key: key as string | undefined });
-      res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'text/html' });
-      res.end('<html><body>Created</body></html>');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    origin,
-    apiRequests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+import { startHtmlAnsweringServer, type HtmlAnsweringServer } from '../support/html-answering-server';
 
 describe('a 2xx answer whose body is not JSON', () => {
-  let server: Awaited<ReturnType<typeof startHtmlAnsweringServer>>;
+  let server: HtmlAnsweringServer;
   let app: INestApplicationContext;
   beforeAll(async () => {
     server = await startHtmlAnsweringServer();
@@ -108,7 +70,7 @@ describe('a 2xx answer whose body is not JSON', () => {
 });
 
 describeEachDatabase('a 2xx answer whose body is not JSON, with durable idempotency', (kind) => {
-  let server: Awaited<ReturnType<typeof startHtmlAnsweringServer>>;
+  let server: HtmlAnsweringServer;
   let db: TestDatabase;
   let app: INestApplicationContext;
   beforeAll(async () => {

@@ -1,7 +1,5 @@
 // A 2xx whose body is not JSON (e.g. a proxy's HTML page after the request went through): Cashlink
 // acted, so the intent must never be sent again; it is expired (needs reconciliation) at once.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { INestApplicationContext } from '@nestjs/common';
 import {
   type CashlinkInvestmentCreate,
@@ -11,46 +9,13 @@ import {
 import { CashlinkIntentExpiredError } from '../../libs/cashlink/src/idempotency/cashlink-intent.error';
 import { CashlinkIntentsService } from '../../libs/cashlink/src/idempotency/cashlink-intents.service';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from '../support/databases';
+import { startHtmlAnsweringServer, type HtmlAnsweringServer } from '../support/html-answering-server';
 import { FAST_IDEMPOTENCY, startDurableApp } from './support/durable-app';
 
 jest.setTimeout(60_000);
 
-/** A token endpoint, and every API request answered 201 with an HTML body. */
-async function startHtmlAnsweringServer(): Promise<{
-  origin: string;
-  apiRequests: { method: string; url: string; key?: string }[];
-  close(): Promise<void>;
-}> {
-  const apiRequests: { method: string; url: string; key?: string }[] = [];
-  const server: Server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      if (req.url === '/oauth/token') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ access_token: 'tok', token_type: 'Bearer', expires_in: 3600 }));
-        return;
-      }
-      const key = req.headers['x-idempotency-key'] as string | undefined;
-      apiRequests.push({ method: req.method ?? '', url: req.url ?? '', key });
-      res.writeHead(201, { 'content-type': 'text/html' });
-      res.end('<html><body>Created</body></html>');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    origin,
-    apiRequests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 describeEachDatabase('durable writes: a 2xx answer that cannot be read', (kind) => {
-  let server: Awaited<ReturnType<typeof startHtmlAnsweringServer>>;
+  let server: HtmlAnsweringServer;
   let db: TestDatabase;
   let app: INestApplicationContext | undefined;
 
