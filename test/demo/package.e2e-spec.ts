@@ -77,7 +77,6 @@ describe('the installable package (npm run build, npm pack, install, strict tsc,
     expect(pkg.engines.node).toBe('>=20.19');
     expect(Object.keys(pkg.peerDependencies).sort()).toEqual(
       [
-        '@nestjs/axios',
         '@nestjs/common',
         '@nestjs/core',
         '@nestjs/event-emitter',
@@ -87,7 +86,8 @@ describe('the installable package (npm run build, npm pack, install, strict tsc,
         'typeorm',
       ].sort(),
     );
-    for (const name of ['axios', 'dinero.js', 'busboy', 'jose']) expect(pkg.dependencies[name]).toBeDefined();
+    for (const name of ['undici', 'dinero.js', 'busboy', 'jose'])
+      expect(pkg.dependencies[name]).toBeDefined();
     for (const name of Object.keys(pkg.dependencies)) expect(name.startsWith('@nestjs/')).toBe(false);
   });
 
@@ -105,7 +105,6 @@ describe('the installable package (npm run build, npm pack, install, strict tsc,
     const peers = [
       '@nestjs/common',
       '@nestjs/core',
-      '@nestjs/axios',
       '@nestjs/typeorm',
       '@nestjs/event-emitter',
       'typeorm',

@@ -2,7 +2,7 @@
 // compiled CommonJS + .d.ts of libs/cashlink/src (plain tsc with libs/cashlink/tsconfig.lib.json), then a
 // package.json whose `dependencies` are exactly the third-party packages the compiled code requires (with
 // the workspace's version ranges, so the two never drift), and a check that the public typings reach no
-// module a user would not expect (no axios type may cross the public API).
+// module a user would not expect (no HTTP-client type may cross the public API).
 'use strict';
 
 const { execFileSync } = require('node:child_process');
@@ -19,18 +19,17 @@ const ranges = { ...workspace.devDependencies, ...workspace.dependencies };
 const PEERS = [
   '@nestjs/common',
   '@nestjs/core',
-  '@nestjs/axios',
   '@nestjs/typeorm',
   '@nestjs/event-emitter',
   'typeorm',
   'reflect-metadata',
   'rxjs',
 ];
-/** Always shipped: @nestjs/axios needs axios, and the library's own runtime packages. */
-const ALWAYS = ['axios'];
+/** Always shipped, whatever the compiled code's require() scan finds. */
+const ALWAYS = [];
 /** What the public typings (.d.ts closure of both entries) may import. Everything else is a leak. */
-// Neither axios nor @nestjs/axios: the one class that holds the axios instance (http/axios-transport.ts)
-// sits behind an abstract class, so no public declaration reaches it.
+// Not undici: the one class that uses it (http/undici-transport.ts) sits behind an abstract class, so no
+// public declaration reaches it.
 const TYPINGS_ALLOWED = new Set([
   '@nestjs/common',
   '@nestjs/core',

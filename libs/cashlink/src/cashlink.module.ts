@@ -1,4 +1,3 @@
-import { HttpModule } from '@nestjs/axios';
 import {
   Inject,
   Module,
@@ -11,7 +10,7 @@ import { CashlinkAuthService } from './auth/cashlink-auth.service';
 import { CashlinkTokenClient } from './auth/token-client';
 import { CASHLINK_DURABLE_WRITE_EXECUTOR, CASHLINK_OPTIONS } from './cashlink.constants';
 import { CASHLINK_MODULE_OPTIONS, CashlinkConfigurableModuleClass } from './cashlink.module-definition';
-import { AxiosCashlinkTransport } from './http/axios-transport';
+import { UndiciCashlinkTransport } from './http/undici-transport';
 import { CashlinkHttpClient } from './http/cashlink-http.client';
 import { CashlinkTransport } from './http/cashlink-transport';
 import { CashlinkWriteExecutor } from './http/cashlink-write-executor';
@@ -50,8 +49,8 @@ const providers: Provider[] = [
     useFactory: (raw: CashlinkModuleOptions): ResolvedCashlinkOptions => resolveCashlinkOptions(raw),
     inject: [CASHLINK_MODULE_OPTIONS],
   },
-  // The only provider that knows axios; everything else depends on the abstract transport.
-  { provide: CashlinkTransport, useClass: AxiosCashlinkTransport },
+  // The only provider that knows the HTTP client (undici); everything else depends on the abstract transport.
+  { provide: CashlinkTransport, useClass: UndiciCashlinkTransport },
   CashlinkTokenClient,
   CashlinkHttpClient,
   CashlinkPaginator,
@@ -81,8 +80,6 @@ const providers: Provider[] = [
  * `dataSource` and `persistence` (see `CashlinkModuleExtras`).
  */
 @Module({
-  // An axios instance of our own: interceptors a host adds to the global axios never see our requests.
-  imports: [HttpModule.register({})],
   providers,
   // Only the public services: the options, the transport and the write seam are internals (the
   // idempotency and webhook providers that need them live in this same module).

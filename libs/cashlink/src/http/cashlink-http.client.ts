@@ -52,8 +52,8 @@ const TIMEOUT = Symbol('timeout');
 
 /**
  * The transport: adds the bearer token, enforces timeouts and the caller's `AbortSignal`, retries
- * what is safe to repeat, and turns every failure into the library's own errors (no axios type or
- * error leaves this class: axios errors carry the request headers, bearer token included).
+ * what is safe to repeat, and turns every failure into the library's own errors (no low-level HTTP
+ * error leaves this class: such errors can carry the request headers, bearer token included).
  */
 @Injectable()
 export class CashlinkHttpClient {

@@ -31,8 +31,9 @@ export class TransportFailure extends Error {
 
 /**
  * The wire, behind an abstract class: the HTTP and token clients depend on this, and only its
- * implementation (`AxiosCashlinkTransport`) knows axios, so no axios or `@nestjs/axios` type reaches
- * the declarations of a public class. Internal: not exported from the package.
+ * implementation (`UndiciCashlinkTransport`) knows the HTTP client, so no third-party HTTP type
+ * reaches the declarations of a public class, and no low-level error (which could hold the request
+ * headers: the bearer token) leaves it. Internal: not exported from the package.
  */
 export abstract class CashlinkTransport {
   /**

@@ -1,0 +1,101 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { TransportFailure } from './cashlink-transport';
+import { UndiciCashlinkTransport } from './undici-transport';
+
+/** The transport against a real local HTTP server: what reaches the wire, and what comes back. */
+describe('UndiciCashlinkTransport', () => {
+  let server: Server;
+  let base: string;
+  let handler: (req: IncomingMessage, res: ServerResponse, body: Buffer) => void;
+  const transport = new UndiciCashlinkTransport();
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => handler(req, res, Buffer.concat(chunks)));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const send = (over: Partial<Parameters<UndiciCashlinkTransport['send']>[0]> = {}) =>
+    transport.send({
+      url: `${base}/x`,
+      method: 'GET',
+      headers: {},
+      signal: new AbortController().signal,
+      ...over,
+    });
+
+  it('sends method, headers and a string body, and returns status, lower-case headers and text', async () => {
+    let seen: { method?: string; auth?: string; body?: string } = {};
+    handler = (req, res, body) => {
+      seen = { method: req.method, auth: req.headers.authorization, body: body.toString() };
+      res.writeHead(201, { 'X-Request-Id': 'r-1', 'Content-Type': 'application/json' }).end('{"ok":true}');
+    };
+    const res = await send({ method: 'POST', headers: { Authorization: 'Bearer t' }, body: '{"a":1}' });
+    expect(seen).toEqual({ method: 'POST', auth: 'Bearer t', body: '{"a":1}' });
+    expect(res).toMatchObject({ status: 201, text: '{"ok":true}' });
+    expect(res.headers['x-request-id']).toBe('r-1');
+  });
+
+  it('streams a Readable body with its Content-Length', async () => {
+    let seen: { length?: string; body?: string } = {};
+    handler = (req, res, body) => {
+      seen = { length: req.headers['content-length'], body: body.toString() };
+      res.writeHead(204).end();
+    };
+    const res = await send({
+      method: 'POST',
+      headers: { 'Content-Length': '6' },
+      body: Readable.from([Buffer.from('abc'), Buffer.from('def')]),
+    });
+    expect(seen).toEqual({ length: '6', body: 'abcdef' });
+    expect(res).toMatchObject({ status: 204, text: '' });
+  });
+
+  it('returns a redirect as it is and does not follow it', async () => {
+    const paths: string[] = [];
+    handler = (req, res) => {
+      paths.push(req.url!);
+      res.writeHead(302, { Location: `${base}/elsewhere` }).end();
+    };
+    const res = await send({ headers: { Authorization: 'Bearer secret' } });
+    expect(res.status).toBe(302);
+    expect(paths).toEqual(['/x']);
+  });
+
+  it('refuses an answer larger than maxResponseBytes, declared or chunked', async () => {
+    handler = (_req, res) => res.writeHead(200, { 'Content-Length': '2000' }).end('x'.repeat(2000));
+    await expect(send({ maxResponseBytes: 1000 })).rejects.toMatchObject({ code: 'ERR_RESPONSE_TOO_LARGE' });
+    handler = (_req, res) => {
+      res.writeHead(200); // no length: chunked
+      res.write('x'.repeat(600));
+      res.end('y'.repeat(600));
+    };
+    await expect(send({ maxResponseBytes: 1000 })).rejects.toMatchObject({ code: 'ERR_RESPONSE_TOO_LARGE' });
+    await expect(send({ maxResponseBytes: 1200 })).resolves.toMatchObject({ status: 200 });
+  });
+
+  it('turns a dropped connection into a TransportFailure that holds only a code', async () => {
+    handler = (req) => req.socket.destroy();
+    const error = await send({ headers: { Authorization: 'Bearer do-not-leak' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransportFailure);
+    expect((error as TransportFailure).code).toMatch(/^(UND_ERR_SOCKET|ECONNRESET)$/);
+    expect(JSON.stringify(error) + String(error) + (error as Error).stack).not.toContain('do-not-leak');
+  });
+
+  it('rejects when the signal aborts', async () => {
+    handler = () => undefined; // never answers
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    await expect(send({ signal: controller.signal })).rejects.toBeInstanceOf(TransportFailure);
+  });
+});
