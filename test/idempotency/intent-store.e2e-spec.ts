@@ -57,6 +57,18 @@ describeEachDatabase('intent store', (kind) => {
     expect(await idb.dataSource.getRepository(CashlinkIntent).count()).toBe(1);
   });
 
+  it('returns a new intent without reading it back, equal to the stored row (claimed or not)', async () => {
+    const plain = await store.record(intent('plain'), 1_000);
+    expect({ ...plain.intent }).toEqual({ ...(await store.find('plain')) });
+    const claimed = await store.record(
+      { ...intent('claimed'), leaseOwner: 'me', nextAttemptAt: 9_000 },
+      2_000,
+    );
+    expect(claimed).toMatchObject({ created: true, claimed: true });
+    expect({ ...claimed.intent }).toEqual({ ...(await store.find('claimed')) });
+    expect(claimed.intent).toMatchObject({ attempts: 1, leaseUntil: 2_000 + LEASE, nextAttemptAt: 9_000 });
+  });
+
   it('stores epoch milliseconds beyond 2^31 exactly', async () => {
     const now = Date.UTC(2031, 0, 1);
     await store.record(intent('big'), now);

@@ -127,12 +127,36 @@ export class CashlinkIntentStore {
     const sql = `INSERT INTO "${CASHLINK_INTENTS_TABLE}" (${columns.map((c) => `"${c}"`).join(', ')})
        VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`;
     const affected = await this.execute(sql, values, manager);
+    if (affected === 1) {
+      // Inserted: the row is exactly these values (no read back: one round trip less per write).
+      const intent = Object.assign(new CashlinkIntent(), {
+        key: input.key,
+        operation: input.operation,
+        method: input.method,
+        path: input.path,
+        requestBody: input.requestBody,
+        requestHash: input.requestHash,
+        state: 'pending',
+        attempts: lease ? 1 : 0,
+        nextAttemptAt: input.nextAttemptAt ?? now,
+        leaseOwner: lease,
+        leaseUntil: lease ? now + this.leaseMs : null,
+        responseStatus: null,
+        responseBody: null,
+        lastError: null,
+        unrecoverableReason: input.unrecoverableReason ?? null,
+        createdAt: now,
+        updatedAt: now,
+        settledAt: null,
+        purgedAt: null,
+      } satisfies Omit<CashlinkIntent, never>);
+      return { intent, created: true, claimed: lease !== null };
+    }
     const intent = await manager.findOneBy(CashlinkIntent, { key: input.key });
     if (!intent) {
       throw new Error(`Intent ${input.key} was not found right after it was recorded`);
     }
-    const created = affected === 1;
-    return { intent, created, claimed: created && lease !== null && intent.leaseOwner === lease };
+    return { intent, created: false, claimed: false };
   }
 
   find(key: string, manager: EntityManager = this.dataSource.manager): Promise<CashlinkIntent | null> {
