@@ -18,6 +18,7 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { request as undiciRequest } from 'undici';
 import {
   CASHLINK_EVENTS,
   CASHLINK_MIGRATIONS,
@@ -216,6 +217,33 @@ async function rawJson(method: 'GET' | 'POST', url: string, body?: unknown, key?
   return data;
 }
 
+/** The same call on undici's `request()`, the HTTP client the library itself uses: its raw cost. */
+async function rawUndici(
+  method: 'GET' | 'POST',
+  url: string,
+  body?: unknown,
+  key?: string,
+): Promise<unknown> {
+  const headers: Record<string, string> = { authorization: `Bearer ${await token()}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (key) headers['x-idempotency-key'] = key;
+  const res = await undiciRequest(url, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = (await res.body.json()) as unknown;
+  if (res.statusCode >= 300) throw new Error(`${method} answered ${res.statusCode}`);
+  return data;
+}
+
+/** A plain call with no library: `fetch` (what an app would write by hand) or undici's `request()`. */
+function rawCall(client: RawClient) {
+  return client === 'undici' ? rawUndici : rawJson;
+}
+
+type RawClient = 'fetch' | 'undici';
+
 /**
  * Retained heap while a loop runs: every `everyPages` pages a full GC (`--expose-gc`) and a reading
  * of `heapUsed`, so that garbage not yet collected does not count as growth. Both loops (the
@@ -262,16 +290,18 @@ serveCommands(
       concurrency,
       id,
       raw,
+      client = 'fetch',
       maxDurationMs,
     }: {
       n: number;
       concurrency: number;
       id: string;
       raw: boolean;
+      client?: RawClient;
       maxDurationMs?: number;
     }) => {
       const url = `${boot!.emulator.baseUrl}/v2/investments/${id}/`;
-      const call = raw ? () => rawJson('GET', url) : () => investments().get(id);
+      const call = raw ? () => rawCall(client)('GET', url) : () => investments().get(id);
       await runConcurrent(concurrency * 4, concurrency, call); // warm-up
       return summarise(await runConcurrent(n, concurrency, call, maxDurationMs));
     },
@@ -281,17 +311,19 @@ serveCommands(
       concurrency,
       investorId,
       raw,
+      client = 'fetch',
       maxDurationMs,
     }: {
       n: number;
       concurrency: number;
       investorId: string;
       raw: boolean;
+      client?: RawClient;
       maxDurationMs?: number;
     }): Promise<RoundStats> => {
       const url = `${boot!.emulator.baseUrl}/v2/investments/`;
       const call = raw
-        ? () => rawJson('POST', url, investmentInput(investorId), randomUUID())
+        ? () => rawCall(client)('POST', url, investmentInput(investorId), randomUUID())
         : () => investments().create(investmentInput(investorId));
       await runConcurrent(concurrency * 2, concurrency, call); // warm-up
       return summarise(await runConcurrent(n, concurrency, call, maxDurationMs));

@@ -180,6 +180,65 @@ export async function webhookIngest(ctx: BenchContext, dispatch = true): Promise
   });
 }
 
+/**
+ * Rounds of `command` through the library and through the two plain clients (fetch, undici), each
+ * round measuring all three one after the other; rows against each baseline (medians of the rounds).
+ */
+async function compareCalls(
+  ctx: BenchContext,
+  app: BenchChild,
+  name: string,
+  minRatio: number,
+  spec: { command: string; args: Record<string, unknown> },
+): Promise<ResultRow[]> {
+  const s = ctx.sizes;
+  const series = { library: [] as RoundStats[], fetch: [] as RoundStats[], undici: [] as RoundStats[] };
+  const run = (raw: boolean, client?: 'fetch' | 'undici') =>
+    app.call<RoundStats>(spec.command, {
+      ...spec.args,
+      concurrency: s.concurrency,
+      raw,
+      client,
+      maxDurationMs: s.callDurationMs,
+    });
+  for (let r = 0; r < s.rounds; r++) {
+    series.fetch.push(await run(true, 'fetch'));
+    series.library.push(await run(false));
+    series.undici.push(await run(true, 'undici'));
+    const lib = series.library.at(-1)!;
+    ctx.log(
+      `  ${name} round ${r + 1}: fetch ${series.fetch.at(-1)!.rps.toFixed(0)} req/s, undici ${series.undici.at(-1)!.rps.toFixed(0)} req/s, library ${lib.rps.toFixed(0)} req/s${lib.firstError ? ` (${lib.firstError})` : ''}`,
+    );
+  }
+  const errors = series.library.reduce((n, x) => n + x.errors, 0);
+  const against = (label: string, baseline: RoundStats[]) =>
+    rows(
+      ctx,
+      label,
+      `ratio >= ${minRatio}`,
+      [
+        {
+          metric: 'req/s',
+          value: median(series.library.map((x) => x.rps)),
+          baseline: median(baseline.map((x) => x.rps)),
+          check: (r) => r !== null && r >= minRatio && errors === 0,
+        },
+        {
+          metric: 'p50 ms',
+          value: median(series.library.map((x) => x.p50Ms)),
+          baseline: median(baseline.map((x) => x.p50Ms)),
+        },
+        {
+          metric: 'p99 ms',
+          value: median(series.library.map((x) => x.p99Ms)),
+          baseline: median(baseline.map((x) => x.p99Ms)),
+        },
+      ],
+      { calls: spec.args.n, concurrency: s.concurrency, errors },
+    );
+  return [...against(name, series.fetch), ...against(`${name} (vs undici.request)`, series.undici)];
+}
+
 /** Read call, durable create, pagination and token single flight: one app, one database. */
 export async function clientCases(ctx: BenchContext): Promise<ResultRow[]> {
   return withDatabase(ctx.kind, async (db) => {
@@ -190,119 +249,12 @@ export async function clientCases(ctx: BenchContext): Promise<ResultRow[]> {
     const out: ResultRow[] = [];
     const s = ctx.sizes;
     try {
-      // read call
-      const rawRead: RoundStats[] = [];
-      const libRead: RoundStats[] = [];
-      for (let r = 0; r < s.rounds; r++) {
-        rawRead.push(
-          await app.call<RoundStats>('read', {
-            n: s.readCalls,
-            concurrency: s.concurrency,
-            id: seeded.first,
-            raw: true,
-            maxDurationMs: s.callDurationMs,
-          }),
-        );
-        libRead.push(
-          await app.call<RoundStats>('read', {
-            n: s.readCalls,
-            concurrency: s.concurrency,
-            id: seeded.first,
-            raw: false,
-            maxDurationMs: s.callDurationMs,
-          }),
-        );
-        ctx.log(
-          `  read round ${r + 1}: fetch ${rawRead.at(-1)!.rps.toFixed(0)} req/s, get() ${libRead.at(-1)!.rps.toFixed(0)} req/s`,
-        );
-      }
-      out.push(
-        ...rows(
-          ctx,
-          'read call',
-          'ratio >= 0.9',
-          [
-            {
-              metric: 'req/s',
-              value: median(libRead.map((x) => x.rps)),
-              baseline: median(rawRead.map((x) => x.rps)),
-              check: (r) => r !== null && r >= 0.9 && libRead.every((x) => x.errors === 0),
-            },
-            {
-              metric: 'p50 ms',
-              value: median(libRead.map((x) => x.p50Ms)),
-              baseline: median(rawRead.map((x) => x.p50Ms)),
-            },
-            {
-              metric: 'p99 ms',
-              value: median(libRead.map((x) => x.p99Ms)),
-              baseline: median(rawRead.map((x) => x.p99Ms)),
-            },
-          ],
-          {
-            calls: s.readCalls,
-            concurrency: s.concurrency,
-            errors: libRead.reduce((n, x) => n + x.errors, 0),
-          },
-        ),
-      );
-
-      // durable create
-      const rawCreate: RoundStats[] = [];
-      const libCreate: RoundStats[] = [];
-      for (let r = 0; r < s.rounds; r++) {
-        rawCreate.push(
-          await app.call<RoundStats>('create', {
-            n: s.createCalls,
-            concurrency: s.concurrency,
-            investorId,
-            raw: true,
-            maxDurationMs: s.callDurationMs,
-          }),
-        );
-        libCreate.push(
-          await app.call<RoundStats>('create', {
-            n: s.createCalls,
-            concurrency: s.concurrency,
-            investorId,
-            raw: false,
-            maxDurationMs: s.callDurationMs,
-          }),
-        );
-        ctx.log(
-          `  create round ${r + 1}: POST ${rawCreate.at(-1)!.rps.toFixed(0)} req/s, create() ${libCreate.at(-1)!.rps.toFixed(0)} req/s${libCreate.at(-1)!.firstError ? ` (${libCreate.at(-1)!.firstError})` : ''}`,
-        );
-      }
-      out.push(
-        ...rows(
-          ctx,
-          'durable create',
-          'ratio >= 0.5',
-          [
-            {
-              metric: 'req/s',
-              value: median(libCreate.map((x) => x.rps)),
-              baseline: median(rawCreate.map((x) => x.rps)),
-              check: (r) => r !== null && r >= 0.5 && libCreate.every((x) => x.errors === 0),
-            },
-            {
-              metric: 'p50 ms',
-              value: median(libCreate.map((x) => x.p50Ms)),
-              baseline: median(rawCreate.map((x) => x.p50Ms)),
-            },
-            {
-              metric: 'p99 ms',
-              value: median(libCreate.map((x) => x.p99Ms)),
-              baseline: median(rawCreate.map((x) => x.p99Ms)),
-            },
-          ],
-          {
-            calls: s.createCalls,
-            concurrency: s.concurrency,
-            errors: libCreate.reduce((n, x) => n + x.errors, 0),
-          },
-        ),
-      );
+      // read call, durable create: the library against a plain `fetch` (the baseline the issue names)
+      // and against undici's `request()` (the client the library itself uses), interleaved per round.
+      const read = { command: 'read', args: { n: s.readCalls, id: seeded.first } };
+      const create = { command: 'create', args: { n: s.createCalls, investorId } };
+      out.push(...(await compareCalls(ctx, app, 'read call', 0.9, read)));
+      out.push(...(await compareCalls(ctx, app, 'durable create', 0.5, create)));
 
       // token single flight
       const before = await ctx.emulator.call<number>('tokenRequests');

@@ -40,10 +40,16 @@ export class BenchChild {
     });
   }
 
-  /** Forks `bench/lib/<script>` under SWC (TypeScript without a build). */
+  /**
+   * Forks `bench/lib/<script>` under SWC (TypeScript without a build). `BENCH_PROFILE_APP=<dir>` adds
+   * `--cpu-prof` to the app processes (profiles written to <dir> when they exit), to see where the time goes.
+   */
   static start(script: string, env: Record<string, string> = {}): BenchChild {
+    const profileDir = process.env.BENCH_PROFILE_APP;
+    const profile =
+      profileDir && script.startsWith('app-') ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
     const child = fork(resolve(__dirname, script), [], {
-      execArgv: ['-r', '@swc-node/register', '--expose-gc'],
+      execArgv: ['-r', '@swc-node/register', '--expose-gc', ...profile],
       env: { ...process.env, ...env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
