@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type DataSource, type EntityManager, In, type QueryResult } from 'typeorm';
-import { idleSqliteConnection, SQLITE_IDLE_WAIT_MS, sqliteHandleIfIdle } from '../common/sqlite-connection';
+import { SQLITE_IDLE_WAIT_MS } from '../common/sqlite-connection';
+import { SqliteGroupCommit } from '../common/sqlite-group-commit';
 import { CashlinkError } from '../errors/cashlink.error';
 import {
   CASHLINK_INTENTS_TABLE,
@@ -8,14 +9,6 @@ import {
   type CashlinkIntentErrorRecord,
   type CashlinkIntentState,
 } from './cashlink-intent.entity';
-
-/** A statement waiting for the next SQLite group commit. */
-interface QueuedSqliteStatement {
-  sql: string;
-  params: unknown[];
-  resolve: (changes: number) => void;
-  reject: (error: unknown) => void;
-}
 
 /** What the write path records before a call. */
 export interface NewCashlinkIntent {
@@ -71,8 +64,8 @@ export function newLeaseToken(owner: string): string {
  * lease loses it when `lease_until` passes.
  */
 export class CashlinkIntentStore {
-  /** SQLite statements waiting for the next group commit (see `runInSqliteGroup`). */
-  private readonly sqliteGroup: QueuedSqliteStatement[] = [];
+  /** SQLite: the DataSource's group commit (statements of one event-loop turn share one flush). */
+  private readonly sqliteGroup: SqliteGroupCommit;
   private readonly postgres: boolean;
 
   constructor(
@@ -81,6 +74,7 @@ export class CashlinkIntentStore {
     private readonly leaseMs: number,
   ) {
     this.postgres = dataSource.options.type === 'postgres';
+    this.sqliteGroup = SqliteGroupCommit.of(dataSource);
   }
 
   /** Inserts the intent unless its key exists; returns the stored row either way. */
@@ -206,7 +200,7 @@ export class CashlinkIntentStore {
    * Claims up to `limit` due pending intents (oldest due first) for instance `owner`, under one new
    * lease token (each returned row's `leaseOwner`). On Postgres one statement
    * with `FOR UPDATE SKIP LOCKED`, so that concurrent instances take disjoint batches without waiting;
-   * on SQLite (one writer at a time) a conditional UPDATE per candidate.
+   * on SQLite (one writer at a time, so the statement is atomic) one UPDATE of the due candidates.
    */
   async claimDue(owner: string, limit: number, now: number): Promise<CashlinkIntent[]> {
     const lease = newLeaseToken(owner);
@@ -226,21 +220,17 @@ export class CashlinkIntentStore {
       );
       keys = (result.records as { idempotency_key: string }[]).map((r) => r.idempotency_key);
     } else {
-      const candidates: { idempotency_key: string }[] = await this.dataSource.query(
-        `SELECT "idempotency_key" FROM "${CASHLINK_INTENTS_TABLE}"
-         WHERE "state" = 'pending' AND "next_attempt_at" <= ? AND ("lease_until" IS NULL OR "lease_until" <= ?)
-         ORDER BY "next_attempt_at" LIMIT ?`,
-        [now, now, limit],
-      );
-      keys = [];
-      for (const { idempotency_key: key } of candidates) {
-        const affected = await this.execute(
-          `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "lease_owner" = ?, "lease_until" = ?, "attempts" = "attempts" + 1, "updated_at" = ?
-           WHERE "idempotency_key" = ? AND "state" = 'pending' AND "next_attempt_at" <= ? AND ("lease_until" IS NULL OR "lease_until" <= ?)`,
-          [lease, leaseUntil, now, key, now, now],
-        );
-        if (affected === 1) keys.push(key);
-      }
+      // One statement (one commit in the group) for the whole batch; SQLite has one writer at a time.
+      const claim = `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "lease_owner" = ?, "lease_until" = ?, "attempts" = "attempts" + 1, "updated_at" = ?
+         WHERE "idempotency_key" IN (
+           SELECT "idempotency_key" FROM "${CASHLINK_INTENTS_TABLE}"
+           WHERE "state" = 'pending' AND "next_attempt_at" <= ? AND ("lease_until" IS NULL OR "lease_until" <= ?)
+           ORDER BY "next_attempt_at" LIMIT ?)
+         RETURNING "idempotency_key"`;
+      const params = [lease, leaseUntil, now, now, now, limit];
+      const rows =
+        (await this.sqliteGroup.all(claim, params)) ?? ((await this.run(claim, params)).records as unknown[]);
+      keys = (rows as { idempotency_key: string }[]).map((r) => r.idempotency_key);
     }
     if (keys.length === 0) return [];
     const rows = await this.dataSource.manager.findBy(CashlinkIntent, { key: In(keys) });
@@ -348,8 +338,10 @@ export class CashlinkIntentStore {
     if (!this.postgres && !manager?.queryRunner) {
       // SQLite's one shared connection: a write issued inside the app's open transaction would vanish
       // with its rollback (an intent "recorded before the call" gone, or a settlement undone), so it
-      // waits for an idle connection and runs there on its own (see idleSqliteConnection).
-      const sqlite = await idleSqliteConnection(this.dataSource, {
+      // waits for an idle connection and runs there on its own, in the DataSource's group commit:
+      // the statements of one event-loop turn (e.g. the intents of 16 concurrent writes, or their
+      // settlements) share one disk flush (see SqliteGroupCommit).
+      const changes = await this.sqliteGroup.run(sql, params, {
         maxWaitMs: CashlinkIntentStore.SQLITE_IDLE_WAIT_MS,
         timeoutError: () =>
           new CashlinkError(
@@ -358,56 +350,10 @@ export class CashlinkIntentStore {
               '(it is then sent after your commit), or make the call after the commit.',
           ),
       });
-      if (sqlite) return this.runInSqliteGroup(sql, params);
+      if (changes !== null) return changes;
     }
     const result = await this.run(this.placeholders(sql), params, manager);
     return result.affected ?? 0;
-  }
-
-  /**
-   * SQLite group commit: the statements issued in one event-loop turn (e.g. the intents of 16
-   * concurrent writes, or their settlements) run in one better-sqlite3 transaction, i.e. one disk
-   * flush instead of one each; with rollback journal and `synchronous=FULL` the flush is most of the
-   * cost of a write (see bench/README.md). Each statement stays on its own, conditional and atomic, in
-   * the order issued; each caller gets its own row count after the commit. If the group fails, each
-   * statement runs again on its own, so one failing statement fails only its caller.
-   */
-  private runInSqliteGroup(sql: string, params: unknown[]): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
-      this.sqliteGroup.push({ sql, params, resolve, reject });
-      if (this.sqliteGroup.length > 1) return;
-      setImmediate(() => this.flushSqliteGroup());
-    });
-  }
-
-  private flushSqliteGroup(): void {
-    const group = this.sqliteGroup.splice(0);
-    const sqlite = sqliteHandleIfIdle(this.dataSource);
-    const runAlone = (item: QueuedSqliteStatement) =>
-      // A transaction was opened on the shared connection meanwhile: wait for it, as any write does.
-      void this.execute(item.sql, item.params).then(item.resolve, item.reject);
-    if (!sqlite) {
-      group.forEach(runAlone);
-      return;
-    }
-    if (group.length > 1) {
-      try {
-        const counts = sqlite.transaction(() =>
-          group.map((item) => sqlite.prepare(item.sql).run(...item.params).changes),
-        )();
-        group.forEach((item, i) => item.resolve(counts[i]!));
-        return;
-      } catch {
-        // Rolled back as a whole: fall through and run each statement on its own.
-      }
-    }
-    for (const item of group) {
-      try {
-        item.resolve(sqlite.prepare(item.sql).run(...item.params).changes);
-      } catch (error) {
-        item.reject(error);
-      }
-    }
   }
 
   /** How long a write of the store waits for the app's transaction on SQLite's shared connection. */

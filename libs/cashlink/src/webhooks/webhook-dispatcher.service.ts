@@ -127,19 +127,20 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       await this.purgeIfDue();
       for (;;) {
         if (this.stopped && this.started) break;
-        const rows = await this.store.claimDue(this.owner, batchSize, leaseMs);
+        const claimedAt = Date.now();
+        const rows = await this.store.claimDue(this.owner, batchSize, leaseMs, claimedAt);
         if (rows.length === 0) break;
         // Rows whose listeners succeeded are marked processed together, in one statement (one
         // commit per batch instead of one per row: on SQLite each commit is a disk flush that blocks
         // the event loop). A crash before that mark re-dispatches them: delivery is at least once.
         const processed: string[] = [];
-        // The batch's leases are renewed, and each row's watermark (stale, previous status) computed
-        // from every change stored by then, in one statement: once when the batch starts, then again
-        // whenever half a lease has passed (slow listeners), never once per row — on SQLite every
-        // statement is a commit, a disk flush that blocks the event loop. A row is dispatched only
-        // while at least half its lease remains, so no other instance can have claimed it.
-        let marks = new Map<string, { stale: boolean; previousStatus: string | null }>();
-        let renewAt = 0;
+        // The claim computed each row's watermark (stale, previous status) from every change stored
+        // by then. The batch's leases are renewed, and the watermarks computed again, in one
+        // statement whenever half a lease has passed (slow listeners), never once per row — on SQLite
+        // every statement is a commit, a disk flush that blocks the event loop. A row is dispatched
+        // only while at least half its lease remains, so no other instance can have claimed it.
+        let marks = new Map(rows.map((r) => [r.id, { stale: r.stale, previousStatus: r.previousStatus }]));
+        let renewAt = claimedAt + leaseMs / 2;
         for (const [i, row] of rows.entries()) {
           if (Date.now() >= renewAt) {
             const startedAt = Date.now();

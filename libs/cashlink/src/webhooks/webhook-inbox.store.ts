@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { In, type DataSource, type Repository } from 'typeorm';
-import { idleSqliteConnection, sqliteHandleIfIdle } from '../common/sqlite-connection';
+import type { DataSource, Repository } from 'typeorm';
+import { rawSqliteHandle } from '../common/sqlite-connection';
+import { SqliteGroupCommit } from '../common/sqlite-group-commit';
 import { CashlinkError } from '../errors/cashlink.error';
 import { WebhookInboxEntity, type WebhookInboxState } from './webhook-inbox.entity';
 import {
@@ -10,6 +11,19 @@ import {
 } from './webhook-status-change';
 
 const TABLE = '"cashlink_webhook_inbox"';
+
+/** Every column of the inbox, as `RETURNING` lists them for `toInboxEntity`. */
+const INBOX_COLUMNS =
+  '"id", "dedupe_key", "investment_id", "status", "changed_at", "previous_status", "stale", "received_at", ' +
+  '"state", "attempts", "next_attempt_at", "lease_owner", "lease_until", "last_error", "processed_at", "raw_body"';
+
+/**
+ * A row's watermark from every change of its investment stored by now: `stale` when a later
+ * `changed_at` exists, `previous_status` the status of the latest earlier change.
+ */
+const WATERMARK_ASSIGNMENTS =
+  `"stale" = EXISTS (SELECT 1 FROM ${TABLE} w WHERE w."investment_id" = ${TABLE}."investment_id" AND w."changed_at" > ${TABLE}."changed_at"), ` +
+  `"previous_status" = (SELECT w."status" FROM ${TABLE} w WHERE w."investment_id" = ${TABLE}."investment_id" AND w."changed_at" < ${TABLE}."changed_at" ORDER BY w."changed_at" DESC LIMIT 1)`;
 
 /** What storing a received change did. */
 export interface WebhookInsertResult {
@@ -42,9 +56,10 @@ const MAX_GROUPS_IN_FLIGHT = 4;
  * 0.1-0.5 of a no-storage route with one commit per delivery). Each change is still its own
  * statement, in the order of its dedupe key, so the watermark sees the earlier ones of the group
  * exactly as if they had been committed one by one, and concurrent groups of several instances
- * take row locks in the same order (no deadlock). On SQLite the group runs synchronously inside a
- * better-sqlite3 transaction, so nothing else can interleave with it on the shared connection.
- * When a group fails, its changes are retried one by one, so one bad change fails only itself.
+ * take row locks in the same order (no deadlock); when a group fails, its changes are retried one by
+ * one, so one bad change fails only itself. On SQLite (better-sqlite3) every write of the store goes
+ * through the DataSource's `SqliteGroupCommit`, which groups the statements of one event-loop turn
+ * the same way (synchronously, so nothing else can interleave on the shared connection).
  */
 export class WebhookInboxStore {
   readonly repository: Repository<WebhookInboxEntity>;
@@ -52,10 +67,13 @@ export class WebhookInboxStore {
   private queue: QueuedChange[] = [];
   private groupScheduled = false;
   private groupsInFlight = 0;
+  /** SQLite: the DataSource's group commit, shared with the intent store. */
+  private readonly sqliteGroup: SqliteGroupCommit;
 
   constructor(private readonly dataSource: DataSource) {
     this.repository = dataSource.getRepository(WebhookInboxEntity);
     this.postgres = dataSource.options.type === 'postgres';
+    this.sqliteGroup = SqliteGroupCommit.of(dataSource);
   }
 
   /**
@@ -65,6 +83,9 @@ export class WebhookInboxStore {
    * them again (`renewLeases`), when concurrent and later arrivals are stored too.
    */
   insertChange(change: WebhookStatusChange, now = Date.now()): Promise<WebhookInsertResult> {
+    // SQLite (better-sqlite3): one statement per change in the DataSource's group commit, which
+    // already runs the statements of one event-loop turn in one transaction (see `write`).
+    if (rawSqliteHandle(this.dataSource)) return this.insertOne(change, now);
     return new Promise<WebhookInsertResult>((resolve, reject) => {
       this.queue.push({ change, now, resolve, reject });
       this.scheduleGroup();
@@ -111,24 +132,12 @@ export class WebhookInboxStore {
     const items = group
       .map((item) => ({ item, id: randomUUID(), key: statusChangeDedupeKey(item.change) }))
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    let inserted: boolean[];
-    // SQLite: the raw handle when no TypeORM transaction is open on the shared connection.
-    const sqlite = sqliteHandleIfIdle(this.dataSource);
-    if (!this.postgres && !sqlite) {
-      // No safe way to group on this connection right now: one statement per change, as always.
+    if (!this.postgres) {
+      // Another SQLite driver than better-sqlite3: no safe way to group, one statement per change.
       for (const item of group) await this.insertOne(item.change, item.now).then(item.resolve, item.reject);
       return;
     }
-    if (sqlite) {
-      const statements = items.map(({ item, id, key }) =>
-        this.insertChangeSql(item.change, id, key, item.now),
-      );
-      inserted = sqlite.transaction(() =>
-        statements.map(({ sql, params }) => sqlite.prepare(sql).all(...params).length > 0),
-      )();
-    } else {
-      inserted = await this.insertGroupPostgres(items);
-    }
+    const inserted = await this.insertGroupPostgres(items);
     // Committed: answer every change (a duplicate answers with the id of the row already stored).
     for (const [i, { item, id, key }] of items.entries()) {
       if (inserted[i]) {
@@ -188,18 +197,20 @@ export class WebhookInboxStore {
    * issued while another feature (or the app, through `opts.manager`) holds a transaction open on it
    * would join that transaction and vanish with its rollback: a webhook answered 2xx but lost, a
    * processed mark undone (a repeat dispatch). So it waits until no transaction is open and then runs
-   * synchronously on the raw handle, committing on its own (after 30 s it gives up: a delivery is
+   * on the raw handle in the DataSource's group commit (`SqliteGroupCommit`: the statements of one
+   * event-loop turn, stored webhooks, dispatcher marks and intents alike, share one transaction and
+   * one disk flush, each statement still atomic on its own; after 30 s it gives up: a delivery is
    * answered 503 and Cashlink retries). Postgres: any pool connection, outside the app's transactions.
    */
   private async write(sql: string, params: unknown[]): Promise<Array<Record<string, unknown>>> {
     if (!this.postgres) {
-      const sqlite = await idleSqliteConnection(this.dataSource, {
+      const rows = await this.sqliteGroup.all(sql, params, {
         timeoutError: (waited) =>
           new CashlinkError(
             `The SQLite connection stayed inside a transaction for ${waited} ms, so the webhook inbox could not write on its own; do not await webhook work inside your own transaction.`,
           ),
       });
-      if (sqlite) return sqlite.prepare(sql).all(...params) as Array<Record<string, unknown>>;
+      if (rows) return rows as Array<Record<string, unknown>>;
     }
     const result = (await this.dataSource.query(sql, params)) as unknown[];
     // TypeORM's postgres driver answers an UPDATE or DELETE ... RETURNING with [rows, count].
@@ -271,7 +282,9 @@ export class WebhookInboxStore {
   }
 
   /**
-   * Claims up to `limit` due rows for `owner` until `now + leaseMs`, counting one attempt each.
+   * Claims up to `limit` due rows for `owner` until `now + leaseMs`, counting one attempt each, and
+   * computes their watermark (`stale`, `previousStatus`) from every change stored by now, as
+   * `renewLeases` does: one statement that answers the claimed rows whole (no read back).
    * A conditional UPDATE: a row whose lease is held by another instance is never claimed; on
    * Postgres the candidates are picked with `FOR UPDATE SKIP LOCKED` so instances do not queue.
    */
@@ -282,22 +295,14 @@ export class WebhookInboxStore {
     now = Date.now(),
   ): Promise<WebhookInboxEntity[]> {
     const until = now + leaseMs;
-    const rows = this.postgres
-      ? await this.write(
-          `UPDATE ${TABLE} SET "lease_owner" = $1, "lease_until" = $2, "attempts" = "attempts" + 1 ` +
-            `WHERE "id" IN (SELECT "id" FROM ${TABLE} WHERE "state" = 'pending' AND "next_attempt_at" <= $3 ` +
-            `AND ("lease_until" IS NULL OR "lease_until" <= $3) ORDER BY "next_attempt_at" LIMIT $4 FOR UPDATE SKIP LOCKED) ` +
-            `AND "state" = 'pending' AND ("lease_until" IS NULL OR "lease_until" <= $3) RETURNING "id"`,
-          [owner, until, now, limit],
-        )
-      : await this.write(
-          `UPDATE ${TABLE} SET "lease_owner" = ?, "lease_until" = ?, "attempts" = "attempts" + 1 ` +
-            `WHERE "id" IN (SELECT "id" FROM ${TABLE} WHERE "state" = 'pending' AND "next_attempt_at" <= ? ` +
-            `AND ("lease_until" IS NULL OR "lease_until" <= ?) ORDER BY "next_attempt_at" LIMIT ?) RETURNING "id"`,
-          [owner, until, now, now, limit],
-        );
-    if (rows.length === 0) return [];
-    const claimed = await this.repository.findBy({ id: In(rows.map((r) => String(r.id))) });
+    const { params, v } = this.placeholders();
+    const set = `"lease_owner" = ${v(owner)}, "lease_until" = ${v(until)}, "attempts" = "attempts" + 1, ${WATERMARK_ASSIGNMENTS}`;
+    const due = `"state" = 'pending' AND "next_attempt_at" <= ${v(now)} AND ("lease_until" IS NULL OR "lease_until" <= ${v(now)})`;
+    const sql = this.postgres
+      ? `UPDATE ${TABLE} SET ${set} WHERE "id" IN (SELECT "id" FROM ${TABLE} WHERE ${due} ORDER BY "next_attempt_at" LIMIT ${v(limit)} FOR UPDATE SKIP LOCKED) ` +
+        `AND "state" = 'pending' AND ("lease_until" IS NULL OR "lease_until" <= ${v(now)}) RETURNING ${INBOX_COLUMNS}`
+      : `UPDATE ${TABLE} SET ${set} WHERE "id" IN (SELECT "id" FROM ${TABLE} WHERE ${due} ORDER BY "next_attempt_at" LIMIT ${v(limit)}) RETURNING ${INBOX_COLUMNS}`;
+    const claimed = (await this.write(sql, params)).map(toInboxEntity);
     // Within a batch, older changes first (by received time, then changed_at).
     return claimed.sort(
       (a, b) => a.receivedAt - b.receivedAt || String(a.changedAt).localeCompare(String(b.changedAt)),
@@ -322,9 +327,7 @@ export class WebhookInboxStore {
     if (ids.length === 0) return held;
     const { params, v } = this.placeholders();
     const sql =
-      `UPDATE ${TABLE} SET "lease_until" = ${v(now + leaseMs)}, ` +
-      `"stale" = EXISTS (SELECT 1 FROM ${TABLE} w WHERE w."investment_id" = ${TABLE}."investment_id" AND w."changed_at" > ${TABLE}."changed_at"), ` +
-      `"previous_status" = (SELECT w."status" FROM ${TABLE} w WHERE w."investment_id" = ${TABLE}."investment_id" AND w."changed_at" < ${TABLE}."changed_at" ORDER BY w."changed_at" DESC LIMIT 1) ` +
+      `UPDATE ${TABLE} SET "lease_until" = ${v(now + leaseMs)}, ${WATERMARK_ASSIGNMENTS} ` +
       `WHERE "id" IN (${ids.map(v).join(', ')}) AND "lease_owner" = ${v(owner)} AND "lease_until" > ${v(now)} ` +
       `RETURNING "id", "stale", "previous_status"`;
     for (const row of await this.write(sql, params)) {
@@ -443,6 +446,33 @@ export class WebhookInboxStore {
       take: filter.limit ?? 100,
     });
   }
+}
+
+/** A raw row (`RETURNING` of INBOX_COLUMNS) as the entity TypeORM would load: numbers and booleans typed. */
+function toInboxEntity(row: Record<string, unknown>): WebhookInboxEntity {
+  const text = (value: unknown): string | null =>
+    value === null || value === undefined ? null : String(value);
+  const epoch = (value: unknown): number | null =>
+    value === null || value === undefined ? null : Number(value);
+  return Object.assign(new WebhookInboxEntity(), {
+    id: String(row.id),
+    dedupeKey: String(row.dedupe_key),
+    investmentId: text(row.investment_id),
+    status: text(row.status),
+    changedAt: text(row.changed_at),
+    previousStatus: text(row.previous_status),
+    // SQLite answers booleans as 0 / 1.
+    stale: Boolean(Number(row.stale)),
+    receivedAt: Number(row.received_at),
+    state: String(row.state) as WebhookInboxState,
+    attempts: Number(row.attempts),
+    nextAttemptAt: Number(row.next_attempt_at),
+    leaseOwner: text(row.lease_owner),
+    leaseUntil: epoch(row.lease_until),
+    lastError: text(row.last_error),
+    processedAt: epoch(row.processed_at),
+    rawBody: text(row.raw_body),
+  } satisfies Omit<WebhookInboxEntity, never>);
 }
 
 function truncate(text: string): string {
