@@ -168,7 +168,7 @@ export class WebhookInboxStore {
       (waves[wave] ??= []).push(entry);
     }
     const insertedIds = new Set<string>();
-    await this.dataSource.transaction(async (manager) => {
+    const insertWaves = async (query: (sql: string, params: unknown[]) => Promise<unknown>) => {
       for (const wave of waves) {
         const params: unknown[] = [];
         const rows = wave.map(({ item, id, key }) => {
@@ -184,10 +184,17 @@ export class WebhookInboxStore {
           `(SELECT w."status" FROM ${TABLE} w WHERE w."investment_id" = v."investment_id" ORDER BY w."changed_at" DESC LIMIT 1) ` +
           `FROM (VALUES ${rows.join(', ')}) AS v("id", "dedupe_key", "investment_id", "status", "changed_at", "received_at") ` +
           `WHERE 1 = 1 ON CONFLICT ("dedupe_key") DO NOTHING RETURNING "id"`;
-        for (const row of (await manager.query(sql, params)) as Array<{ id: string }>)
-          insertedIds.add(row.id);
+        for (const row of (await query(sql, params)) as Array<{ id: string }>) insertedIds.add(row.id);
       }
-    });
+    };
+    if (waves.length === 1) {
+      // One statement is atomic on its own: no BEGIN / COMMIT round trips around it.
+      await insertWaves((sql, params) => this.dataSource.query(sql, params));
+    } else {
+      await this.dataSource.transaction((manager) =>
+        insertWaves((sql, params) => manager.query(sql, params)),
+      );
+    }
     return items.map(({ id }) => insertedIds.has(id));
   }
 
