@@ -1,14 +1,14 @@
 /**
  * The cost of one durable commit on this machine (the floor under every durable write): 50
- * single-row autocommit INSERTs on a temp SQLite file (TypeORM's defaults: rollback journal,
- * synchronous FULL) and on Postgres, versus the same 50 in one transaction.
+ * single-row autocommit INSERTs on a temp SQLite file (in the journal mode the bench uses: WAL unless
+ * BENCH_SQLITE_WAL=0; synchronous FULL) and on Postgres, versus the same 50 in one transaction.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
-import type { BenchDatabaseOptions } from './databases';
+import { SQLITE_WAL, type BenchDatabaseOptions } from './databases';
 
 export interface CommitCost {
   /** Milliseconds per autocommit INSERT. */
@@ -23,6 +23,7 @@ export function probeSqlite(): CommitCost {
   const dir = mkdtempSync(join(tmpdir(), 'cashlink-probe-'));
   const db = new Database(join(dir, 'probe.sqlite'));
   try {
+    if (SQLITE_WAL) db.pragma('journal_mode = WAL');
     db.exec('CREATE TABLE probe (id INTEGER)');
     const insert = db.prepare('INSERT INTO probe VALUES (?)');
     let t = performance.now();

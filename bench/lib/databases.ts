@@ -19,6 +19,17 @@ export function postgresAvailable(): Promise<boolean> {
   return postgresAnswers(2000);
 }
 
-export function createBenchDatabase(kind: DatabaseKind): Promise<BenchDatabase> {
-  return createTestDatabase(kind);
+/**
+ * SQLite runs in WAL mode, as the demo app configures it (`enableWAL: true`; synchronous stays FULL,
+ * so a commit is as durable as with the rollback journal). `BENCH_SQLITE_WAL=0` measures TypeORM's
+ * default rollback journal instead.
+ */
+export const SQLITE_WAL = process.env.BENCH_SQLITE_WAL !== '0';
+
+export async function createBenchDatabase(kind: DatabaseKind): Promise<BenchDatabase> {
+  const db = await createTestDatabase(kind);
+  if (SQLITE_WAL && db.options.type === 'better-sqlite3') {
+    return { ...db, options: { ...db.options, enableWAL: true } as BenchDatabaseOptions };
+  }
+  return db;
 }
