@@ -3,6 +3,7 @@
  * alternating them round by round (so that a noisy neighbour hurts both), and reports medians.
  */
 import { randomUUID } from 'node:crypto';
+import { cpus } from 'node:os';
 import type { DataSource } from 'typeorm';
 import {
   BASELINE_WEBHOOK_PATH,
@@ -333,12 +334,19 @@ async function drain(
   backlog: number,
   sample: number,
   processes: number,
-): Promise<{ perRowMs: number; rowsPerSecond: number; processed: number; seedMs: number }> {
+): Promise<{
+  perRowMs: number;
+  rowsPerSecond: number;
+  processed: number;
+  seedMs: number;
+  load: { machineBusy: number; emulatorCores: number };
+}> {
   return withDatabase(ctx.kind, async (db, ds) => {
     const t0 = performance.now();
     if (what === 'dispatch') await seedInbox(ds, backlog);
     else await seedIntents(ds, backlog, await ctx.emulator.call<string>('investorId'));
     const seedMs = performance.now() - t0;
+    const load = await loadMeter(ctx);
     const apps = await Promise.all(
       Array.from({ length: processes }, (_, i) =>
         startApp(ctx, db, {
@@ -357,7 +365,13 @@ async function drain(
           { kind, target: sample, timeoutMs: 120_000 },
         );
         const perRowMs = (stats.lastAt - stats.firstAt) / Math.max(1, stats.count - 1);
-        return { perRowMs, rowsPerSecond: 1000 / perRowMs, processed: stats.count, seedMs };
+        return {
+          perRowMs,
+          rowsPerSecond: 1000 / perRowMs,
+          processed: stats.count,
+          seedMs,
+          load: await load(),
+        };
       }
       // Several processes: wait until the whole backlog is settled, then take the span from the
       // first event in any process to the last one.
@@ -367,6 +381,7 @@ async function drain(
         if (Date.now() > deadline) throw new Error(`${table}: backlog not drained in time`);
         await new Promise((r) => setTimeout(r, 50));
       }
+      const measured = await load();
       const counts = await Promise.all(
         apps.map((a) =>
           a.app.call<{
@@ -381,11 +396,46 @@ async function drain(
       const last = Math.max(...per.map((c) => c.lastAt));
       const perRowMs = (last - first) / Math.max(1, processed - 1);
       ctx.log(`    ${processes} processes: ${per.map((c) => c.count).join(' + ')} rows`);
-      return { perRowMs, rowsPerSecond: 1000 / perRowMs, processed, seedMs };
+      return { perRowMs, rowsPerSecond: 1000 / perRowMs, processed, seedMs, load: measured };
     } finally {
       await Promise.all(apps.map((a) => a.app.stop()));
     }
   });
+}
+
+/**
+ * Starts measuring how busy the machine (all cores, from /proc/stat via os.cpus) and the emulator
+ * process are; the returned function reads both since the start: `machineBusy` 0..1 of all cores,
+ * `emulatorCores` in cores (1 = the emulator's one thread was busy all along).
+ */
+async function loadMeter(
+  ctx: BenchContext,
+): Promise<() => Promise<{ machineBusy: number; emulatorCores: number }>> {
+  const cpuTotals = () =>
+    cpus().reduce(
+      (acc, c) => {
+        const total = c.times.user + c.times.nice + c.times.sys + c.times.idle + c.times.irq;
+        return { total: acc.total + total, idle: acc.idle + c.times.idle };
+      },
+      { total: 0, idle: 0 },
+    );
+  const startCpu = cpuTotals();
+  const startEmulator = await ctx.emulator.call<number>('cpuMicros');
+  const startWall = performance.now();
+  return async () => {
+    const endCpu = cpuTotals();
+    const emulatorMicros = (await ctx.emulator.call<number>('cpuMicros')) - startEmulator;
+    const wallMs = performance.now() - startWall;
+    const total = endCpu.total - startCpu.total;
+    return {
+      machineBusy: round2(total > 0 ? 1 - (endCpu.idle - startCpu.idle) / total : 0),
+      emulatorCores: round2(emulatorMicros / 1000 / wallMs),
+    };
+  };
+}
+
+function pct(fraction: number): string {
+  return `${Math.round(fraction * 100)} %`;
 }
 
 /** Backlog scaling: per-row cost of dispatch and recovery at a small and a large backlog. */
@@ -425,31 +475,55 @@ export async function backlogScaling(ctx: BenchContext): Promise<ResultRow[]> {
   return out;
 }
 
-/** Instances (Postgres): draining a backlog with 2 app processes vs 1. */
+/** Latency of every investment POST in the second instances run of the recovery (a remote Cashlink). */
+const REMOTE_LATENCY_MS = 20;
+
+/**
+ * Instances (Postgres): draining a backlog with 2 app processes vs 1. Recovery runs twice: against
+ * the emulator as it is (about 1 ms per call: the processes compete for the 2 cores with it and
+ * Postgres), and with every investment POST answered after REMOTE_LATENCY_MS, as a remote Cashlink
+ * would (then each process waits on the network, and the second one adds its own lanes).
+ */
 export async function instances(ctx: BenchContext): Promise<ResultRow[]> {
   const s = ctx.sizes;
   const out: ResultRow[] = [];
-  for (const what of ['dispatch', 'intents'] as const) {
-    const one = await drain(ctx, what, s.instancesBacklog, s.instancesBacklog, 1);
-    const two = await drain(ctx, what, s.instancesBacklog, s.instancesBacklog, 2);
+  const runs = [
+    { what: 'dispatch', latencyMs: 0, backlog: s.instancesBacklog },
+    { what: 'intents', latencyMs: 0, backlog: s.instancesBacklog },
+    { what: 'intents', latencyMs: REMOTE_LATENCY_MS, backlog: Math.min(s.instancesBacklog, 2000) },
+  ] as const;
+  for (const { what, latencyMs, backlog } of runs) {
+    await ctx.emulator.call('latency', { ms: latencyMs });
+    let one: Awaited<ReturnType<typeof drain>>;
+    let two: Awaited<ReturnType<typeof drain>>;
+    try {
+      one = await drain(ctx, what, backlog, backlog, 1);
+      two = await drain(ctx, what, backlog, backlog, 2);
+    } finally {
+      await ctx.emulator.call('latency', { ms: 0 });
+    }
     await ctx.emulator.call('reset');
+    const label =
+      (what === 'dispatch' ? 'instances dispatch (inbox)' : 'instances recovery (intents)') +
+      (latencyMs > 0 ? `, Cashlink ${latencyMs} ms` : '');
     ctx.log(
-      `  instances ${what}: 1 process ${one.rowsPerSecond.toFixed(0)} rows/s, 2 processes ${two.rowsPerSecond.toFixed(0)} rows/s`,
+      `  ${label}: 1 process ${one.rowsPerSecond.toFixed(0)} rows/s (machine ${pct(one.load.machineBusy)} busy, emulator ${one.load.emulatorCores} cores), ` +
+        `2 processes ${two.rowsPerSecond.toFixed(0)} rows/s (machine ${pct(two.load.machineBusy)} busy, emulator ${two.load.emulatorCores} cores)`,
     );
     out.push(
       ...rows(
         ctx,
-        `instances ${what === 'dispatch' ? 'dispatch (inbox)' : 'recovery (intents)'}`,
+        label,
         '2 processes >= 1.6x',
         [
           {
-            metric: `rows/s, 2 processes (vs 1), ${s.instancesBacklog} backlog`,
+            metric: `rows/s, 2 processes (vs 1), ${backlog} backlog`,
             value: two.rowsPerSecond,
             baseline: one.rowsPerSecond,
             check: (r) => r !== null && r >= 1.6,
           },
         ],
-        { processedOne: one.processed, processedTwo: two.processed },
+        { processedOne: one.processed, processedTwo: two.processed, loadOne: one.load, loadTwo: two.load },
       ),
     );
   }

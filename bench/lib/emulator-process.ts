@@ -26,6 +26,16 @@ serveCommands(
     tokenRequests: () => emulator!.tokenRequests(),
     investmentsCount: () => emulator!.investments().length,
     reset: () => emulator!.reset(),
+    /** Every investment POST answered after `ms` (a remote Cashlink's latency), or none when 0. */
+    latency: ({ ms }: { ms: number }) => {
+      emulator!.clearFaults();
+      if (ms > 0) emulator!.injectFault({ route: 'POST /v2/investments/', kind: 'delay', delayMs: ms });
+    },
+    /** CPU time this process has used (µs), to tell whether the emulator bounds a case. */
+    cpuMicros: () => {
+      const { user, system } = process.cpuUsage();
+      return user + system;
+    },
   },
   async () => {
     await emulator?.close();
