@@ -129,6 +129,26 @@ describeEachDatabase('webhook inbox store', (kind) => {
     });
   });
 
+  it("redispatches outside the app's transaction: its rollback does not undo the redispatch", async () => {
+    const { id } = await store.insertChange({
+      investmentId: randomUUID(),
+      status: 'SETTLED',
+      changedAt: at('2026-05-01T10:00:00Z'),
+    });
+    const now = Date.now() + 20 * 60_000;
+    await store.claimDue('x', 1000, 1000, now);
+    expect(await store.markDead(id, 'x', 'Error: boom')).toBe(true);
+    const runner = handle!.dataSource.createQueryRunner();
+    await runner.startTransaction();
+    await runner.query('SELECT 1');
+    const pending = store.redispatch({ id });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await runner.rollbackTransaction();
+    await runner.release();
+    expect(await pending).toBe(1);
+    expect(await store.find(id)).toMatchObject({ state: 'pending', attempts: 0, lastError: 'Error: boom' });
+  });
+
   it("keeps a quarantined body although another transaction on the app's connection rolls back", async () => {
     const runner = handle!.dataSource.createQueryRunner();
     await runner.startTransaction();

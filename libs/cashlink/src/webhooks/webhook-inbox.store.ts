@@ -395,26 +395,24 @@ export class WebhookInboxStore {
     return (await this.write(sql, params)).length > 0;
   }
 
-  /** Puts dead or processed rows back to `pending` for a fresh round of attempts. Returns how many. */
+  /**
+   * Puts dead or processed rows back to `pending` for a fresh round of attempts. Returns how many.
+   * Like every write of the store, on SQLite it waits for an idle connection (never inside the app's
+   * open transaction, whose rollback would undo it).
+   */
   async redispatch(
     filter: { id: string } | { state: 'dead' | 'processed' },
     now = Date.now(),
   ): Promise<number> {
-    const qb = this.repository.createQueryBuilder().update().set({
-      state: 'pending',
-      attempts: 0,
-      nextAttemptAt: now,
-      leaseOwner: null,
-      leaseUntil: null,
-      processedAt: null,
-    });
-    if ('id' in filter) {
-      qb.where('"id" = :id AND "state" IN (:...states)', { id: filter.id, states: ['dead', 'processed'] });
-    } else {
-      qb.where('"state" = :state', { state: filter.state });
-    }
-    const result = await qb.execute();
-    return result.affected ?? 0;
+    const { params, v } = this.placeholders();
+    const set =
+      `"state" = 'pending', "attempts" = 0, "next_attempt_at" = ${v(now)}, "lease_owner" = NULL, ` +
+      `"lease_until" = NULL, "processed_at" = NULL`;
+    const where =
+      'id' in filter
+        ? `"id" = ${v(filter.id)} AND "state" IN ('dead', 'processed')`
+        : `"state" = ${v(filter.state)}`;
+    return (await this.write(`UPDATE ${TABLE} SET ${set} WHERE ${where} RETURNING "id"`, params)).length;
   }
 
   /**
