@@ -3,7 +3,6 @@
  * alternating them round by round (so that a noisy neighbour hurts both), and reports medians.
  */
 import { randomUUID } from 'node:crypto';
-import { cpus } from 'node:os';
 import type { DataSource } from 'typeorm';
 import {
   BASELINE_WEBHOOK_PATH,
@@ -12,6 +11,7 @@ import {
   type EmulatorInfo,
 } from './bench-constants';
 import { BenchChild } from './child';
+import { describeShares, startCpuMeter, type CpuShares } from './cpu-meter';
 import { createBenchDatabase, type DatabaseKind } from './databases';
 import { runLoad, type LoadResult } from './load';
 import { countPending, openMigrated, seedInbox, seedIntents } from './seed';
@@ -137,11 +137,19 @@ export async function webhookIngest(ctx: BenchContext, dispatch = true): Promise
         });
       const base: LoadResult[] = [];
       const lib: LoadResult[] = [];
+      const cpu: { baseline: CpuShares[]; library: CpuShares[] } = { baseline: [], library: [] };
+      const measured = async (path: string, into: CpuShares[]) => {
+        const stop = startCpuMeter({ app: [app.process.pid!], emulator: ctx.emulator.process.pid });
+        const result = await load(path);
+        into.push(stop());
+        return result;
+      };
       for (let r = 0; r < ctx.sizes.rounds; r++) {
-        base.push(await load(BASELINE_WEBHOOK_PATH));
-        lib.push(await load(WEBHOOK_PATH));
+        base.push(await measured(BASELINE_WEBHOOK_PATH, cpu.baseline));
+        lib.push(await measured(WEBHOOK_PATH, cpu.library));
         ctx.log(
-          `  webhook ingest${dispatch ? '' : ' (dispatcher off)'} round ${r + 1}: baseline ${base.at(-1)!.rps.toFixed(0)} req/s, library ${lib.at(-1)!.rps.toFixed(0)} req/s (errors ${lib.at(-1)!.errors})`,
+          `  webhook ingest${dispatch ? '' : ' (dispatcher off)'} round ${r + 1}: baseline ${base.at(-1)!.rps.toFixed(0)} req/s, library ${lib.at(-1)!.rps.toFixed(0)} req/s (errors ${lib.at(-1)!.errors})\n` +
+            `    baseline ${describeShares(cpu.baseline.at(-1)!)}\n    library  ${describeShares(cpu.library.at(-1)!)}`,
         );
       }
       const errors = lib.reduce((n, x) => n + x.errors, 0) + base.reduce((n, x) => n + x.errors, 0);
@@ -166,11 +174,19 @@ export async function webhookIngest(ctx: BenchContext, dispatch = true): Promise
             value: median(lib.map((x) => x.p99Ms)),
             baseline: median(base.map((x) => x.p99Ms)),
           },
+          {
+            // CPU time of the app process per answered request: what each delivery costs the app
+            // itself, whatever else (Postgres, the load generator) competes for the cores.
+            metric: 'app CPU µs/req',
+            value: median(lib.map((x, i) => appMicrosPerRequest(x, cpu.library[i]!))),
+            baseline: median(base.map((x, i) => appMicrosPerRequest(x, cpu.baseline[i]!))),
+          },
         ],
         {
           connections: ctx.sizes.webhookConnections,
           durationMs: ctx.sizes.webhookDurationMs,
           errors,
+          cpu,
           libraryStatuses: lib.map((x) => x.statuses),
           baselineStatuses: base.map((x) => x.statuses),
         },
@@ -179,6 +195,10 @@ export async function webhookIngest(ctx: BenchContext, dispatch = true): Promise
       await app.stop();
     }
   });
+}
+
+function appMicrosPerRequest(result: LoadResult, shares: CpuShares): number {
+  return result.rps > 0 ? (shares.cores.app * 1_000_000) / result.rps : 0;
 }
 
 /**
@@ -339,14 +359,14 @@ async function drain(
   rowsPerSecond: number;
   processed: number;
   seedMs: number;
-  load: { machineBusy: number; emulatorCores: number };
+  /** Where the CPU went from the apps' start to the end of the drain. */
+  load: CpuShares;
 }> {
   return withDatabase(ctx.kind, async (db, ds) => {
     const t0 = performance.now();
     if (what === 'dispatch') await seedInbox(ds, backlog);
     else await seedIntents(ds, backlog, await ctx.emulator.call<string>('investorId'));
     const seedMs = performance.now() - t0;
-    const load = await loadMeter(ctx);
     const apps = await Promise.all(
       Array.from({ length: processes }, (_, i) =>
         startApp(ctx, db, {
@@ -357,6 +377,10 @@ async function drain(
         }),
       ),
     );
+    const load = startCpuMeter({
+      app: apps.map((a) => a.app.process.pid!),
+      emulator: ctx.emulator.process.pid,
+    });
     try {
       const kind = what === 'dispatch' ? 'dispatch' : 'intents';
       if (processes === 1) {
@@ -381,7 +405,7 @@ async function drain(
         if (Date.now() > deadline) throw new Error(`${table}: backlog not drained in time`);
         await new Promise((r) => setTimeout(r, 50));
       }
-      const measured = await load();
+      const measured = load();
       const counts = await Promise.all(
         apps.map((a) =>
           a.app.call<{
@@ -401,41 +425,6 @@ async function drain(
       await Promise.all(apps.map((a) => a.app.stop()));
     }
   });
-}
-
-/**
- * Starts measuring how busy the machine (all cores, from /proc/stat via os.cpus) and the emulator
- * process are; the returned function reads both since the start: `machineBusy` 0..1 of all cores,
- * `emulatorCores` in cores (1 = the emulator's one thread was busy all along).
- */
-async function loadMeter(
-  ctx: BenchContext,
-): Promise<() => Promise<{ machineBusy: number; emulatorCores: number }>> {
-  const cpuTotals = () =>
-    cpus().reduce(
-      (acc, c) => {
-        const total = c.times.user + c.times.nice + c.times.sys + c.times.idle + c.times.irq;
-        return { total: acc.total + total, idle: acc.idle + c.times.idle };
-      },
-      { total: 0, idle: 0 },
-    );
-  const startCpu = cpuTotals();
-  const startEmulator = await ctx.emulator.call<number>('cpuMicros');
-  const startWall = performance.now();
-  return async () => {
-    const endCpu = cpuTotals();
-    const emulatorMicros = (await ctx.emulator.call<number>('cpuMicros')) - startEmulator;
-    const wallMs = performance.now() - startWall;
-    const total = endCpu.total - startCpu.total;
-    return {
-      machineBusy: round2(total > 0 ? 1 - (endCpu.idle - startCpu.idle) / total : 0),
-      emulatorCores: round2(emulatorMicros / 1000 / wallMs),
-    };
-  };
-}
-
-function pct(fraction: number): string {
-  return `${Math.round(fraction * 100)} %`;
 }
 
 /** Backlog scaling: per-row cost of dispatch and recovery at a small and a large backlog. */
@@ -507,8 +496,8 @@ export async function instances(ctx: BenchContext): Promise<ResultRow[]> {
       (what === 'dispatch' ? 'instances dispatch (inbox)' : 'instances recovery (intents)') +
       (latencyMs > 0 ? `, Cashlink ${latencyMs} ms` : '');
     ctx.log(
-      `  ${label}: 1 process ${one.rowsPerSecond.toFixed(0)} rows/s (machine ${pct(one.load.machineBusy)} busy, emulator ${one.load.emulatorCores} cores), ` +
-        `2 processes ${two.rowsPerSecond.toFixed(0)} rows/s (machine ${pct(two.load.machineBusy)} busy, emulator ${two.load.emulatorCores} cores)`,
+      `  ${label}: 1 process ${one.rowsPerSecond.toFixed(0)} rows/s, 2 processes ${two.rowsPerSecond.toFixed(0)} rows/s\n` +
+        `    1 process:   ${describeShares(one.load)}\n    2 processes: ${describeShares(two.load)}`,
     );
     out.push(
       ...rows(
