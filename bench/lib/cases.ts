@@ -232,7 +232,9 @@ async function compareCalls(
     );
   }
   const errors = series.library.reduce((n, x) => n + x.errors, 0);
-  const against = (label: string, baseline: RoundStats[]) =>
+  // The target is against the plain fetch (the issue's baseline); the undici rows show the library's
+  // own overhead on the client it uses, for information (no target).
+  const against = (label: string, baseline: RoundStats[], targeted: boolean) =>
     rows(
       ctx,
       label,
@@ -242,7 +244,7 @@ async function compareCalls(
           metric: 'req/s',
           value: median(series.library.map((x) => x.rps)),
           baseline: median(baseline.map((x) => x.rps)),
-          check: (r) => r !== null && r >= minRatio && errors === 0,
+          ...(targeted ? { check: (r: number | null) => r !== null && r >= minRatio && errors === 0 } : {}),
         },
         {
           metric: 'p50 ms',
@@ -257,7 +259,10 @@ async function compareCalls(
       ],
       { calls: spec.args.n, concurrency: s.concurrency, errors },
     );
-  return [...against(name, series.fetch), ...against(`${name} (vs undici.request)`, series.undici)];
+  return [
+    ...against(name, series.fetch, true),
+    ...against(`${name} (vs undici.request)`, series.undici, false),
+  ];
 }
 
 /** Read call, durable create, pagination and token single flight: one app, one database. */
