@@ -27,7 +27,7 @@ import { createBenchDatabase, postgresAvailable, SQLITE_WAL, type DatabaseKind }
 import { describeMachine } from './lib/machine';
 
 const FULL: BenchSizes = {
-  rounds: 3,
+  rounds: 5,
   webhookDurationMs: 2500,
   webhookConnections: 50,
   readCalls: 100_000,
