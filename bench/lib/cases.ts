@@ -118,7 +118,7 @@ function rows(
 
 /** Webhook ingest: authenticated, deduped, durably stored deliveries vs a 204 route with the same auth. */
 export async function webhookIngest(ctx: BenchContext, dispatch = true): Promise<ResultRow[]> {
-  return withDatabase(ctx.kind, async (db) => {
+  return withDatabase(ctx.kind, async (db, ds) => {
     const { app, port } = await startApp(ctx, db, { listen: true, dispatch });
     try {
       const load = (path: string) =>
@@ -144,12 +144,26 @@ export async function webhookIngest(ctx: BenchContext, dispatch = true): Promise
         into.push(stop());
         return result;
       };
+      const backlog: Array<{ pendingAfterRound: number; drainMs: number }> = [];
       for (let r = 0; r < ctx.sizes.rounds; r++) {
         base.push(await measured(BASELINE_WEBHOOK_PATH, cpu.baseline));
         lib.push(await measured(WEBHOOK_PATH, cpu.library));
+        // With the dispatcher on, what it has not dispatched yet is drained before the next round, so
+        // that its catching up does not run during (and slow down) the next baseline round.
+        const pendingAfterRound = dispatch ? await countPending(ds, 'cashlink_webhook_inbox') : 0;
+        const drainStarted = performance.now();
+        while (dispatch && (await countPending(ds, 'cashlink_webhook_inbox')) > 0) {
+          if (performance.now() - drainStarted > 120_000)
+            throw new Error('the dispatcher did not drain in 120 s');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        backlog.push({ pendingAfterRound, drainMs: Math.round(performance.now() - drainStarted) });
         ctx.log(
-          `  webhook ingest${dispatch ? '' : ' (dispatcher off)'} round ${r + 1}: baseline ${base.at(-1)!.rps.toFixed(0)} req/s, library ${lib.at(-1)!.rps.toFixed(0)} req/s (errors ${lib.at(-1)!.errors})\n` +
-            `    baseline ${describeShares(cpu.baseline.at(-1)!)}\n    library  ${describeShares(cpu.library.at(-1)!)}`,
+          `  webhook ingest${dispatch ? '' : ' (dispatcher off)'} round ${r + 1}: baseline ${base.at(-1)!.rps.toFixed(0)} req/s, library ${lib.at(-1)!.rps.toFixed(0)} req/s (errors ${lib.at(-1)!.errors})` +
+            (dispatch
+              ? `; ${pendingAfterRound} left to dispatch, drained in ${backlog.at(-1)!.drainMs} ms`
+              : '') +
+            `\n    baseline ${describeShares(cpu.baseline.at(-1)!)}\n    library  ${describeShares(cpu.library.at(-1)!)}`,
         );
       }
       const errors = lib.reduce((n, x) => n + x.errors, 0) + base.reduce((n, x) => n + x.errors, 0);
@@ -187,6 +201,7 @@ export async function webhookIngest(ctx: BenchContext, dispatch = true): Promise
           durationMs: ctx.sizes.webhookDurationMs,
           errors,
           cpu,
+          backlog,
           libraryStatuses: lib.map((x) => x.statuses),
           baselineStatuses: base.map((x) => x.statuses),
         },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type DataSource, type EntityManager, In, type QueryResult } from 'typeorm';
 import { SQLITE_IDLE_WAIT_MS } from '../common/sqlite-connection';
+import { runPostgresClaim } from '../common/postgres-claim';
 import { SqliteGroupCommit } from '../common/sqlite-group-commit';
 import { CashlinkError } from '../errors/cashlink.error';
 import {
@@ -207,7 +208,9 @@ export class CashlinkIntentStore {
     const leaseUntil = now + this.leaseMs;
     let keys: string[];
     if (this.postgres) {
-      const result = await this.run(
+      // Planned as an ordered index scan whatever the table's statistics (see runPostgresClaim).
+      const result = await runPostgresClaim(
+        this.dataSource,
         `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "lease_owner" = $1, "lease_until" = $2, "attempts" = "attempts" + 1, "updated_at" = $3
          WHERE "idempotency_key" IN (
            SELECT "idempotency_key" FROM "${CASHLINK_INTENTS_TABLE}"

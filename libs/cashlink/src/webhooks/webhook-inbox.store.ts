@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, Repository } from 'typeorm';
+import { runPostgresClaim } from '../common/postgres-claim';
 import { rawSqliteHandle } from '../common/sqlite-connection';
 import { SqliteGroupCommit } from '../common/sqlite-group-commit';
 import { CashlinkError } from '../errors/cashlink.error';
@@ -309,7 +310,11 @@ export class WebhookInboxStore {
       ? `UPDATE ${TABLE} SET ${set} WHERE "id" IN (SELECT "id" FROM ${TABLE} WHERE ${due} ORDER BY "next_attempt_at" LIMIT ${v(limit)} FOR UPDATE SKIP LOCKED) ` +
         `AND "state" = 'pending' AND ("lease_until" IS NULL OR "lease_until" <= ${v(now)}) RETURNING ${INBOX_COLUMNS}`
       : `UPDATE ${TABLE} SET ${set} WHERE "id" IN (SELECT "id" FROM ${TABLE} WHERE ${due} ORDER BY "next_attempt_at" LIMIT ${v(limit)}) RETURNING ${INBOX_COLUMNS}`;
-    const claimed = (await this.write(sql, params)).map(toInboxEntity);
+    // Postgres: planned as an ordered index scan whatever the table's statistics (see runPostgresClaim).
+    const raw = this.postgres
+      ? ((await runPostgresClaim(this.dataSource, sql, params)).records as Array<Record<string, unknown>>)
+      : await this.write(sql, params);
+    const claimed = raw.map(toInboxEntity);
     // Within a batch, older changes first (by received time, then changed_at).
     return claimed.sort(
       (a, b) => a.receivedAt - b.receivedAt || String(a.changedAt).localeCompare(String(b.changedAt)),

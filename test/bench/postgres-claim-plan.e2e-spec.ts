@@ -1,0 +1,121 @@
+/**
+ * Claims on Postgres stay ordered index scans whatever the statistics (bench/README.md, change 12):
+ * on a table that autovacuum has not analysed yet, holding a backlog of 20,000 pending rows, the
+ * claim statements of the webhook inbox and of the intents are planned without a sort and without a
+ * bitmap scan of every pending row, and still claim the oldest rows first.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { runPostgresClaim } from '../../libs/cashlink/src/common/postgres-claim';
+import { CashlinkIntentStore } from '../../libs/cashlink/src/idempotency/cashlink-intent.store';
+import { WebhookInboxStore } from '../../libs/cashlink/src/webhooks/webhook-inbox.store';
+import { describeIfPostgres } from '../support/databases';
+import { createIntentDatabase, type IntentDatabase } from '../idempotency/support/intent-database';
+import { closeInboxDatabase, openInboxDatabase } from '../webhooks/support';
+
+jest.setTimeout(60_000);
+
+const BACKLOG = 20_000;
+
+/** The UPDATE statements run through `dataSource`'s query runners while `fn` runs. */
+async function captureClaims(dataSource: DataSource, fn: () => Promise<unknown>): Promise<string[]> {
+  const statements: string[] = [];
+  const original = dataSource.createQueryRunner.bind(dataSource);
+  const spy = jest.spyOn(dataSource, 'createQueryRunner').mockImplementation((...args) => {
+    const runner: QueryRunner = original(...args);
+    const query = runner.query.bind(runner);
+    runner.query = ((sql: string, ...rest: unknown[]) => {
+      if (/^\s*UPDATE/i.test(sql)) statements.push(sql);
+      return (query as (...a: unknown[]) => Promise<unknown>)(sql, ...rest);
+    }) as QueryRunner['query'];
+    return runner;
+  });
+  try {
+    await fn();
+  } finally {
+    spy.mockRestore();
+  }
+  return statements;
+}
+
+/** Every node type of a JSON plan. */
+function nodeTypes(plan: unknown): string[] {
+  const out: string[] = [];
+  const walk = (node: Record<string, unknown>) => {
+    out.push(String(node['Node Type']));
+    for (const child of (node.Plans as Array<Record<string, unknown>> | undefined) ?? []) walk(child);
+  };
+  walk((plan as Array<{ Plan: Record<string, unknown> }>)[0]!.Plan);
+  return out;
+}
+
+/** The plan of `sql` under the claim settings, as node types. */
+async function explainUnderClaimSettings(
+  dataSource: DataSource,
+  sql: string,
+  params: unknown[],
+): Promise<string[]> {
+  const result = await runPostgresClaim(dataSource, `EXPLAIN (FORMAT JSON) ${sql}`, params);
+  const row = (result.records as Array<Record<string, unknown>>)[0]!;
+  return nodeTypes(row['QUERY PLAN']);
+}
+
+describeIfPostgres('webhook inbox claims on a table without statistics [postgres]', () => {
+  let handle: Awaited<ReturnType<typeof openInboxDatabase>> | undefined;
+
+  beforeAll(async () => {
+    handle = await openInboxDatabase('postgres');
+  });
+  afterAll(() => closeInboxDatabase(handle));
+
+  it('plans the webhook inbox claim as an ordered index scan and claims the oldest rows', async () => {
+    const ds = handle!.dataSource;
+    await ds.query(
+      `INSERT INTO "cashlink_webhook_inbox" ("id", "dedupe_key", "investment_id", "status", "changed_at", "received_at", "state", "attempts", "next_attempt_at", "stale")
+       SELECT md5(i::text || $1)::uuid::varchar, md5(i::text || $1), md5(i::text), 'ACCEPTED', '2026-01-01T00:00:00.000000000Z', i, 'pending', 0, i, FALSE
+       FROM generate_series(1, ${BACKLOG}) AS i`,
+      [randomUUID()],
+    );
+    const store = new WebhookInboxStore(ds);
+    let claimed: Awaited<ReturnType<WebhookInboxStore['claimDue']>> = [];
+    const [claim] = await captureClaims(ds, async () => {
+      claimed = await store.claimDue('owner', 20, 60_000, BACKLOG + 1);
+    });
+    expect(claimed.map((r) => r.nextAttemptAt)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const now = BACKLOG + 1;
+    const plan = await explainUnderClaimSettings(ds, claim!, ['other', now + 60_000, now, now, 20, now]);
+    expect(plan).toContain('Index Scan');
+    expect(plan).not.toContain('Sort');
+    expect(plan).not.toContain('Bitmap Heap Scan');
+  });
+});
+
+describeIfPostgres('intent claims on a table without statistics [postgres]', () => {
+  let database: IntentDatabase | undefined;
+
+  beforeAll(async () => {
+    database = await createIntentDatabase('postgres');
+  });
+  afterAll(() => database?.close());
+
+  it('plans the intent claim as an ordered index scan and claims the oldest intents', async () => {
+    const ds = database!.dataSource;
+    await ds.query(
+      `INSERT INTO "cashlink_intents" ("idempotency_key", "operation", "method", "path", "request_body", "request_hash", "state", "attempts", "next_attempt_at", "created_at", "updated_at")
+       SELECT md5(i::text || $1), 'investments.create', 'POST', '/v2/investments/', '{}', repeat('a', 64), 'pending', 0, i, i, i
+       FROM generate_series(1, ${BACKLOG}) AS i`,
+      [randomUUID()],
+    );
+    const store = new CashlinkIntentStore(ds, 60_000);
+    let claimed: Awaited<ReturnType<CashlinkIntentStore['claimDue']>> = [];
+    const [claim] = await captureClaims(ds, async () => {
+      claimed = await store.claimDue('owner', 20, BACKLOG + 1);
+    });
+    expect(claimed.map((r) => r.nextAttemptAt)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const now = BACKLOG + 1;
+    const plan = await explainUnderClaimSettings(ds, claim!, ['other:lease', now + 60_000, now, 20]);
+    expect(plan).toContain('Index Scan');
+    expect(plan).not.toContain('Sort');
+    expect(plan).not.toContain('Bitmap Heap Scan');
+  });
+});
