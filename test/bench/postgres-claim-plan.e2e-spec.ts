@@ -5,7 +5,7 @@
  * bitmap scan of every pending row, and still claim the oldest rows first.
  */
 import { randomUUID } from 'node:crypto';
-import type { DataSource, QueryRunner } from 'typeorm';
+import { DataSource, type QueryRunner } from 'typeorm';
 import { runPostgresClaim } from '../../libs/cashlink/src/common/postgres-claim';
 import { CashlinkIntentStore } from '../../libs/cashlink/src/idempotency/cashlink-intent.store';
 import { WebhookInboxStore } from '../../libs/cashlink/src/webhooks/webhook-inbox.store';
@@ -117,5 +117,38 @@ describeIfPostgres('intent claims on a table without statistics [postgres]', () 
     expect(plan).toContain('Index Scan');
     expect(plan).not.toContain('Sort');
     expect(plan).not.toContain('Bitmap Heap Scan');
+  });
+});
+
+describeIfPostgres('runPostgresClaim [postgres]', () => {
+  let database: IntentDatabase | undefined;
+  let single: DataSource | undefined;
+
+  beforeAll(async () => {
+    database = await createIntentDatabase('postgres');
+    // One pooled connection: a leaked transaction or setting would show on the next query.
+    single = new DataSource({
+      ...database.db.options,
+      extra: { max: 1 },
+      logging: false,
+    } as ConstructorParameters<typeof DataSource>[0]);
+    await single.initialize();
+  });
+  afterAll(async () => {
+    await single?.destroy();
+    await database?.close();
+  });
+
+  it('rolls back and releases its connection when the statement fails, and leaves no setting behind', async () => {
+    for (let i = 0; i < 3; i++) {
+      await expect(runPostgresClaim(single!, 'UPDATE "no_such_table" SET "x" = 1', [])).rejects.toThrow();
+    }
+    const ok = await runPostgresClaim(single!, 'SELECT 1 AS "one"', []);
+    expect(ok.records).toEqual([{ one: 1 }]);
+    expect(
+      await single!.query(
+        `SELECT current_setting('enable_sort') AS "sort", current_setting('enable_bitmapscan') AS "bitmap"`,
+      ),
+    ).toEqual([{ sort: 'on', bitmap: 'on' }]);
   });
 });

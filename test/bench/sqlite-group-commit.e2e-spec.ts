@@ -86,6 +86,18 @@ describe('SqliteGroupCommit [sqlite]', () => {
     ]);
   });
 
+  it('keeps working after the DataSource is destroyed and initialised again (statements compiled anew)', async () => {
+    const group = SqliteGroupCommit.of(dataSource);
+    await group.run('INSERT INTO "a" ("id", "n") VALUES (?, ?)', [3000, 1]);
+    await dataSource.destroy();
+    await dataSource.initialize();
+    await expect(group.run('INSERT INTO "a" ("id", "n") VALUES (?, ?)', [3001, 1])).resolves.toBe(1);
+    expect(await dataSource.query('SELECT "id" FROM "a" WHERE "id" >= 3000 ORDER BY "id"')).toEqual([
+      { id: 3000 },
+      { id: 3001 },
+    ]);
+  });
+
   it('answers null on another database, so the caller uses its query runner', async () => {
     const other = { options: { type: 'postgres' } } as unknown as DataSource;
     await expect(SqliteGroupCommit.of(other).run('SELECT 1', [])).resolves.toBeNull();

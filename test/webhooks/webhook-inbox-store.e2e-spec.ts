@@ -129,6 +129,24 @@ describeEachDatabase('webhook inbox store', (kind) => {
     });
   });
 
+  it('claims rows whole: each claimed row equals the stored row, watermark included', async () => {
+    const investmentId = randomUUID();
+    await store.insertChange({ investmentId, status: 'ACCEPTED', changedAt: at('2026-06-01T10:00:00Z') });
+    await store.insertChange({ investmentId, status: 'PAID', changedAt: at('2026-06-01T11:00:00.5Z') });
+    const now = Date.now() + 30 * 60_000;
+    const claimed = (await store.claimDue('whole', 1000, 60_000, now)).filter(
+      (r) => r.investmentId === investmentId,
+    );
+    expect(claimed.map((r) => r.status)).toEqual(['ACCEPTED', 'PAID']);
+    for (const row of claimed) expect({ ...row }).toEqual({ ...(await store.find(row.id)) });
+    expect(claimed[1]).toMatchObject({
+      previousStatus: 'ACCEPTED',
+      stale: false,
+      attempts: 1,
+      leaseOwner: 'whole',
+    });
+  });
+
   it("redispatches outside the app's transaction: its rollback does not undo the redispatch", async () => {
     const { id } = await store.insertChange({
       investmentId: randomUUID(),

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import {
   idleSqliteConnection,
   type IdleSqliteWaitOptions,
+  SQLITE_IDLE_WAIT_MS,
   type SqliteHandle,
   sqliteHandleIfIdle,
 } from './sqlite-connection';
@@ -22,6 +23,9 @@ const BUSY = Symbol('sqlite-busy');
 
 /** Prepared statements kept per connection (statements with `IN (?, ?, …)` vary with the list size). */
 const MAX_CACHED_STATEMENTS = 256;
+
+/** Most statements in one transaction: a burst is split, so one commit never blocks the loop for long. */
+const MAX_GROUP = 256;
 
 const groups = new WeakMap<DataSource, SqliteGroupCommit>();
 
@@ -74,8 +78,15 @@ export class SqliteGroupCommit {
     mode: 'run' | 'all',
     wait: IdleSqliteWaitOptions | undefined,
   ): Promise<number | unknown[] | null> {
+    // One deadline for the whole write, however often a group finds the connection taken again.
+    const started = Date.now();
+    const maxWaitMs = wait?.maxWaitMs ?? SQLITE_IDLE_WAIT_MS;
     for (;;) {
-      if (!(await idleSqliteConnection(this.dataSource, wait))) return null;
+      const idle = await idleSqliteConnection(this.dataSource, {
+        maxWaitMs: Math.max(0, maxWaitMs - (Date.now() - started)),
+        ...(wait?.timeoutError ? { timeoutError: () => wait.timeoutError!(Date.now() - started) } : {}),
+      });
+      if (!idle) return null;
       const result = await new Promise<number | unknown[] | typeof BUSY>((resolve, reject) => {
         this.queue.push({ sql, params, mode, resolve, reject });
         if (this.queue.length === 1) setImmediate(() => this.flush());
@@ -85,8 +96,8 @@ export class SqliteGroupCommit {
   }
 
   private flush(): void {
-    const group = this.queue;
-    this.queue = [];
+    const group = this.queue.splice(0, MAX_GROUP);
+    if (this.queue.length > 0) setImmediate(() => this.flush());
     const handle = sqliteHandleIfIdle(this.dataSource);
     if (!handle) {
       // A transaction was opened on the shared connection meanwhile: each waits for it, as any write does.
@@ -123,11 +134,14 @@ export class SqliteGroupCommit {
       this.statements.set(handle, cache);
     }
     let statement = cache.get(sql);
-    if (!statement) {
-      if (cache.size >= MAX_CACHED_STATEMENTS) cache.clear();
+    if (statement) {
+      // Most recently used last (a Map keeps insertion order), so the least used goes first.
+      cache.delete(sql);
+    } else {
+      if (cache.size >= MAX_CACHED_STATEMENTS) cache.delete(cache.keys().next().value!);
       statement = handle.prepare(sql);
-      cache.set(sql, statement);
     }
+    cache.set(sql, statement);
     return statement;
   }
 }

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { Agent, getGlobalDispatcher, interceptors, setGlobalDispatcher } from 'undici';
 import { TransportFailure } from './cashlink-transport';
 import { UndiciCashlinkTransport } from './undici-transport';
 
@@ -21,6 +23,7 @@ describe('UndiciCashlinkTransport', () => {
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
+    await transport.onModuleDestroy();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });
@@ -70,6 +73,43 @@ describe('UndiciCashlinkTransport', () => {
     const res = await send({ headers: { Authorization: 'Bearer secret' } });
     expect(res.status).toBe(302);
     expect(paths).toEqual(['/x']);
+  });
+
+  it("ignores the app's global dispatcher: a global redirect interceptor does not make it follow a 3xx", async () => {
+    const paths: string[] = [];
+    handler = (req, res) => {
+      paths.push(req.url!);
+      res.writeHead(307, { Location: `${base}/elsewhere` }).end();
+    };
+    const previous = getGlobalDispatcher();
+    setGlobalDispatcher(new Agent().compose(interceptors.redirect({ maxRedirections: 3 })));
+    try {
+      const res = await send({ method: 'POST', body: 'client_secret=s3cr3t' });
+      expect(res.status).toBe(307);
+      expect(paths).toEqual(['/x']);
+    } finally {
+      setGlobalDispatcher(previous);
+    }
+  });
+
+  it('asks for no compression, and decodes a compressed answer a proxy sends anyway', async () => {
+    let acceptEncoding: string | undefined;
+    handler = (req, res) => {
+      acceptEncoding = req.headers['accept-encoding'];
+      res.writeHead(200, { 'Content-Encoding': 'gzip' }).end(gzipSync('{"ok":true}'));
+    };
+    await expect(send()).resolves.toMatchObject({ status: 200, text: '{"ok":true}' });
+    expect(acceptEncoding).toBe('identity');
+  });
+
+  it('refuses a compressed answer that expands past maxResponseBytes, and an unknown encoding', async () => {
+    handler = (_req, res) =>
+      res.writeHead(200, { 'Content-Encoding': 'gzip' }).end(gzipSync('x'.repeat(100_000)));
+    await expect(send({ maxResponseBytes: 10_000 })).rejects.toMatchObject({
+      code: 'ERR_RESPONSE_TOO_LARGE',
+    });
+    handler = (_req, res) => res.writeHead(200, { 'Content-Encoding': 'zstd-unknown' }).end('abc');
+    await expect(send()).rejects.toMatchObject({ code: 'ERR_CONTENT_ENCODING' });
   });
 
   it('refuses an answer larger than maxResponseBytes, declared or chunked', async () => {

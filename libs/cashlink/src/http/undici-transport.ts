@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
-import { request as undiciRequest } from 'undici';
+import { brotliDecompress, gunzip, inflate, type InputType, type ZlibOptions } from 'node:zlib';
+import { promisify } from 'node:util';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { EnvHttpProxyAgent, request as undiciRequest } from 'undici';
 import {
   CashlinkTransport,
   type TransportRequest,
@@ -7,22 +9,38 @@ import {
   TransportFailure,
 } from './cashlink-transport';
 
+type Decoder = (input: InputType, options: ZlibOptions) => Promise<Buffer>;
+
+/** What a compressed answer is decoded with (only if a proxy compresses although we asked for identity). */
+const DECODERS: Record<string, Decoder> = {
+  gzip: promisify(gunzip) as Decoder,
+  'x-gzip': promisify(gunzip) as Decoder,
+  deflate: promisify(inflate) as Decoder,
+  br: promisify(brotliDecompress) as Decoder,
+};
+
 /**
  * `CashlinkTransport` on undici's `request()` (the HTTP client inside Node's own `fetch`, without the
  * WHATWG layer: no Request/Response objects, no web streams, no per-call FinalizationRegistry for the
- * signal). It uses undici's global dispatcher, the one Node's `fetch` shares, so an app's
- * `setGlobalDispatcher(new EnvHttpProxyAgent())` (or a custom Agent) applies to Cashlink calls too.
- * Keep-alive connections per origin; redirects are returned, never followed; no compression is asked
- * for, so the body read is the body sent, counted against `maxResponseBytes`. See bench/README.md
- * for why this client (read call vs a plain `fetch` of the same URL).
+ * signal). See bench/README.md (change 7) for why this client.
+ *
+ * It sends through an agent of its own (keep-alive connections per origin), never through undici's
+ * global dispatcher: interceptors an app installs globally (redirects, retries) must not apply to
+ * calls that carry the bearer token or the client secret. Like axios before it, it honours the
+ * HTTP_PROXY / HTTPS_PROXY / NO_PROXY environment variables (`EnvHttpProxyAgent`). Redirects are
+ * returned, never followed; `Accept-Encoding: identity` is sent, and a compressed answer (a proxy may
+ * compress anyway) is decoded; the body is counted against `maxResponseBytes` after decoding.
  */
 @Injectable()
-export class UndiciCashlinkTransport extends CashlinkTransport {
+export class UndiciCashlinkTransport extends CashlinkTransport implements OnModuleDestroy {
+  private readonly agent = new EnvHttpProxyAgent();
+
   override async send(request: TransportRequest): Promise<TransportResponse> {
     try {
       const response = await undiciRequest(request.url, {
+        dispatcher: this.agent,
         method: request.method as 'GET',
-        headers: request.headers,
+        headers: { 'accept-encoding': 'identity', ...request.headers },
         body: request.body,
         signal: request.signal,
       });
@@ -30,13 +48,17 @@ export class UndiciCashlinkTransport extends CashlinkTransport {
       for (const [name, value] of Object.entries(response.headers)) {
         if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
       }
-      const text = await readText(response.body, headers['content-length'], request.maxResponseBytes);
+      const text = await readText(response.body, headers, request.maxResponseBytes);
       return { status: response.statusCode, headers, text };
     } catch (error) {
       if (error instanceof TransportFailure) throw error;
       // Only the code leaves: a low-level error may hold the request (bearer token, form with the secret).
       throw new TransportFailure(failureCode(error));
     }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.agent.close().catch(() => undefined);
   }
 }
 
@@ -45,27 +67,45 @@ type Body = Awaited<ReturnType<typeof undiciRequest>>['body'];
 /** The body as UTF-8 text, refusing more than `limit` bytes (the connection is then dropped). */
 async function readText(
   body: Body,
-  contentLength: string | undefined,
+  headers: Record<string, string | undefined>,
   limit: number | undefined,
 ): Promise<string> {
-  const declared = contentLength === undefined ? NaN : Number(contentLength);
+  const encoding = (headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  const decode = encoding === 'identity' ? undefined : DECODERS[encoding];
+  if (encoding !== 'identity' && !decode) {
+    drop(body);
+    throw new TransportFailure('ERR_CONTENT_ENCODING');
+  }
+  const declared = headers['content-length'] === undefined ? NaN : Number(headers['content-length']);
   if (limit !== undefined && declared > limit) {
     drop(body);
     throw new TransportFailure('ERR_RESPONSE_TOO_LARGE');
   }
-  // A declared length is enforced by undici (a longer body is an error), so it needs no counting.
-  if (limit === undefined || Number.isFinite(declared)) return body.text();
+  // A declared length is enforced by undici on HTTP/1.1 (a longer body is an error), so a plain body
+  // within the limit needs no counting.
+  if (!decode && (limit === undefined || Number.isFinite(declared))) return body.text();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) {
+    if (limit !== undefined && size > limit) {
       drop(body);
       throw new TransportFailure('ERR_RESPONSE_TOO_LARGE');
     }
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks, size).toString('utf8');
+  const raw = Buffer.concat(chunks, size);
+  if (!decode) return raw.toString('utf8');
+  try {
+    // maxOutputLength: a small compressed body must not expand past the limit (a "zip bomb").
+    return (await decode(raw, limit === undefined ? {} : { maxOutputLength: limit })).toString('utf8');
+  } catch (error) {
+    throw new TransportFailure(
+      (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE'
+        ? 'ERR_RESPONSE_TOO_LARGE'
+        : 'ERR_CONTENT_DECODING',
+    );
+  }
 }
 
 /** Closes the connection under an unwanted body (its abort error is expected, not unhandled). */

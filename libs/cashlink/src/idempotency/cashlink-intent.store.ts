@@ -232,7 +232,8 @@ export class CashlinkIntentStore {
          RETURNING "idempotency_key"`;
       const params = [lease, leaseUntil, now, now, now, limit];
       const rows =
-        (await this.sqliteGroup.all(claim, params)) ?? ((await this.run(claim, params)).records as unknown[]);
+        (await this.sqliteGroup.all(claim, params, this.sqliteWait())) ??
+        ((await this.run(claim, params)).records as unknown[]);
       keys = (rows as { idempotency_key: string }[]).map((r) => r.idempotency_key);
     }
     if (keys.length === 0) return [];
@@ -344,19 +345,24 @@ export class CashlinkIntentStore {
       // waits for an idle connection and runs there on its own, in the DataSource's group commit:
       // the statements of one event-loop turn (e.g. the intents of 16 concurrent writes, or their
       // settlements) share one disk flush (see SqliteGroupCommit).
-      const changes = await this.sqliteGroup.run(sql, params, {
-        maxWaitMs: CashlinkIntentStore.SQLITE_IDLE_WAIT_MS,
-        timeoutError: () =>
-          new CashlinkError(
-            `The SQLite connection stayed inside a transaction for ${CashlinkIntentStore.SQLITE_IDLE_WAIT_MS} ms, so the intent could not be ` +
-              'written on its own; nothing was sent. Inside your own transaction, pass { manager } to the write ' +
-              '(it is then sent after your commit), or make the call after the commit.',
-          ),
-      });
+      const changes = await this.sqliteGroup.run(sql, params, this.sqliteWait());
       if (changes !== null) return changes;
     }
     const result = await this.run(this.placeholders(sql), params, manager);
     return result.affected ?? 0;
+  }
+
+  /** How a write of the store waits for the app's transaction on SQLite's shared connection. */
+  private sqliteWait() {
+    return {
+      maxWaitMs: CashlinkIntentStore.SQLITE_IDLE_WAIT_MS,
+      timeoutError: () =>
+        new CashlinkError(
+          `The SQLite connection stayed inside a transaction for ${CashlinkIntentStore.SQLITE_IDLE_WAIT_MS} ms, so the intent could not be ` +
+            'written on its own; nothing was sent. Inside your own transaction, pass { manager } to the write ' +
+            '(it is then sent after your commit), or make the call after the commit.',
+        ),
+    };
   }
 
   /** How long a write of the store waits for the app's transaction on SQLite's shared connection. */
