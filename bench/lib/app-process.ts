@@ -203,15 +203,19 @@ async function token(): Promise<string> {
   return rawToken;
 }
 
-async function rawJson(method: 'GET' | 'POST', url: string, body?: unknown, key?: string): Promise<unknown> {
+/** Headers and body of a plain call: the fixed token, JSON, and the idempotency key of a write. */
+async function rawRequest(
+  body?: unknown,
+  key?: string,
+): Promise<{ headers: Record<string, string>; body?: string }> {
   const headers: Record<string, string> = { authorization: `Bearer ${await token()}` };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (key) headers['x-idempotency-key'] = key;
-  const res = await fetch(url, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  return { headers, body: body === undefined ? undefined : JSON.stringify(body) };
+}
+
+async function rawJson(method: 'GET' | 'POST', url: string, body?: unknown, key?: string): Promise<unknown> {
+  const res = await fetch(url, { method, ...(await rawRequest(body, key)) });
   const data = (await res.json()) as unknown;
   if (!res.ok) throw new Error(`${method} answered ${res.status}`);
   return data;
@@ -224,14 +228,7 @@ async function rawUndici(
   body?: unknown,
   key?: string,
 ): Promise<unknown> {
-  const headers: Record<string, string> = { authorization: `Bearer ${await token()}` };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (key) headers['x-idempotency-key'] = key;
-  const res = await undiciRequest(url, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  const res = await undiciRequest(url, { method, ...(await rawRequest(body, key)) });
   const data = (await res.body.json()) as unknown;
   if (res.statusCode >= 300) throw new Error(`${method} answered ${res.statusCode}`);
   return data;
