@@ -2,6 +2,7 @@ import type { MixedList } from 'typeorm';
 import { CreateCashlinkIntents1795985000000 } from './1795985000000-create-cashlink-intents';
 import { CashlinkIntentsPurgeTombstones1795995000000 } from './1795995000000-cashlink-intents-purge-tombstones';
 import { CreateCashlinkWebhookInbox1795990000000 } from './1795990000000-create-cashlink-webhook-inbox';
+import { CashlinkWebhookInboxChangeIndex1796000000000 } from './1796000000000-cashlink-webhook-inbox-change-index';
 
 /**
  * Every TypeORM migration of the library, for SQLite and PostgreSQL. Add them to the host's
@@ -12,4 +13,5 @@ export const CASHLINK_MIGRATIONS: MixedList<Function> = [
   CreateCashlinkIntents1795985000000,
   CreateCashlinkWebhookInbox1795990000000,
   CashlinkIntentsPurgeTombstones1795995000000,
+  CashlinkWebhookInboxChangeIndex1796000000000,
 ];

@@ -11,14 +11,18 @@ export type WebhookInboxState = 'pending' | 'processed' | 'dead' | 'quarantined'
  */
 @Entity({ name: 'cashlink_webhook_inbox' })
 @Index('IDX_cashlink_webhook_inbox_due', ['state', 'nextAttemptAt'])
-// The watermark (latest change per investment) is read from the inbox itself through this index.
-@Index('IDX_cashlink_webhook_inbox_investment', ['investmentId', 'changedAt'])
+// One row per change (a duplicate delivery adds nothing), and the watermark (latest change per
+// investment) is read from the inbox itself through the same index.
+@Index('UQ_cashlink_webhook_inbox_change', ['investmentId', 'changedAt', 'status'], { unique: true })
 export class WebhookInboxEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
 
-  /** sha256 of `investment_id|status|changed_at` (normalised); unique, so a duplicate adds nothing. */
-  @Index('UQ_cashlink_webhook_inbox_dedupe_key', { unique: true })
+  /**
+   * sha256 of `investment_id|status|changed_at` (normalised), or of the raw body of a quarantined row.
+   * Unique among quarantined rows (identical junk is kept once); a change is unique by its columns.
+   */
+  @Index('UQ_cashlink_webhook_inbox_quarantine_key', { unique: true, where: '"investment_id" IS NULL' })
   @Column({ name: 'dedupe_key', type: 'varchar', length: 64 })
   dedupeKey!: string;
 
