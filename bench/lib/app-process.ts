@@ -5,7 +5,9 @@
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import {
   Injectable,
   Module,
@@ -263,6 +265,9 @@ function heapSampler(everyPages = 100) {
 
 const investments = () => app!.get(CashlinkInvestmentsService);
 
+/** The CPU profiler of this process, while a window is profiled (`profileStart` / `profileStop`). */
+let profiler: Session | null = null;
+
 serveCommands(
   {
     boot: async (options: BootOptions) => {
@@ -377,6 +382,25 @@ serveCommands(
       const counter = kind === 'dispatch' ? dispatched : settled;
       await counter.waitFor(target, timeoutMs);
       return { count: counter.count, firstAt: counter.firstAt, lastAt: counter.lastAt };
+    },
+
+    /** Starts profiling this process's CPU (one window at a time: see BENCH_PROFILE_WINDOWS). */
+    profileStart: async () => {
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+      return {};
+    },
+
+    /** Ends the window and writes its profile (`.cpuprofile`, for DevTools or bench/profile-summary.ts). */
+    profileStop: async ({ file }: { file: string }) => {
+      if (!profiler) throw new Error('no profile window is open');
+      const { profile } = await profiler.post('Profiler.stop');
+      profiler.disconnect();
+      profiler = null;
+      writeFileSync(file, JSON.stringify(profile));
+      return { file };
     },
 
     counts: () => ({

@@ -3,6 +3,8 @@
  * alternating them round by round (so that a noisy neighbour hurts both), and reports medians.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import {
   BASELINE_WEBHOOK_PATH,
@@ -138,14 +140,27 @@ export async function webhookIngest(ctx: BenchContext, dispatch = true): Promise
       const base: LoadResult[] = [];
       const lib: LoadResult[] = [];
       const cpu: { baseline: CpuShares[]; library: CpuShares[] } = { baseline: [], library: [] };
+      // BENCH_PROFILE_WINDOWS=<dir>: a CPU profile of the app for each measured window, the baseline's
+      // and the library's apart, so that the two routes' costs can be compared function by function.
+      const profileDir = process.env.BENCH_PROFILE_WINDOWS;
+      let round = 0;
       const measured = async (path: string, into: CpuShares[]) => {
+        if (profileDir) await app.call('profileStart');
         const stop = startCpuMeter({ app: [app.process.pid!], emulator: ctx.emulator.process.pid });
         const result = await load(path);
         into.push(stop());
+        if (profileDir) {
+          const which = path === WEBHOOK_PATH ? 'library' : 'baseline';
+          // The answered requests go into the name: bench/profile-summary.ts reports µs per request.
+          const file = `${ctx.kind}-webhook${dispatch ? '' : '-nodispatch'}-r${round}-${which}-${result.requests}req.cpuprofile`;
+          mkdirSync(profileDir, { recursive: true });
+          await app.call('profileStop', { file: join(profileDir, file) });
+        }
         return result;
       };
       const backlog: Array<{ pendingAfterRound: number; drainMs: number }> = [];
       for (let r = 0; r < ctx.sizes.rounds; r++) {
+        round = r + 1;
         base.push(await measured(BASELINE_WEBHOOK_PATH, cpu.baseline));
         lib.push(await measured(WEBHOOK_PATH, cpu.library));
         // With the dispatcher on, what it has not dispatched yet is drained before the next round, so

@@ -40,7 +40,7 @@ describeEachDatabase('webhook inbox migrations', (kind) => {
       const describe = (name: string, columns: string[], unique: boolean | undefined) =>
         `${name} (${[...columns].sort().join(', ')})${unique ? ' unique' : ''}`;
       const metadata = dataSource.getMetadata('cashlink_webhook_inbox');
-      expect(table.indices.map((i) => describe(i.name, i.columnNames, i.isUnique)).sort()).toEqual(
+      expect(table.indices.map((i) => describe(i.name!, i.columnNames, i.isUnique)).sort()).toEqual(
         metadata.indices
           .map((i) =>
             describe(
