@@ -17,17 +17,24 @@ jest.setTimeout(60_000);
 
 const BACKLOG = 20_000;
 
-/** The UPDATE statements run through `dataSource`'s query runners while `fn` runs. */
+/** The UPDATE statements sent on `dataSource`'s pooled connections while `fn` runs. */
 async function captureClaims(dataSource: DataSource, fn: () => Promise<unknown>): Promise<string[]> {
   const statements: string[] = [];
   const original = dataSource.createQueryRunner.bind(dataSource);
   const spy = jest.spyOn(dataSource, 'createQueryRunner').mockImplementation((...args) => {
     const runner: QueryRunner = original(...args);
-    const query = runner.query.bind(runner);
-    runner.query = ((sql: string, ...rest: unknown[]) => {
-      if (/^\s*UPDATE/i.test(sql)) statements.push(sql);
-      return (query as (...a: unknown[]) => Promise<unknown>)(sql, ...rest);
-    }) as QueryRunner['query'];
+    const connect = runner.connect.bind(runner);
+    // The stores send their claims with the node-postgres client itself (named statements).
+    runner.connect = async () => {
+      const client = (await connect()) as { query: (...args: unknown[]) => Promise<unknown> };
+      return {
+        query: (statement: string | { text: string }, ...rest: unknown[]) => {
+          const text = typeof statement === 'string' ? statement : statement.text;
+          if (/^\s*UPDATE/i.test(text)) statements.push(text);
+          return client.query(statement, ...rest);
+        },
+      };
+    };
     return runner;
   });
   try {
@@ -55,8 +62,8 @@ async function explainUnderClaimSettings(
   sql: string,
   params: unknown[],
 ): Promise<string[]> {
-  const result = await runPostgresClaim(dataSource, `EXPLAIN (FORMAT JSON) ${sql}`, params);
-  const row = (result.records as Array<Record<string, unknown>>)[0]!;
+  const rows = await runPostgresClaim(dataSource, { text: `EXPLAIN (FORMAT JSON) ${sql}`, values: params });
+  const row = rows[0]!;
   return nodeTypes(row['QUERY PLAN']);
 }
 
@@ -141,10 +148,27 @@ describeIfPostgres('runPostgresClaim [postgres]', () => {
 
   it('rolls back and releases its connection when the statement fails, and leaves no setting behind', async () => {
     for (let i = 0; i < 3; i++) {
-      await expect(runPostgresClaim(single!, 'UPDATE "no_such_table" SET "x" = 1', [])).rejects.toThrow();
+      await expect(
+        runPostgresClaim(single!, { text: 'UPDATE "no_such_table" SET "x" = 1' }),
+      ).rejects.toThrow();
     }
-    const ok = await runPostgresClaim(single!, 'SELECT 1 AS "one"', []);
-    expect(ok.records).toEqual([{ one: 1 }]);
+    const ok = await runPostgresClaim(single!, {
+      name: 'claim_test_v1',
+      text: 'SELECT $1::int AS "one"',
+      values: [1],
+    });
+    expect(ok).toEqual([{ one: 1 }]);
+    // The named statement is prepared on the connection, once, and executed again.
+    expect(
+      await runPostgresClaim(single!, {
+        name: 'claim_test_v1',
+        text: 'SELECT $1::int AS "one"',
+        values: [2],
+      }),
+    ).toEqual([{ one: 2 }]);
+    expect(
+      await single!.query(`SELECT "name" FROM "pg_prepared_statements" WHERE "name" = 'claim_test_v1'`),
+    ).toEqual([{ name: 'claim_test_v1' }]);
     expect(
       await single!.query(
         `SELECT current_setting('enable_sort') AS "sort", current_setting('enable_bitmapscan') AS "bitmap"`,

@@ -1,4 +1,5 @@
-import type { DataSource, QueryResult } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import { withPostgresClient, type PgStatement } from './postgres-statements';
 
 /**
  * Planner settings for one claim statement, local to its transaction (`set_config(…, true)` is
@@ -18,26 +19,25 @@ export const INDEX_ORDERED_CLAIM_SETTINGS =
   "SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)";
 
 /**
- * Runs one claim statement on Postgres in its own short transaction with INDEX_ORDERED_CLAIM_SETTINGS:
- * `BEGIN`, the settings, the statement, `COMMIT` on one pooled connection. Answers the statement's
- * structured result (`records` holds the `RETURNING` rows).
+ * Runs one claim statement on Postgres in its own short transaction with INDEX_ORDERED_CLAIM_SETTINGS,
+ * on one pooled connection, in three round trips: `BEGIN` with the settings (one simple query), the
+ * statement (named: prepared once per connection, see `withPostgresClient`), `COMMIT`. Answers the
+ * statement's rows (`RETURNING`). On an error the transaction is rolled back before the connection
+ * goes back to the pool.
  */
-export async function runPostgresClaim(
+export function runPostgresClaim(
   dataSource: DataSource,
-  sql: string,
-  params: unknown[],
-): Promise<QueryResult> {
-  const runner = dataSource.createQueryRunner();
-  try {
-    await runner.startTransaction();
-    await runner.query(INDEX_ORDERED_CLAIM_SETTINGS);
-    const result = await runner.query(sql, params, true);
-    await runner.commitTransaction();
-    return result;
-  } catch (error) {
-    if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-    throw error;
-  } finally {
-    await runner.release();
-  }
+  statement: PgStatement,
+): Promise<Array<Record<string, unknown>>> {
+  return withPostgresClient(dataSource, async (query) => {
+    try {
+      await query(`BEGIN; ${INDEX_ORDERED_CLAIM_SETTINGS}`);
+      const rows = await query(statement);
+      await query('COMMIT');
+      return rows;
+    } catch (error) {
+      await query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  });
 }

@@ -209,9 +209,10 @@ export class CashlinkIntentStore {
     let keys: string[];
     if (this.postgres) {
       // Planned as an ordered index scan whatever the table's statistics (see runPostgresClaim).
-      const result = await runPostgresClaim(
-        this.dataSource,
-        `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "lease_owner" = $1, "lease_until" = $2, "attempts" = "attempts" + 1, "updated_at" = $3
+      const claimed = await runPostgresClaim(this.dataSource, {
+        // Fixed text: prepared once per connection.
+        name: 'cashlink_intents_claim_v1',
+        text: `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "lease_owner" = $1, "lease_until" = $2, "attempts" = "attempts" + 1, "updated_at" = $3
          WHERE "idempotency_key" IN (
            SELECT "idempotency_key" FROM "${CASHLINK_INTENTS_TABLE}"
            WHERE "state" = 'pending' AND "next_attempt_at" <= $3 AND ("lease_until" IS NULL OR "lease_until" <= $3)
@@ -219,9 +220,9 @@ export class CashlinkIntentStore {
            FOR UPDATE SKIP LOCKED)
          AND "state" = 'pending' AND ("lease_until" IS NULL OR "lease_until" <= $3)
          RETURNING "idempotency_key"`,
-        [lease, leaseUntil, now, limit],
-      );
-      keys = (result.records as { idempotency_key: string }[]).map((r) => r.idempotency_key);
+        values: [lease, leaseUntil, now, limit],
+      });
+      keys = claimed.map((r) => String(r.idempotency_key));
     } else {
       // One statement (one commit in the group) for the whole batch; SQLite has one writer at a time.
       const claim = `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "lease_owner" = ?, "lease_until" = ?, "attempts" = "attempts" + 1, "updated_at" = ?

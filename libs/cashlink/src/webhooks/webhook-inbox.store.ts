@@ -1,5 +1,6 @@
 import { IsNull, type DataSource, type Repository } from 'typeorm';
 import { runPostgresClaim } from '../common/postgres-claim';
+import { runPostgresStatement, withPostgresClient } from '../common/postgres-statements';
 import { rawSqliteHandle } from '../common/sqlite-connection';
 import { SqliteGroupCommit } from '../common/sqlite-group-commit';
 import { timeOrderedUuid } from '../common/time-ordered-id';
@@ -92,10 +93,14 @@ const INSERT_CHANGES_POSTGRES =
 /** The name `INSERT_CHANGES_POSTGRES` is prepared under (versioned: the text of a name never changes). */
 const INSERT_CHANGES_STATEMENT = 'cashlink_inbox_insert_changes_v1';
 
-/** The part of a pg client the store uses (what TypeORM's query runner `connect()` answers). */
-interface PgClient {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Array<{ id: string }> }>;
-}
+/** The dispatcher's claim (`claimDue`) on Postgres, prepared under this name (its text never changes). */
+const CLAIM_STATEMENT = 'cashlink_inbox_claim_v1';
+
+/** Marks claimed rows processed on Postgres (`markProcessedMany`): the ids as one array. */
+const MARK_PROCESSED_POSTGRES =
+  `UPDATE ${TABLE} SET "state" = 'processed', "processed_at" = $1, "last_error" = NULL, "lease_owner" = NULL, "lease_until" = NULL ` +
+  `WHERE "id" = ANY($2::varchar[]) AND "lease_owner" = $3 RETURNING "id"`;
+const MARK_PROCESSED_STATEMENT = 'cashlink_inbox_mark_processed_v1';
 
 /** What storing a received change did. */
 export interface WebhookInsertResult {
@@ -240,43 +245,42 @@ export class WebhookInboxStore {
       (waves[wave] ??= []).push(entry);
     }
     const insertedIds = new Set<string>();
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      const client = (await runner.connect()) as PgClient;
+    await withPostgresClient(this.dataSource, async (query) => {
       // One statement is atomic on its own: no BEGIN / COMMIT round trips around a single wave.
-      if (waves.length > 1) await runner.startTransaction();
-      for (const wave of waves) {
-        const columns: [string[], string[], string[], string[], string[], number[]] = [
-          [],
-          [],
-          [],
-          [],
-          [],
-          [],
-        ];
-        for (const { item, id, key } of wave) {
-          const { investmentId, status, changedAt } = item.change;
-          columns[0].push(id);
-          columns[1].push(key);
-          columns[2].push(investmentId);
-          columns[3].push(status);
-          columns[4].push(changedAt);
-          columns[5].push(item.now);
+      const transaction = waves.length > 1;
+      try {
+        if (transaction) await query('BEGIN');
+        for (const wave of waves) {
+          const columns: [string[], string[], string[], string[], string[], number[]] = [
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+          ];
+          for (const { item, id, key } of wave) {
+            const { investmentId, status, changedAt } = item.change;
+            columns[0].push(id);
+            columns[1].push(key);
+            columns[2].push(investmentId);
+            columns[3].push(status);
+            columns[4].push(changedAt);
+            columns[5].push(item.now);
+          }
+          const rows = await query({
+            name: INSERT_CHANGES_STATEMENT,
+            text: INSERT_CHANGES_POSTGRES,
+            values: columns,
+          });
+          for (const row of rows) insertedIds.add(String(row.id));
         }
-        const result = await client.query({
-          name: INSERT_CHANGES_STATEMENT,
-          text: INSERT_CHANGES_POSTGRES,
-          values: columns,
-        });
-        for (const row of result.rows) insertedIds.add(row.id);
+        if (transaction) await query('COMMIT');
+      } catch (error) {
+        if (transaction) await query('ROLLBACK').catch(() => undefined);
+        throw error;
       }
-      if (waves.length > 1) await runner.commitTransaction();
-    } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      throw error;
-    } finally {
-      await runner.release();
-    }
+    });
     return items.map(({ id }) => insertedIds.has(id));
   }
 
@@ -388,7 +392,7 @@ export class WebhookInboxStore {
       : `UPDATE ${TABLE} SET ${set} WHERE "id" IN (SELECT "id" FROM ${TABLE} WHERE ${due} ORDER BY "next_attempt_at" LIMIT ${v(limit)}) RETURNING ${INBOX_COLUMNS}`;
     // Postgres: planned as an ordered index scan whatever the table's statistics (see runPostgresClaim).
     const raw = this.postgres
-      ? ((await runPostgresClaim(this.dataSource, sql, params)).records as Array<Record<string, unknown>>)
+      ? await runPostgresClaim(this.dataSource, { name: CLAIM_STATEMENT, text: sql, values: params })
       : await this.write(sql, params);
     const claimed = raw.map(toInboxEntity);
     // Within a batch, older changes first (by received time, then changed_at).
@@ -437,6 +441,15 @@ export class WebhookInboxStore {
   /** Marks claimed rows processed in one statement; returns how many were still held by `owner`. */
   async markProcessedMany(ids: string[], owner: string, now = Date.now()): Promise<number> {
     if (ids.length === 0) return 0;
+    if (this.postgres) {
+      // One array parameter: fixed text, prepared once per connection.
+      const rows = await runPostgresStatement(this.dataSource, {
+        name: MARK_PROCESSED_STATEMENT,
+        text: MARK_PROCESSED_POSTGRES,
+        values: [now, ids, owner],
+      });
+      return rows.length;
+    }
     const { params, v } = this.placeholders();
     const sql =
       `UPDATE ${TABLE} SET "state" = 'processed', "processed_at" = ${v(now)}, "last_error" = NULL, "lease_owner" = NULL, "lease_until" = NULL ` +

@@ -1,0 +1,46 @@
+import type { DataSource } from 'typeorm';
+
+/** A statement for node-postgres: with a `name`, prepared once per connection and then only executed. */
+export interface PgStatement {
+  /** Set for statements of fixed text (the parameters are values, never SQL). */
+  name?: string;
+  text: string;
+  values?: unknown[];
+}
+
+/** The part of a node-postgres client the library uses (what TypeORM's query runner `connect()` answers). */
+interface PgClient {
+  query(statement: PgStatement | string): Promise<{ rows: Array<Record<string, unknown>> }>;
+}
+
+/**
+ * Runs `work` on one pooled connection of `dataSource` (Postgres), outside any transaction of the
+ * app, with node-postgres's own client: named statements are parsed and planned once per connection
+ * (TypeORM's `query()` sends every statement unnamed, so Postgres plans it again each time), and no
+ * query runner bookkeeping is paid per statement. The connection goes back to the pool afterwards.
+ *
+ * Named statements and poolers: PgBouncer in transaction mode before 1.21 (or without
+ * `max_prepared_statements`) does not keep them; the library's writes that use them fall back to
+ * unnamed statements where a failure would lose data (see the webhook inbox), and claims simply fail
+ * that round and are retried by the next one.
+ */
+export async function withPostgresClient<T>(
+  dataSource: DataSource,
+  work: (query: (statement: PgStatement | string) => Promise<Array<Record<string, unknown>>>) => Promise<T>,
+): Promise<T> {
+  const runner = dataSource.createQueryRunner();
+  try {
+    const client = (await runner.connect()) as PgClient;
+    return await work(async (statement) => (await client.query(statement)).rows);
+  } finally {
+    await runner.release();
+  }
+}
+
+/** One statement on its own (autocommit) on a pooled connection. */
+export function runPostgresStatement(
+  dataSource: DataSource,
+  statement: PgStatement,
+): Promise<Array<Record<string, unknown>>> {
+  return withPostgresClient(dataSource, (query) => query(statement));
+}
