@@ -32,7 +32,7 @@ export function runPostgresClaim(
   return withPostgresClient(dataSource, async (query) => {
     try {
       await query(`BEGIN; ${INDEX_ORDERED_CLAIM_SETTINGS}`);
-      const rows = await query(statement);
+      const { rows } = await query(statement);
       await query('COMMIT');
       return rows;
     } catch (error) {

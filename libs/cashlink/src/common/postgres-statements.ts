@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 
 /** A statement for node-postgres: with a `name`, prepared once per connection and then only executed. */
@@ -8,9 +9,30 @@ export interface PgStatement {
   values?: unknown[];
 }
 
+/** What node-postgres answers: the rows (`RETURNING`) and how many rows the statement affected. */
+export interface PgResult {
+  rows: Array<Record<string, unknown>>;
+  rowCount: number | null;
+}
+
 /** The part of a node-postgres client the library uses (what TypeORM's query runner `connect()` answers). */
 interface PgClient {
-  query(statement: PgStatement | string): Promise<{ rows: Array<Record<string, unknown>> }>;
+  query(statement: PgStatement | string): Promise<PgResult>;
+}
+
+const statementNames = new Map<string, string>();
+
+/**
+ * A stable name for a statement of fixed text: `<prefix>_<hash of the text>`, so that two texts never
+ * share a name (node-postgres refuses a name prepared with another text on the same connection).
+ */
+export function statementName(prefix: string, text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `${prefix}_${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
+    statementNames.set(text, name);
+  }
+  return name;
 }
 
 /**
@@ -26,21 +48,18 @@ interface PgClient {
  */
 export async function withPostgresClient<T>(
   dataSource: DataSource,
-  work: (query: (statement: PgStatement | string) => Promise<Array<Record<string, unknown>>>) => Promise<T>,
+  work: (query: (statement: PgStatement | string) => Promise<PgResult>) => Promise<T>,
 ): Promise<T> {
   const runner = dataSource.createQueryRunner();
   try {
     const client = (await runner.connect()) as PgClient;
-    return await work(async (statement) => (await client.query(statement)).rows);
+    return await work((statement) => client.query(statement));
   } finally {
     await runner.release();
   }
 }
 
 /** One statement on its own (autocommit) on a pooled connection. */
-export function runPostgresStatement(
-  dataSource: DataSource,
-  statement: PgStatement,
-): Promise<Array<Record<string, unknown>>> {
+export function runPostgresStatement(dataSource: DataSource, statement: PgStatement): Promise<PgResult> {
   return withPostgresClient(dataSource, (query) => query(statement));
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type DataSource, type EntityManager, In, type QueryResult } from 'typeorm';
 import { SQLITE_IDLE_WAIT_MS } from '../common/sqlite-connection';
 import { runPostgresClaim } from '../common/postgres-claim';
+import { runPostgresStatement, statementName } from '../common/postgres-statements';
 import { SqliteGroupCommit } from '../common/sqlite-group-commit';
 import { CashlinkError } from '../errors/cashlink.error';
 import {
@@ -348,6 +349,17 @@ export class CashlinkIntentStore {
       // settlements) share one disk flush (see SqliteGroupCommit).
       const changes = await this.sqliteGroup.run(sql, params, this.sqliteWait());
       if (changes !== null) return changes;
+    }
+    if (this.postgres && !manager?.queryRunner) {
+      // Outside the app's transaction: a named statement on a pooled connection (fixed text, parsed
+      // and planned once per connection: a third less database time per write, bench/README.md change 18).
+      const text = this.placeholders(sql);
+      const result = await runPostgresStatement(this.dataSource, {
+        name: statementName('cashlink_intents', text),
+        text,
+        values: params,
+      });
+      return result.rowCount ?? 0;
     }
     const result = await this.run(this.placeholders(sql), params, manager);
     return result.affected ?? 0;

@@ -268,7 +268,7 @@ export class WebhookInboxStore {
             columns[4].push(changedAt);
             columns[5].push(item.now);
           }
-          const rows = await query({
+          const { rows } = await query({
             name: INSERT_CHANGES_STATEMENT,
             text: INSERT_CHANGES_POSTGRES,
             values: columns,
@@ -443,7 +443,7 @@ export class WebhookInboxStore {
     if (ids.length === 0) return 0;
     if (this.postgres) {
       // One array parameter: fixed text, prepared once per connection.
-      const rows = await runPostgresStatement(this.dataSource, {
+      const { rows } = await runPostgresStatement(this.dataSource, {
         name: MARK_PROCESSED_STATEMENT,
         text: MARK_PROCESSED_POSTGRES,
         values: [now, ids, owner],
