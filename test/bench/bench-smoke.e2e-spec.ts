@@ -25,7 +25,7 @@ describe('npm run bench (quick, SQLite)', () => {
     expect(report.rows.map((row) => row.case)).toEqual(
       expect.arrayContaining([
         'webhook ingest',
-        'webhook ingest, dispatcher off',
+        'webhook ingest + dispatch, one process',
         'read call',
         'durable create',
         'token single flight',
