@@ -1,11 +1,13 @@
 /**
- * The intent store's SQLite group commit (introduced for the durable-create benchmark, see
- * bench/README.md, change 5): statements of concurrent writes share one transaction, yet each is
- * recorded, claimed and settled exactly as on its own, and one failing statement fails only its caller.
+ * The intent store's group commits (introduced for the durable-create benchmark, see bench/README.md,
+ * changes 5 and 19): on SQLite the statements of concurrent writes share one transaction, on Postgres
+ * concurrent records and settlements share one statement; yet each is recorded, claimed and settled
+ * exactly as on its own, and one failing write fails only its caller.
  */
 import { randomUUID } from 'node:crypto';
 import { CashlinkIntentStore } from '../../libs/cashlink/src/idempotency/cashlink-intent.store';
 import { createIntentDatabase, type IntentDatabase } from '../idempotency/support/intent-database';
+import { describeEachDatabase } from '../support/databases';
 
 jest.setTimeout(30_000);
 
@@ -18,12 +20,12 @@ const intent = (key: string) => ({
   requestHash: 'a'.repeat(64),
 });
 
-describe('intent store group commit [sqlite]', () => {
+describeEachDatabase('intent store group commit', (kind) => {
   let database: IntentDatabase;
   let store: CashlinkIntentStore;
 
   beforeAll(async () => {
-    database = await createIntentDatabase('sqlite');
+    database = await createIntentDatabase(kind);
     store = new CashlinkIntentStore(database.dataSource, 60_000);
   });
   afterAll(() => database.close());
@@ -55,6 +57,29 @@ describe('intent store group commit [sqlite]', () => {
     expect((await settle()).every(Boolean)).toBe(true);
     expect((await settle()).some(Boolean)).toBe(false);
     expect((await store.countByState()).succeeded).toBe(50);
+  });
+
+  it('settles in one group only the intents whose lease is presented', async () => {
+    const keys = Array.from({ length: 20 }, () => randomUUID());
+    const now = Date.now();
+    await Promise.all(keys.map((key) => store.record(intent(key), now)));
+    const held = await Promise.all(keys.map((key) => store.claim(key, 'owner-b', now)));
+    const outcome = { state: 'succeeded' as const, responseStatus: 201, responseBody: '{"ok":true}' };
+    // Every other settlement presents a lease that is not the holder's: those settle nothing.
+    const results = await Promise.all(
+      held.map((c, i) => store.settle(c!.key, i % 2 === 0 ? c!.leaseOwner! : 'owner-b:stale', outcome, now)),
+    );
+    expect(results).toEqual(keys.map((_, i) => i % 2 === 0));
+    const stored = await Promise.all(keys.map((key) => store.find(key)));
+    expect(stored.map((row) => row!.state)).toEqual(
+      keys.map((_, i) => (i % 2 === 0 ? 'succeeded' : 'pending')),
+    );
+    expect(
+      stored.filter((row) => row!.state === 'succeeded').every((row) => row!.responseBody === '{"ok":true}'),
+    ).toBe(true);
+    // The same key twice in one group, with its own lease both times: settled once.
+    const again = Array.from({ length: 2 }, () => store.settle(keys[1]!, held[1]!.leaseOwner!, outcome, now));
+    expect((await Promise.all(again)).filter(Boolean)).toHaveLength(1);
   });
 
   it('fails only the statement that cannot run when a group rolls back', async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type DataSource, type EntityManager, In, type QueryResult } from 'typeorm';
 import { SQLITE_IDLE_WAIT_MS } from '../common/sqlite-connection';
 import { runPostgresClaim } from '../common/postgres-claim';
+import { PostgresGroupWriter } from '../common/postgres-group';
 import { runPostgresStatement, statementName } from '../common/postgres-statements';
 import { SqliteGroupCommit } from '../common/sqlite-group-commit';
 import { CashlinkError } from '../errors/cashlink.error';
@@ -41,6 +42,63 @@ export type CashlinkIntentSettlement =
   | { state: 'failed'; error: CashlinkIntentErrorRecord }
   | { state: 'expired'; error: CashlinkIntentErrorRecord };
 
+/** The columns `record` inserts, in the order of its values. */
+const RECORD_COLUMNS = [
+  'idempotency_key',
+  'operation',
+  'method',
+  'path',
+  'request_body',
+  'request_hash',
+  'state',
+  'attempts',
+  'next_attempt_at',
+  'unrecoverable_reason',
+  'lease_owner',
+  'lease_until',
+  'created_at',
+  'updated_at',
+] as const;
+const RECORD_SQL = `INSERT INTO "${CASHLINK_INTENTS_TABLE}" (${RECORD_COLUMNS.map((c) => `"${c}"`).join(', ')})
+       VALUES (${RECORD_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`;
+/** Postgres: several records in one statement, one array per column, inserted in array order. */
+const RECORD_MANY_POSTGRES =
+  `INSERT INTO "${CASHLINK_INTENTS_TABLE}" (${RECORD_COLUMNS.map((c) => `"${c}"`).join(', ')}) ` +
+  `SELECT ${RECORD_COLUMNS.map((c) => `v."${c}"`).join(', ')} FROM unnest(` +
+  '$1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::text[], $6::varchar[], $7::varchar[], ' +
+  '$8::int[], $9::bigint[], $10::text[], $11::varchar[], $12::bigint[], $13::bigint[], $14::bigint[]) ' +
+  `WITH ORDINALITY AS v(${RECORD_COLUMNS.map((c) => `"${c}"`).join(', ')}, "ord") ` +
+  'ORDER BY v."ord" ON CONFLICT DO NOTHING RETURNING "idempotency_key"';
+
+/** `settle`'s values, in the order of SETTLE_SQL's placeholders. */
+type SettleValues = [
+  state: string,
+  responseStatus: number | null,
+  responseBody: string | null,
+  lastError: string | null,
+  settledAt: number,
+  updatedAt: number,
+  key: string,
+  lease: string,
+];
+const SETTLE_SQL = `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "state" = ?, "response_status" = ?, "response_body" = ?,
+         "last_error" = COALESCE(?, "last_error"), "lease_owner" = NULL, "lease_until" = NULL, "settled_at" = ?, "updated_at" = ?
+       WHERE "idempotency_key" = ? AND "state" = 'pending' AND "lease_owner" = ?`;
+/** Postgres: several settlements in one statement, each still only by its lease holder. */
+const SETTLE_MANY_POSTGRES =
+  `UPDATE "${CASHLINK_INTENTS_TABLE}" t SET "state" = v."state", "response_status" = v."response_status", ` +
+  `"response_body" = v."response_body", "last_error" = COALESCE(v."last_error", t."last_error"), "lease_owner" = NULL, ` +
+  `"lease_until" = NULL, "settled_at" = v."settled_at", "updated_at" = v."updated_at" ` +
+  'FROM unnest($1::varchar[], $2::int[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::varchar[], $8::varchar[]) ' +
+  'AS v("state", "response_status", "response_body", "last_error", "settled_at", "updated_at", "key", "lease") ' +
+  `WHERE t."idempotency_key" = v."key" AND t."state" = 'pending' AND t."lease_owner" = v."lease" ` +
+  'RETURNING t."idempotency_key"';
+
+/** One array per column of `rows` (for `unnest`). */
+function columnsOf(rows: ReadonlyArray<readonly unknown[]>, width: number): unknown[][] {
+  return Array.from({ length: width }, (_, c) => rows.map((row) => row[c]));
+}
+
 /**
  * A lease token for one claim by instance `owner`: readable (`<owner>:<uuid>`) and new for every claim.
  * Renew, settle, postpone and release match the token, not the instance: two claims in one process
@@ -69,6 +127,9 @@ export class CashlinkIntentStore {
   /** SQLite: the DataSource's group commit (statements of one event-loop turn share one flush). */
   private readonly sqliteGroup: SqliteGroupCommit;
   private readonly postgres: boolean;
+  /** Postgres: records and settlements outside the app's transactions, by group commit. */
+  private readonly recordGroup: PostgresGroupWriter<unknown[], number>;
+  private readonly settleGroup: PostgresGroupWriter<SettleValues, number>;
 
   constructor(
     /** The DataSource holding the intents table. */
@@ -77,6 +138,58 @@ export class CashlinkIntentStore {
   ) {
     this.postgres = dataSource.options.type === 'postgres';
     this.sqliteGroup = SqliteGroupCommit.of(dataSource);
+    this.recordGroup = new PostgresGroupWriter({
+      writeOne: (values) => this.execute(RECORD_SQL, values),
+      writeGroup: (rows) =>
+        this.writeGroupPostgres(rows, 0, RECORD_SQL, {
+          name: 'cashlink_intents_record_many_v1',
+          text: RECORD_MANY_POSTGRES,
+          width: RECORD_COLUMNS.length,
+        }),
+    });
+    this.settleGroup = new PostgresGroupWriter<SettleValues, number>({
+      writeOne: (values) => this.execute(SETTLE_SQL, values),
+      writeGroup: (rows) =>
+        this.writeGroupPostgres(rows, 6, SETTLE_SQL, {
+          name: 'cashlink_intents_settle_many_v1',
+          text: SETTLE_MANY_POSTGRES,
+          width: 8,
+        }),
+    });
+  }
+
+  /**
+   * Postgres: one statement for a group of records or settlements (`keyAt`: where each row's key is),
+   * answering each row's affected count. Rows sorted by key (concurrent groups of several instances
+   * lock in the same order); a key already in the group waits for the group and runs on its own
+   * (`single`), so that each row's count is its own.
+   */
+  private async writeGroupPostgres(
+    rows: ReadonlyArray<readonly unknown[]>,
+    keyAt: number,
+    single: string,
+    many: { name: string; text: string; width: number },
+  ): Promise<number[]> {
+    const first = new Map<string, number>();
+    rows.forEach((row, i) => {
+      const key = String(row[keyAt]);
+      if (!first.has(key)) first.set(key, i);
+    });
+    const unique = [...first.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, i]) => rows[i]!);
+    const { rows: written } = await runPostgresStatement(this.dataSource, {
+      name: many.name,
+      text: many.text,
+      values: columnsOf(unique, many.width),
+    });
+    const done = new Set(written.map((row) => String(row.idempotency_key)));
+    const affected: number[] = [];
+    for (const [i, row] of rows.entries()) {
+      const key = String(row[keyAt]);
+      affected.push(first.get(key) === i ? (done.has(key) ? 1 : 0) : await this.execute(single, [...row]));
+    }
+    return affected;
   }
 
   /** Inserts the intent unless its key exists; returns the stored row either way. */
@@ -86,22 +199,6 @@ export class CashlinkIntentStore {
     manager: EntityManager = this.dataSource.manager,
   ): Promise<{ intent: CashlinkIntent; created: boolean; claimed: boolean }> {
     const lease = input.leaseOwner ? newLeaseToken(input.leaseOwner) : null;
-    const columns = [
-      'idempotency_key',
-      'operation',
-      'method',
-      'path',
-      'request_body',
-      'request_hash',
-      'state',
-      'attempts',
-      'next_attempt_at',
-      'unrecoverable_reason',
-      'lease_owner',
-      'lease_until',
-      'created_at',
-      'updated_at',
-    ];
     const values = [
       input.key,
       input.operation,
@@ -119,10 +216,12 @@ export class CashlinkIntentStore {
       now,
     ];
     // ON CONFLICT DO NOTHING (SQLite 3.24+ and Postgres): a repeated key must not abort the caller's
-    // transaction on Postgres; the existing row is then compared by the caller.
-    const sql = `INSERT INTO "${CASHLINK_INTENTS_TABLE}" (${columns.map((c) => `"${c}"`).join(', ')})
-       VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`;
-    const affected = await this.execute(sql, values, manager);
+    // transaction on Postgres; the existing row is then compared by the caller. Outside the caller's
+    // transaction on Postgres, concurrent records share one statement and one commit.
+    const affected =
+      this.postgres && !manager.queryRunner
+        ? await this.recordGroup.submit(values)
+        : await this.execute(RECORD_SQL, values, manager);
     if (affected === 1) {
       // Inserted: the row is exactly these values (no read back: one round trip less per write).
       const intent = Object.assign(new CashlinkIntent(), {
@@ -269,12 +368,20 @@ export class CashlinkIntentStore {
     const responseStatus = settlement.state === 'succeeded' ? settlement.responseStatus : null;
     const responseBody = settlement.state === 'succeeded' ? settlement.responseBody : null;
     const lastError = settlement.state === 'succeeded' ? null : JSON.stringify(settlement.error);
-    const affected = await this.execute(
-      `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "state" = ?, "response_status" = ?, "response_body" = ?,
-         "last_error" = COALESCE(?, "last_error"), "lease_owner" = NULL, "lease_until" = NULL, "settled_at" = ?, "updated_at" = ?
-       WHERE "idempotency_key" = ? AND "state" = 'pending' AND "lease_owner" = ?`,
-      [settlement.state, responseStatus, responseBody, lastError, now, now, key, lease],
-    );
+    const values: SettleValues = [
+      settlement.state,
+      responseStatus,
+      responseBody,
+      lastError,
+      now,
+      now,
+      key,
+      lease,
+    ];
+    // Postgres: concurrent settlements share one statement and one commit.
+    const affected = this.postgres
+      ? await this.settleGroup.submit(values)
+      : await this.execute(SETTLE_SQL, values);
     return affected === 1;
   }
 
