@@ -1,7 +1,7 @@
 import { IsNull, type DataSource, type Repository } from 'typeorm';
 import { runPostgresClaim } from '../common/postgres-claim';
+import { PostgresGroupWriter } from '../common/postgres-group';
 import { runPostgresStatement, withPostgresClient } from '../common/postgres-statements';
-import { rawSqliteHandle } from '../common/sqlite-connection';
 import { SqliteGroupCommit } from '../common/sqlite-group-commit';
 import { timeOrderedUuid } from '../common/time-ordered-id';
 import { CashlinkError } from '../errors/cashlink.error';
@@ -109,18 +109,11 @@ export interface WebhookInsertResult {
   id: string;
 }
 
-/** A change waiting for the next group commit. */
-interface QueuedChange {
+/** A change for the next group commit (Postgres). */
+interface PendingChange {
   change: WebhookStatusChange;
   now: number;
-  resolve: (result: WebhookInsertResult) => void;
-  reject: (error: unknown) => void;
 }
-
-/** Most changes written in one group commit. */
-const MAX_GROUP = 256;
-/** Group commits running at once on Postgres (each holds one pool connection). */
-const MAX_GROUPS_IN_FLIGHT = 4;
 
 /**
  * The durable inbox: every statement here is a single SQL statement, atomic on its own, so the
@@ -128,29 +121,33 @@ const MAX_GROUPS_IN_FLIGHT = 4;
  * all better-sqlite3 work in a process, where concurrent transactions would interleave).
  *
  * Received changes are written by group commit: while one commit is under way, the changes that
- * arrive meanwhile queue up and are written together in the next one (one transaction, one fsync),
- * so that ingest under load is not bound by one disk flush per delivery (bench/README.md measured
- * 0.1-0.5 of a no-storage route with one commit per delivery). Each change is still its own
- * statement, in the order of its dedupe key, so the watermark sees the earlier ones of the group
- * exactly as if they had been committed one by one, and concurrent groups of several instances
- * take row locks in the same order (no deadlock); when a group fails, its changes are retried one by
- * one, so one bad change fails only itself. On SQLite (better-sqlite3) every write of the store goes
- * through the DataSource's `SqliteGroupCommit`, which groups the statements of one event-loop turn
- * the same way (synchronously, so nothing else can interleave on the shared connection).
+ * arrive meanwhile queue up and are written together in the next one (one commit, one flush), so
+ * that ingest under load is not bound by one disk flush per delivery (bench/README.md measured
+ * 0.1-0.5 of a no-storage route with one commit per delivery). On Postgres (`PostgresGroupWriter`)
+ * a group is one statement per wave, in the order of the dedupe keys, so the watermark sees the
+ * earlier changes of the group exactly as if they had been committed one by one, and concurrent
+ * groups of several instances take row locks in the same order (no deadlock); when a group fails,
+ * its changes are retried one by one, so one bad change fails only itself. On SQLite
+ * (better-sqlite3) every write of the store goes through the DataSource's `SqliteGroupCommit`, which
+ * runs the statements of one event-loop turn in one transaction (synchronously, so nothing else can
+ * interleave on the shared connection).
  */
 export class WebhookInboxStore {
   readonly repository: Repository<WebhookInboxEntity>;
   private readonly postgres: boolean;
-  private queue: QueuedChange[] = [];
-  private groupScheduled = false;
-  private groupsInFlight = 0;
   /** SQLite: the DataSource's group commit, shared with the intent store. */
   private readonly sqliteGroup: SqliteGroupCommit;
+  /** Postgres: received changes by group commit. */
+  private readonly changeGroup: PostgresGroupWriter<PendingChange, WebhookInsertResult>;
 
   constructor(private readonly dataSource: DataSource) {
     this.repository = dataSource.getRepository(WebhookInboxEntity);
     this.postgres = dataSource.options.type === 'postgres';
     this.sqliteGroup = SqliteGroupCommit.of(dataSource);
+    this.changeGroup = new PostgresGroupWriter({
+      writeGroup: (changes) => this.insertGroupPostgres(changes),
+      writeOne: ({ change, now }) => this.insertOneRow(change, now),
+    });
   }
 
   /**
@@ -159,68 +156,15 @@ export class WebhookInboxStore {
    * stored change of the same investment) in the same statement; provisional: the dispatch decides
    * them again (`renewLeases`), when concurrent and later arrivals are stored too.
    */
-  insertChange(change: WebhookStatusChange, now = Date.now()): Promise<WebhookInsertResult> {
-    // SQLite (better-sqlite3): one statement per change in the DataSource's group commit, which
-    // already runs the statements of one event-loop turn in one transaction (see `write`).
-    if (rawSqliteHandle(this.dataSource)) return this.insertOne(change, now);
-    return new Promise<WebhookInsertResult>((resolve, reject) => {
-      this.queue.push({ change, now, resolve, reject });
-      this.scheduleGroup();
-    });
-  }
-
-  /**
-   * Starts the next group after the I/O callbacks of this event-loop turn, so that the deliveries
-   * that arrived together are queued by then and share one commit (better-sqlite3 blocks the loop
-   * while it commits: without this every group would hold just the first delivery). Postgres runs
-   * up to `MAX_GROUPS_IN_FLIGHT` groups at once on its pool; SQLite has one writer anyway.
-   */
-  private scheduleGroup(): void {
-    const limit = this.postgres ? MAX_GROUPS_IN_FLIGHT : 1;
-    if (this.groupScheduled || this.groupsInFlight >= limit || this.queue.length === 0) return;
-    this.groupScheduled = true;
-    setImmediate(() => {
-      this.groupScheduled = false;
-      const group = this.queue.splice(0, MAX_GROUP);
-      if (group.length === 0) return;
-      this.groupsInFlight++;
-      this.insertGroup(group)
-        .catch(async () => {
-          // The whole group rolled back: retry each change on its own.
-          for (const item of group) {
-            await this.insertOne(item.change, item.now).then(item.resolve, item.reject);
-          }
-        })
-        .finally(() => {
-          this.groupsInFlight--;
-          this.scheduleGroup();
-        });
-      this.scheduleGroup();
-    });
-  }
-
-  /** One transaction for the whole group; resolves each change's promise after the commit. */
-  private async insertGroup(group: QueuedChange[]): Promise<void> {
-    if (!this.postgres) {
-      // Another SQLite driver than better-sqlite3: no safe way to group, one statement per change.
-      for (const item of group) await this.insertOne(item.change, item.now).then(item.resolve, item.reject);
-      return;
-    }
-    const items = group
-      .map((item) => ({ item, id: timeOrderedUuid(item.now), key: statusChangeDedupeKey(item.change) }))
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const inserted = await this.insertGroupPostgres(items);
-    // Committed: answer every change (a duplicate answers with the id of the row already stored).
-    for (const [i, { item, id }] of items.entries()) {
-      if (inserted[i]) {
-        item.resolve({ inserted: true, id });
-        continue;
-      }
-      this.storedChangeId(item.change).then(
-        (existing) => item.resolve({ inserted: false, id: existing ?? id }),
-        item.reject,
-      );
-    }
+  async insertChange(change: WebhookStatusChange, now = Date.now()): Promise<WebhookInsertResult> {
+    // SQLite: one statement per change; with better-sqlite3 the DataSource's group commit already
+    // runs the statements of one event-loop turn in one transaction (see `write`). Postgres: the
+    // changes that arrive together share one statement (`PostgresGroupWriter`).
+    const { inserted, id } = this.postgres
+      ? await this.changeGroup.submit({ change, now })
+      : await this.insertOneRow(change, now);
+    // A duplicate answers with the id of the row already stored.
+    return inserted ? { inserted, id } : { inserted, id: (await this.storedChangeId(change)) ?? id };
   }
 
   /**
@@ -234,9 +178,10 @@ export class WebhookInboxStore {
    * the statement fails, the group is retried change by change with unnamed statements, and nothing
    * is lost.
    */
-  private async insertGroupPostgres(
-    items: Array<{ item: QueuedChange; id: string; key: string }>,
-  ): Promise<boolean[]> {
+  private async insertGroupPostgres(changes: PendingChange[]): Promise<WebhookInsertResult[]> {
+    const items = changes
+      .map((item) => ({ item, id: timeOrderedUuid(item.now), key: statusChangeDedupeKey(item.change) }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const waves: Array<typeof items> = [];
     const seen = new Map<string, number>();
     for (const entry of items) {
@@ -281,7 +226,8 @@ export class WebhookInboxStore {
         throw error;
       }
     });
-    return items.map(({ id }) => insertedIds.has(id));
+    const results = new Map(items.map(({ item, id }) => [item, { inserted: insertedIds.has(id), id }]));
+    return changes.map((item) => results.get(item)!);
   }
 
   /**
@@ -325,8 +271,8 @@ export class WebhookInboxStore {
     };
   }
 
-  /** Stores one change in its own statement (and commit). */
-  private async insertOne(change: WebhookStatusChange, now: number): Promise<WebhookInsertResult> {
+  /** Stores one change in its own statement (and commit); `inserted: false` for a duplicate. */
+  private async insertOneRow(change: WebhookStatusChange, now: number): Promise<WebhookInsertResult> {
     const id = timeOrderedUuid(now);
     const key = statusChangeDedupeKey(change);
     const { sql, order } = this.postgres ? INSERT_CHANGE.postgres : INSERT_CHANGE.sqlite;
@@ -335,8 +281,7 @@ export class WebhookInboxStore {
       sql,
       order.map((name) => values[name]),
     );
-    if (rows.length > 0) return { inserted: true, id };
-    return { inserted: false, id: (await this.storedChangeId(change)) ?? id };
+    return { inserted: rows.length > 0, id };
   }
 
   /** The id of the row that stores `change` (found through the change's unique index). */
