@@ -24,7 +24,9 @@ import { request as undiciRequest } from 'undici';
 import {
   CASHLINK_EVENTS,
   CASHLINK_MIGRATIONS,
+  CashlinkIntentsService,
   CashlinkInvestmentsService,
+  CashlinkWebhooksService,
   CashlinkModule,
   type CashlinkInvestment,
 } from 'nestjs-cashlink';
@@ -401,6 +403,24 @@ serveCommands(
       profiler = null;
       writeFileSync(file, JSON.stringify(profile));
       return { file };
+    },
+
+    /**
+     * Drains the backlog now through the public services (`CashlinkWebhooksService.dispatchDue()`,
+     * `CashlinkIntentsService.resumeDue()`), until nothing is due: the instances case starts every
+     * process's drain with one IPC call each, at the same moment, on apps booted with their background
+     * loops off (so none starts while another is still booting).
+     */
+    drainNow: async ({ what }: { what: 'dispatch' | 'intents' }) => {
+      let total = 0;
+      for (;;) {
+        const done =
+          what === 'dispatch'
+            ? await app!.get(CashlinkWebhooksService).dispatchDue()
+            : (await app!.get(CashlinkIntentsService).resumeDue()).claimed;
+        if (done === 0) return { total };
+        total += done;
+      }
     },
 
     counts: () => ({

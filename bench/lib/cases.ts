@@ -427,6 +427,12 @@ async function drain(
   backlog: number,
   sample: number,
   processes: number,
+  /**
+   * Start every process's drain at the same moment (instances case): the apps boot with their
+   * background loops off and then drain through the public services, started by one IPC call each.
+   * Otherwise each process starts draining as soon as it has booted.
+   */
+  together = false,
 ): Promise<{
   perRowMs: number;
   rowsPerSecond: number;
@@ -445,7 +451,8 @@ async function drain(
         startApp(ctx, db, {
           listen: false,
           webhooks: what === 'dispatch',
-          recovery: what === 'intents',
+          dispatch: !together,
+          recovery: what === 'intents' && !together,
           instanceId: `bench-${i}-${randomUUID().slice(0, 8)}`,
         }),
       ),
@@ -456,7 +463,8 @@ async function drain(
     });
     try {
       const kind = what === 'dispatch' ? 'dispatch' : 'intents';
-      if (processes === 1) {
+      if (together) await Promise.all(apps.map((a) => a.app.call('drainNow', { what })));
+      if (processes === 1 && !together) {
         const stats = await apps[0]!.app.call<{ count: number; firstAt: number; lastAt: number }>(
           'waitEvents',
           { kind, target: sample, timeoutMs: 120_000 },
@@ -559,8 +567,8 @@ export async function instances(ctx: BenchContext): Promise<ResultRow[]> {
     let one: Awaited<ReturnType<typeof drain>>;
     let two: Awaited<ReturnType<typeof drain>>;
     try {
-      one = await drain(ctx, what, backlog, backlog, 1);
-      two = await drain(ctx, what, backlog, backlog, 2);
+      one = await drain(ctx, what, backlog, backlog, 1, true);
+      two = await drain(ctx, what, backlog, backlog, 2, true);
     } finally {
       await ctx.emulator.call('latency', { ms: 0 });
     }
