@@ -42,9 +42,10 @@ export function statementName(prefix: string, text: string): string {
  * query runner bookkeeping is paid per statement. The connection goes back to the pool afterwards.
  *
  * Named statements and poolers: PgBouncer in transaction mode before 1.21 (or without
- * `max_prepared_statements`) does not keep them; the library's writes that use them fall back to
- * unnamed statements where a failure would lose data (see the webhook inbox), and claims simply fail
- * that round and are retried by the next one.
+ * `max_prepared_statements`) does not keep them. Where a failure would lose data the library falls back
+ * to an unnamed statement (a received webhook: the inbox); elsewhere the statement fails safely (an
+ * intent write fails before anything is sent; a claim or processed mark is retried by the next round).
+ * README "Production checklist" says so.
  */
 export async function withPostgresClient<T>(
   dataSource: DataSource,
