@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { CashlinkIntentStore } from '../../libs/cashlink/src/idempotency/cashlink-intent.store';
 import { createIntentDatabase, type IntentDatabase } from '../idempotency/support/intent-database';
-import { describeEachDatabase } from '../support/databases';
+import { describeEachDatabase, describeIfPostgres } from '../support/databases';
 
 jest.setTimeout(30_000);
 
@@ -93,5 +93,41 @@ describeEachDatabase('intent store group commit', (kind) => {
     expect(results.slice(0, 10).every((r) => r.status === 'fulfilled' && r.value.created)).toBe(true);
     expect(results[10]!.status).toBe('rejected');
     for (const key of good) expect(await store.find(key)).not.toBeNull();
+  });
+});
+
+// Postgres only: on SQLite every write outside the app's transaction waits for it by design (one shared
+// connection; README "Limits").
+describeIfPostgres('intent store group commit and open app transactions [postgres]', () => {
+  let database: IntentDatabase;
+  let store: CashlinkIntentStore;
+
+  beforeAll(async () => {
+    database = await createIntentDatabase('postgres');
+    store = new CashlinkIntentStore(database.dataSource, 60_000);
+  });
+  afterAll(() => database.close());
+
+  it('does not hold up a group behind an app transaction that recorded one of its keys', async () => {
+    // The app records K inside its own open transaction ({ manager }); meanwhile K and unrelated keys
+    // are recorded outside it. An insert of K waits for that transaction; the unrelated ones must not.
+    const runner = database.dataSource.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    try {
+      const held = randomUUID();
+      const now = Date.now();
+      await store.record(intent(held), now, runner.manager);
+      const others = Array.from({ length: 20 }, () => randomUUID());
+      const repeat = store.record(intent(held), now);
+      // Would wait for the open transaction (forever, had it awaited one of these) without the lock timeout.
+      const recorded = await Promise.all(others.map((key) => store.record(intent(key), now)));
+      expect(recorded.every((r) => r.created)).toBe(true);
+      await runner.commitTransaction();
+      expect((await repeat).created).toBe(false);
+    } finally {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      await runner.release();
+    }
   });
 });

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource, type QueryRunner } from 'typeorm';
 import { runPostgresClaim } from '../../libs/cashlink/src/common/postgres-claim';
+import { runPostgresStatement } from '../../libs/cashlink/src/common/postgres-statements';
 import { CashlinkIntentStore } from '../../libs/cashlink/src/idempotency/cashlink-intent.store';
 import { WebhookInboxStore } from '../../libs/cashlink/src/webhooks/webhook-inbox.store';
 import { describeIfPostgres } from '../support/databases';
@@ -174,5 +175,27 @@ describeIfPostgres('runPostgresClaim [postgres]', () => {
         `SELECT current_setting('enable_sort') AS "sort", current_setting('enable_bitmapscan') AS "bitmap"`,
       ),
     ).toEqual([{ sort: 'on', bitmap: 'on' }]);
+  });
+
+  it('runs a named statement again, unnamed, when the server no longer has it (as behind a pooler)', async () => {
+    const statement = { name: 'lost_test_v1', text: 'SELECT $1::int + 1 AS "n"', values: [1] };
+    expect((await runPostgresStatement(single!, statement)).rows).toEqual([{ n: 2 }]);
+    // The one pooled connection forgets it, as another server connection behind a pooler would not have it;
+    // node-postgres still believes it prepared and sends only Bind/Execute.
+    await single!.query('DEALLOCATE "lost_test_v1"');
+    expect((await runPostgresStatement(single!, { ...statement, values: [2] })).rows).toEqual([{ n: 3 }]);
+    await single!.query('DEALLOCATE "claim_test_v1"');
+    expect(
+      await runPostgresClaim(single!, {
+        name: 'claim_test_v1',
+        text: 'SELECT $1::int AS "one"',
+        values: [3],
+      }),
+    ).toEqual([{ one: 3 }]);
+    expect(
+      await single!.query(
+        `SELECT current_setting('enable_sort') AS "sort", now() = statement_timestamp() AS "idle"`,
+      ),
+    ).toEqual([{ sort: 'on', idle: true }]);
   });
 });

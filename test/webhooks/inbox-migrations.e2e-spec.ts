@@ -155,4 +155,28 @@ describeEachDatabase('webhook inbox migrations', (kind) => {
       await db.drop();
     }
   });
+
+  it('keeps the change index when it was built beforehand (CREATE INDEX CONCURRENTLY on a large inbox)', async () => {
+    const { db, dataSource } = await open([
+      CreateCashlinkWebhookInbox1795990000000,
+      CashlinkWebhookInboxChangeIndex1796000000000,
+    ]);
+    try {
+      await dataSource.runMigrations();
+      await dataSource.undoLastMigration();
+      await dataSource.query(
+        `CREATE UNIQUE INDEX ${kind === 'postgres' ? 'CONCURRENTLY ' : ''}"UQ_cashlink_webhook_inbox_change" ON "cashlink_webhook_inbox" ("investment_id", "changed_at", "status")`,
+      );
+      expect((await dataSource.runMigrations()).map((m) => m.name)).toEqual([
+        CashlinkWebhookInboxChangeIndex1796000000000.name,
+      ]);
+      const change = { investmentId: randomUUID(), status: 'PAID', changedAt: at('2026-01-01T10:00:00Z') };
+      const store = new WebhookInboxStore(dataSource);
+      expect((await store.insertChange(change)).inserted).toBe(true);
+      expect((await store.insertChange(change)).inserted).toBe(false);
+    } finally {
+      await dataSource.destroy();
+      await db.drop();
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { withPostgresClient, type PgStatement } from './postgres-statements';
+import { runPostgresTransaction, type PgStatement } from './postgres-statements';
 
 /**
  * Planner settings for one claim statement, local to its transaction (`set_config(…, true)` is
@@ -19,25 +19,13 @@ export const INDEX_ORDERED_CLAIM_SETTINGS =
   "SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)";
 
 /**
- * Runs one claim statement on Postgres in its own short transaction with INDEX_ORDERED_CLAIM_SETTINGS,
- * on one pooled connection, in three round trips: `BEGIN` with the settings (one simple query), the
- * statement (named: prepared once per connection, see `withPostgresClient`), `COMMIT`. Answers the
- * statement's rows (`RETURNING`). On an error the transaction is rolled back before the connection
- * goes back to the pool.
+ * Runs one claim statement on Postgres in its own short transaction with INDEX_ORDERED_CLAIM_SETTINGS
+ * (`runPostgresTransaction`: `BEGIN` with the settings, the named claim, `COMMIT`; rolled back on an
+ * error). Answers the statement's rows (`RETURNING`).
  */
-export function runPostgresClaim(
+export async function runPostgresClaim(
   dataSource: DataSource,
   statement: PgStatement,
 ): Promise<Array<Record<string, unknown>>> {
-  return withPostgresClient(dataSource, async (query) => {
-    try {
-      await query(`BEGIN; ${INDEX_ORDERED_CLAIM_SETTINGS}`);
-      const { rows } = await query(statement);
-      await query('COMMIT');
-      return rows;
-    } catch (error) {
-      await query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
-  });
+  return (await runPostgresTransaction(dataSource, INDEX_ORDERED_CLAIM_SETTINGS, statement)).rows;
 }

@@ -1,13 +1,24 @@
+import { Logger } from '@nestjs/common';
+
+/** A result of `writeGroup` for an item the group did not write: it is written on its own afterwards. */
+export const WRITE_ALONE = Symbol('write-alone');
+
 /** Settings of a {@link PostgresGroupWriter}. */
 export interface PostgresGroupWriterOptions<T, R> {
-  /** Writes several items in one statement (one commit); answers each item's result, in order. */
-  writeGroup: (items: T[]) => Promise<R[]>;
-  /** Writes one item in its own statement: a group of one, and each item again when its group failed. */
+  /**
+   * Writes several items in one statement (one commit); answers each item's result, in order, or
+   * `WRITE_ALONE` for an item it left out (e.g. a key already in the group), which is then written on
+   * its own once the group has committed.
+   */
+  writeGroup: (items: T[]) => Promise<Array<R | typeof WRITE_ALONE>>;
+  /** Writes one item in its own statement: a group of one, an item left out, an item of a rolled-back group. */
   writeOne: (item: T) => Promise<R>;
   /** Most items in one group. @default 256 */
   maxGroup?: number;
   /** Groups written at once (each holds one pooled connection). @default 4 */
   maxInFlight?: number;
+  /** Names the writer in the warning logged when a group fails. */
+  name: string;
 }
 
 interface Queued<T, R> {
@@ -17,14 +28,27 @@ interface Queued<T, R> {
 }
 
 /**
+ * True when Postgres refused the statement (an SQLSTATE outside class 08, connection exceptions): it
+ * was rolled back and nothing of it was written. A connection error or a lost answer says nothing
+ * about whether a commit happened.
+ */
+export function postgresRolledBack(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08');
+}
+
+/**
  * Group commit on Postgres for writes issued outside the app's transactions: the items submitted
  * while a group is being written (or in the same event-loop turn) are written together by
  * `writeGroup`, in one statement and one commit, instead of one commit each (on Postgres each commit
  * is a WAL flush: bench/README.md, changes 1 and 19). Each submitter still gets its own result, after
- * the commit. When a group fails as a whole, each of its items is written again on its own, so one
- * bad item fails only itself.
+ * the commit. When Postgres refuses a group (it rolled back), each of its items is written again on
+ * its own, so one bad item fails only itself; when the outcome is unknown (the connection failed),
+ * every item of the group fails with that error, as it would have on its own, and nothing is written
+ * twice.
  */
 export class PostgresGroupWriter<T, R> {
+  private readonly logger = new Logger('Cashlink');
   private queue: Array<Queued<T, R>> = [];
   private scheduled = false;
   private inFlight = 0;
@@ -62,20 +86,40 @@ export class PostgresGroupWriter<T, R> {
   }
 
   private async write(group: Array<Queued<T, R>>): Promise<void> {
-    if (group.length === 1) {
-      const [only] = group as [Queued<T, R>];
-      await this.options.writeOne(only.item).then(only.resolve, only.reject);
-      return;
-    }
-    let results: R[];
+    if (group.length === 1) return this.writeAlone(group[0]!);
+    let results: Array<R | typeof WRITE_ALONE>;
     try {
       results = await this.options.writeGroup(group.map((queued) => queued.item));
-    } catch {
-      // The group rolled back as a whole: each item on its own.
-      for (const queued of group)
-        await this.options.writeOne(queued.item).then(queued.resolve, queued.reject);
+    } catch (error) {
+      const name = error instanceof Error ? error.name : typeof error;
+      const code = (error as { code?: unknown } | null)?.code;
+      if (!postgresRolledBack(error)) {
+        // Unknown outcome (the connection failed): each fails as it would have on its own.
+        this.logger.warn(
+          `${this.options.name}: a group of ${group.length} failed (${name}); each write fails`,
+        );
+        for (const queued of group) queued.reject(error);
+        return;
+      }
+      // Refused and rolled back as a whole: each item on its own.
+      this.logger.warn(
+        `${this.options.name}: a group of ${group.length} was refused (${name} ${String(code)}); writing each on its own`,
+      );
+      // At once, not one after another: one item that waits (a key an open transaction holds) must not
+      // hold up the others.
+      await Promise.all(group.map((queued) => this.writeAlone(queued)));
       return;
     }
-    group.forEach((queued, i) => queued.resolve(results[i]!));
+    const alone: Array<Queued<T, R>> = [];
+    group.forEach((queued, i) => {
+      const result = results[i]!;
+      if (result === WRITE_ALONE) alone.push(queued);
+      else queued.resolve(result);
+    });
+    await Promise.all(alone.map((queued) => this.writeAlone(queued)));
+  }
+
+  private writeAlone(queued: Queued<T, R>): Promise<void> {
+    return this.options.writeOne(queued.item).then(queued.resolve, queued.reject);
   }
 }

@@ -42,10 +42,9 @@ export function statementName(prefix: string, text: string): string {
  * query runner bookkeeping is paid per statement. The connection goes back to the pool afterwards.
  *
  * Named statements and poolers: PgBouncer in transaction mode before 1.21 (or without
- * `max_prepared_statements`) does not keep them. Where a failure would lose data the library falls back
- * to an unnamed statement (a received webhook: the inbox); elsewhere the statement fails safely (an
- * intent write fails before anything is sent; a claim or processed mark is retried by the next round).
- * README "Production checklist" says so.
+ * `max_prepared_statements`) does not keep them. `runPostgresStatement` and `runPostgresTransaction`
+ * then run the statement again unnamed (it had not run), so writes still go through, one round trip
+ * dearer; README "Production checklist" says so.
  */
 export async function withPostgresClient<T>(
   dataSource: DataSource,
@@ -60,7 +59,63 @@ export async function withPostgresClient<T>(
   }
 }
 
-/** One statement on its own (autocommit) on a pooled connection. */
+/**
+ * True when Postgres did not know (26000) or already had (42P05) the named statement: a pooler in
+ * front of it moved the session to another server connection. The statement did not run.
+ */
+function preparedStatementLost(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '26000' || code === '42P05';
+}
+
+/** The statement without its name (parsed and planned again at every use). */
+function unnamed({ text, values }: PgStatement): PgStatement {
+  return { text, values };
+}
+
+/**
+ * One statement on its own (autocommit) on a pooled connection. A named statement that a pooler lost
+ * (see `withPostgresClient`) runs again unnamed: it had not run.
+ */
 export function runPostgresStatement(dataSource: DataSource, statement: PgStatement): Promise<PgResult> {
-  return withPostgresClient(dataSource, (query) => query(statement));
+  return withPostgresClient(dataSource, async (query) => {
+    try {
+      return await query(statement);
+    } catch (error) {
+      if (!statement.name || !preparedStatementLost(error)) throw error;
+      return query(unnamed(statement));
+    }
+  });
+}
+
+/**
+ * One statement in its own short transaction on a pooled connection, in three round trips: `BEGIN`
+ * with `settings` (one simple query of `set_config(…, true)` calls: local to the transaction), the
+ * statement, `COMMIT`. On an error the transaction is rolled back before the connection goes back to
+ * the pool; a named statement a pooler lost runs again, unnamed, in a new transaction.
+ */
+export function runPostgresTransaction(
+  dataSource: DataSource,
+  settings: string,
+  statement: PgStatement,
+): Promise<PgResult> {
+  return withPostgresClient(dataSource, async (query) => {
+    const attempt = async (current: PgStatement): Promise<PgResult> => {
+      try {
+        await query(`BEGIN; ${settings}`);
+        const result = await query(current);
+        await query('COMMIT');
+        return result;
+      } catch (error) {
+        await query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    };
+    try {
+      return await attempt(statement);
+    } catch (error) {
+      if (!statement.name || !preparedStatementLost(error)) throw error;
+      return attempt(unnamed(statement));
+    }
+  });
 }

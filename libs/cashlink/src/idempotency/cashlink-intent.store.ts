@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { type DataSource, type EntityManager, In, type QueryResult } from 'typeorm';
 import { SQLITE_IDLE_WAIT_MS } from '../common/sqlite-connection';
 import { runPostgresClaim } from '../common/postgres-claim';
-import { PostgresGroupWriter } from '../common/postgres-group';
-import { runPostgresStatement, statementName } from '../common/postgres-statements';
+import { PostgresGroupWriter, WRITE_ALONE } from '../common/postgres-group';
+import { runPostgresStatement, runPostgresTransaction, statementName } from '../common/postgres-statements';
 import { SqliteGroupCommit } from '../common/sqlite-group-commit';
 import { CashlinkError } from '../errors/cashlink.error';
 import {
@@ -139,18 +139,24 @@ export class CashlinkIntentStore {
     this.postgres = dataSource.options.type === 'postgres';
     this.sqliteGroup = SqliteGroupCommit.of(dataSource);
     this.recordGroup = new PostgresGroupWriter({
+      name: 'Intent records',
       writeOne: (values) => this.execute(RECORD_SQL, values),
       writeGroup: (rows) =>
-        this.writeGroupPostgres(rows, 0, RECORD_SQL, {
+        this.writeGroupPostgres(rows, 0, {
           name: 'cashlink_intents_record_many_v1',
           text: RECORD_MANY_POSTGRES,
           width: RECORD_COLUMNS.length,
+          // An insert waits for an uncommitted insert of the same key (an app transaction that recorded it
+          // with `{ manager }`): a group gives up after this and its records go one by one, so that one
+          // open transaction never holds up unrelated writes (nor a write that transaction itself awaits).
+          lockTimeoutMs: 100,
         }),
     });
     this.settleGroup = new PostgresGroupWriter<SettleValues, number>({
+      name: 'Intent settlements',
       writeOne: (values) => this.execute(SETTLE_SQL, values),
       writeGroup: (rows) =>
-        this.writeGroupPostgres(rows, 6, SETTLE_SQL, {
+        this.writeGroupPostgres(rows, 6, {
           name: 'cashlink_intents_settle_many_v1',
           text: SETTLE_MANY_POSTGRES,
           width: 8,
@@ -160,16 +166,16 @@ export class CashlinkIntentStore {
 
   /**
    * Postgres: one statement for a group of records or settlements (`keyAt`: where each row's key is),
-   * answering each row's affected count. Rows sorted by key (concurrent groups of several instances
-   * lock in the same order); a key already in the group waits for the group and runs on its own
-   * (`single`), so that each row's count is its own.
+   * answering each row's affected count. Records are inserted in key order (concurrent groups of
+   * several instances take their key locks in the same order). A key already in the group is left
+   * out (`WRITE_ALONE`) and written on its own after the group's commit, so that each count is its own.
+   * With `lockTimeoutMs` the statement runs in a short transaction with that `lock_timeout`.
    */
   private async writeGroupPostgres(
     rows: ReadonlyArray<readonly unknown[]>,
     keyAt: number,
-    single: string,
-    many: { name: string; text: string; width: number },
-  ): Promise<number[]> {
+    many: { name: string; text: string; width: number; lockTimeoutMs?: number },
+  ): Promise<Array<number | typeof WRITE_ALONE>> {
     const first = new Map<string, number>();
     rows.forEach((row, i) => {
       const key = String(row[keyAt]);
@@ -178,18 +184,21 @@ export class CashlinkIntentStore {
     const unique = [...first.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, i]) => rows[i]!);
-    const { rows: written } = await runPostgresStatement(this.dataSource, {
-      name: many.name,
-      text: many.text,
-      values: columnsOf(unique, many.width),
-    });
+    const statement = { name: many.name, text: many.text, values: columnsOf(unique, many.width) };
+    const { rows: written } =
+      many.lockTimeoutMs === undefined
+        ? await runPostgresStatement(this.dataSource, statement)
+        : await runPostgresTransaction(
+            this.dataSource,
+            `SELECT set_config('lock_timeout', '${Math.trunc(many.lockTimeoutMs)}ms', true)`,
+            statement,
+          );
     const done = new Set(written.map((row) => String(row.idempotency_key)));
-    const affected: number[] = [];
-    for (const [i, row] of rows.entries()) {
+    return rows.map((row, i) => {
       const key = String(row[keyAt]);
-      affected.push(first.get(key) === i ? (done.has(key) ? 1 : 0) : await this.execute(single, [...row]));
-    }
-    return affected;
+      if (first.get(key) !== i) return WRITE_ALONE;
+      return done.has(key) ? 1 : 0;
+    });
   }
 
   /** Inserts the intent unless its key exists; returns the stored row either way. */

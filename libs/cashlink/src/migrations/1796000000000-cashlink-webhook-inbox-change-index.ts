@@ -14,14 +14,20 @@ export class CashlinkWebhookInboxChangeIndex1796000000000 implements MigrationIn
   name = 'CashlinkWebhookInboxChangeIndex1796000000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.createIndex(
-      TABLE,
-      new TableIndex({
-        name: 'UQ_cashlink_webhook_inbox_change',
-        columnNames: ['investment_id', 'changed_at', 'status'],
-        isUnique: true,
-      }),
+    // Built beforehand (`CREATE UNIQUE INDEX CONCURRENTLY` on a large Postgres inbox, README): kept.
+    const built = (await queryRunner.getTable(TABLE))?.indices.some(
+      (index) => index.name === 'UQ_cashlink_webhook_inbox_change',
     );
+    if (!built) {
+      await queryRunner.createIndex(
+        TABLE,
+        new TableIndex({
+          name: 'UQ_cashlink_webhook_inbox_change',
+          columnNames: ['investment_id', 'changed_at', 'status'],
+          isUnique: true,
+        }),
+      );
+    }
     await queryRunner.dropIndex(TABLE, 'IDX_cashlink_webhook_inbox_investment');
     await queryRunner.dropIndex(TABLE, 'UQ_cashlink_webhook_inbox_dedupe_key');
     await queryRunner.createIndex(

@@ -145,6 +145,7 @@ export class WebhookInboxStore {
     this.postgres = dataSource.options.type === 'postgres';
     this.sqliteGroup = SqliteGroupCommit.of(dataSource);
     this.changeGroup = new PostgresGroupWriter({
+      name: 'Webhook inbox',
       writeGroup: (changes) => this.insertGroupPostgres(changes),
       writeOne: ({ change, now }) => this.insertOneRow(change, now),
     });
