@@ -39,7 +39,7 @@ const FULL: BenchSizes = {
   pageSize: 100,
   backlogSmall: 1000,
   backlogLarge: 100_000,
-  backlogSample: 500,
+  backlogSample: 1000,
   instancesBacklog: 10_000,
 };
 

@@ -99,7 +99,8 @@ class EventCounter {
   private waiters: Array<{ target: number; resolve: () => void }> = [];
 
   hit(): void {
-    const now = Date.now();
+    // Sub-millisecond, and comparable across processes (first and last event of several apps).
+    const now = performance.timeOrigin + performance.now();
     if (this.count === 0) this.firstAt = now;
     this.count++;
     this.lastAt = now;
