@@ -94,6 +94,9 @@ const SETTLE_MANY_POSTGRES =
   `WHERE t."idempotency_key" = v."key" AND t."state" = 'pending' AND t."lease_owner" = v."lease" ` +
   'RETURNING t."idempotency_key"';
 
+/** The store's statements with `$n` placeholders, by their `?` text (see `placeholders`). */
+const POSTGRES_TEXTS = new Map<string, string>();
+
 /** One array per column of `rows` (for `unnest`). */
 function columnsOf(rows: ReadonlyArray<readonly unknown[]>, width: number): unknown[][] {
   return Array.from({ length: width }, (_, c) => rows.map((row) => row[c]));
@@ -507,9 +510,15 @@ export class CashlinkIntentStore {
     }
   }
 
+  /** `?` placeholders as Postgres's `$n` (the store's texts are fixed: each is converted once). */
   private placeholders(sql: string): string {
     if (!this.postgres) return sql;
-    let n = 0;
-    return sql.replace(/\?/g, () => `$${++n}`);
+    let text = POSTGRES_TEXTS.get(sql);
+    if (text === undefined) {
+      let n = 0;
+      text = sql.replace(/\?/g, () => `$${++n}`);
+      POSTGRES_TEXTS.set(sql, text);
+    }
+    return text;
   }
 }

@@ -73,6 +73,8 @@ function insertChangeStatement(postgres: boolean): { sql: string; order: Array<k
   };
 }
 const INSERT_CHANGE = { sqlite: insertChangeStatement(false), postgres: insertChangeStatement(true) };
+/** The name `INSERT_CHANGE.postgres` is prepared under (versioned: the text of a name never changes). */
+const INSERT_CHANGE_STATEMENT = 'cashlink_inbox_insert_change_v1';
 
 /**
  * Postgres: any number of changes (one wave of a group) in one statement of fixed text, the values as
@@ -278,10 +280,18 @@ export class WebhookInboxStore {
     const key = statusChangeDedupeKey(change);
     const { sql, order } = this.postgres ? INSERT_CHANGE.postgres : INSERT_CHANGE.sqlite;
     const values: ChangeValues = { id, key, ...change, now };
-    const rows = await this.write(
-      sql,
-      order.map((name) => values[name]),
-    );
+    const params = order.map((name) => values[name]);
+    // Postgres: a lone change (light load) is a named statement too, so its watermark subqueries are not
+    // planned at every delivery; a pooler that lost it gets it again unnamed (runPostgresStatement).
+    const rows = this.postgres
+      ? (
+          await runPostgresStatement(this.dataSource, {
+            name: INSERT_CHANGE_STATEMENT,
+            text: sql,
+            values: params,
+          })
+        ).rows
+      : await this.write(sql, params);
     return { inserted: rows.length > 0, id };
   }
 
