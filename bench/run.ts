@@ -23,7 +23,13 @@ import {
 } from './lib/cases';
 import { BenchChild } from './lib/child';
 import { probePostgres, probeSqlite, type CommitCost } from './lib/commit-probe';
-import { createBenchDatabase, postgresAvailable, SQLITE_WAL, type DatabaseKind } from './lib/databases';
+import {
+  createBenchDatabase,
+  postgresAvailable,
+  SQLITE_SYNCHRONOUS,
+  SQLITE_WAL,
+  type DatabaseKind,
+} from './lib/databases';
 import { describeMachine } from './lib/machine';
 
 const FULL: BenchSizes = {
@@ -140,7 +146,7 @@ export async function runBench(
   const commitLine = Object.entries(commitCost)
     .map(
       ([k, c]) =>
-        `${k === 'sqlite' ? `sqlite (${SQLITE_WAL ? 'WAL' : 'rollback journal'})` : k} ${c.perCommitMs.toFixed(2)} ms per commit (${c.perGroupedInsertMs.toFixed(2)} ms per insert when 50 share one)`,
+        `${k === 'sqlite' ? `sqlite (${SQLITE_WAL ? 'WAL' : 'rollback journal'}, synchronous FULL)` : k} ${c.perCommitMs.toFixed(2)} ms per commit (${c.perGroupedInsertMs.toFixed(2)} ms per insert when 50 share one)`,
     )
     .join('; ');
   log(`commit cost: ${commitLine}`);
@@ -190,7 +196,7 @@ export async function runBench(
   const table = renderTable(rows);
   log('');
   log(
-    `machine: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}; sqlite journal: ${SQLITE_WAL ? 'WAL' : 'rollback'}; rounds: ${sizes.rounds} (medians); total ${elapsedS.toFixed(0)} s`,
+    `machine: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}; sqlite journal: ${SQLITE_WAL ? `WAL, synchronous ${SQLITE_SYNCHRONOUS}` : 'rollback'}; rounds: ${sizes.rounds} (medians); total ${elapsedS.toFixed(0)} s`,
   );
   log(table);
   mkdirSync(join(__dirname, 'results'), { recursive: true });
@@ -199,6 +205,7 @@ export async function runBench(
     machine,
     commitCost,
     sqliteJournal: SQLITE_WAL ? 'wal' : 'rollback',
+    sqliteSynchronous: SQLITE_WAL ? SQLITE_SYNCHRONOUS : 'FULL',
     loadAverage: loadavg(),
     quick,
     sizes,

@@ -42,7 +42,7 @@ import {
   type EmulatorInfo,
 } from './bench-constants';
 import { serveCommands } from './child';
-import type { BenchDatabaseOptions } from './databases';
+import { SQLITE_SYNCHRONOUS, SQLITE_WAL, type BenchDatabaseOptions } from './databases';
 import { runConcurrent, summarise, type RoundStats } from './stats';
 
 export interface BootOptions {
@@ -143,6 +143,13 @@ function moduleFor(options: BootOptions, persistence = true) {
         ? [
             TypeOrmModule.forRoot({
               ...options.db,
+              ...(options.db.type === 'better-sqlite3' && SQLITE_WAL
+                ? {
+                    prepareDatabase: (db: { pragma(source: string): unknown }) => {
+                      db.pragma(`synchronous = ${SQLITE_SYNCHRONOUS}`);
+                    },
+                  }
+                : {}),
               autoLoadEntities: true,
               migrations: CASHLINK_MIGRATIONS,
               migrationsRun: true,

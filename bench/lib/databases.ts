@@ -20,11 +20,15 @@ export function postgresAvailable(): Promise<boolean> {
 }
 
 /**
- * SQLite runs in WAL mode, as the demo app configures it (`enableWAL: true`; synchronous stays FULL,
- * so a commit is as durable as with the rollback journal). `BENCH_SQLITE_WAL=0` measures TypeORM's
- * default rollback journal instead.
+ * SQLite runs in WAL mode with synchronous=FULL, as the demo app configures it (`enableWAL: true`,
+ * `synchronous = FULL`): each commit is synced by SQLite, as durable as with the rollback journal.
+ * `BENCH_SQLITE_SYNCHRONOUS=NORMAL` measures what better-sqlite3 gives a connection that opens a
+ * database already in WAL mode: SQLite does not sync commits, and the library syncs the log of its own
+ * commits off the event loop before it resolves them (bench/README.md, change 21).
+ * `BENCH_SQLITE_WAL=0` measures TypeORM's default rollback journal instead.
  */
 export const SQLITE_WAL = process.env.BENCH_SQLITE_WAL !== '0';
+export const SQLITE_SYNCHRONOUS = process.env.BENCH_SQLITE_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL';
 
 export async function createBenchDatabase(kind: DatabaseKind): Promise<BenchDatabase> {
   const db = await createTestDatabase(kind);

@@ -27,11 +27,17 @@ export function demoDataSourceOptions(settings: {
   if (settings.databaseUrl) return { type: 'postgres', url: settings.databaseUrl, ...common };
   mkdirSync(settings.dataDir, { recursive: true });
   // WAL: readers never wait for the writer, and a commit is one append + fsync of the log instead of a
-  // rollback journal written, synced and deleted (just as durable with the default synchronous=FULL).
+  // rollback journal written, synced and deleted. synchronous=FULL, set here so that every start runs
+  // alike: better-sqlite3 gives synchronous=NORMAL to a connection that opens a database already in WAL
+  // mode (every start after the first), where SQLite no longer syncs commits (the library then syncs the
+  // log of its own commits itself: README, "Production checklist").
   return {
     type: 'better-sqlite3',
     database: join(settings.dataDir, 'demo.sqlite'),
     enableWAL: true,
+    prepareDatabase: (db: { pragma(source: string): unknown }) => {
+      db.pragma('synchronous = FULL');
+    },
     ...common,
   };
 }

@@ -1,4 +1,6 @@
+import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { CashlinkError } from '../errors/cashlink.error';
 import {
   idleSqliteConnection,
   type IdleSqliteWaitOptions,
@@ -6,6 +8,7 @@ import {
   type SqliteHandle,
   sqliteHandleIfIdle,
 } from './sqlite-connection';
+import { fdatasyncFile, type FileSync, sqliteDurability, sqliteMainFile, WalSync } from './sqlite-wal-sync';
 
 type SqliteStatement = ReturnType<SqliteHandle['prepare']>;
 
@@ -17,6 +20,9 @@ interface QueuedStatement {
   resolve: (result: number | unknown[] | typeof BUSY) => void;
   reject: (error: unknown) => void;
 }
+
+/** What one statement of a group did: its result, or the error it failed with (it wrote nothing). */
+type Outcome = { ok: true; value: number | unknown[] } | { ok: false; error: unknown };
 
 /** The connection was inside someone's transaction when the group ran: wait for it, then queue again. */
 const BUSY = Symbol('sqlite-busy');
@@ -32,11 +38,18 @@ const groups = new WeakMap<DataSource, SqliteGroupCommit>();
 /**
  * Group commit for the library's own SQLite writes (intents and webhook inbox alike): the statements
  * issued in one event-loop turn run in one better-sqlite3 transaction after that turn's I/O callbacks
- * (`setImmediate`): one disk flush for the group instead of one each. On SQLite with `synchronous=FULL`
- * the flush is most of a write's cost, and better-sqlite3 performs it synchronously, blocking the event
- * loop (see bench/README.md). Each statement stays on its own, conditional and atomic, in the order
- * issued, and each caller gets its own result after the commit. If the group fails, each statement runs
- * again alone, so one failing statement fails only its caller.
+ * (`setImmediate`): one disk flush for the group instead of one each. Each statement stays on its own,
+ * conditional and atomic, in the order issued, and each caller gets its own result once the group is
+ * durable. If the group fails, each statement runs again alone, so one failing statement fails only
+ * its caller.
+ *
+ * Durable means on disk, not only committed (`sqliteDurability`): with synchronous FULL SQLite syncs
+ * inside the commit (better-sqlite3 runs it synchronously, blocking the event loop for the flush: most
+ * of a write's cost, bench/README.md); in WAL mode with synchronous=NORMAL — better-sqlite3's setting
+ * for every connection that opens a database already in WAL mode — SQLite does not sync commits at all,
+ * so the library syncs the log itself (`WalSync`, on the thread pool: the loop goes on, and the groups
+ * committed meanwhile share the next sync) and only then resolves. With synchronous=OFF nothing is
+ * synced; a warning says so once.
  *
  * Like every store write on SQLite, a statement waits until no transaction is open on TypeORM's one
  * shared connection (see `idleSqliteConnection`): joining the app's transaction would make it vanish
@@ -44,8 +57,15 @@ const groups = new WeakMap<DataSource, SqliteGroupCommit>();
  * concurrent writes, their settlements, stored webhooks and the dispatcher's marks share flushes.
  */
 export class SqliteGroupCommit {
+  private readonly logger = new Logger('Cashlink');
   private queue: QueuedStatement[] = [];
   private readonly statements = new WeakMap<SqliteHandle, Map<string, SqliteStatement>>();
+  /** Per connection: its log's sync when the library must sync it (WAL, synchronous=NORMAL). */
+  private readonly walSyncs = new WeakMap<SqliteHandle, WalSync>();
+  /** Per connection: the file of its main database (fixed while it is open). */
+  private readonly mainFiles = new WeakMap<SqliteHandle, string>();
+  private fileSync: FileSync = fdatasyncFile;
+  private warnedNotSynced = false;
 
   private constructor(private readonly dataSource: DataSource) {}
 
@@ -57,6 +77,11 @@ export class SqliteGroupCommit {
       groups.set(dataSource, group);
     }
     return group;
+  }
+
+  /** Tests: replaces the `fdatasync` of the write-ahead log (to count or fail syncs). */
+  useFileSync(fileSync: FileSync): void {
+    this.fileSync = fileSync;
   }
 
   /**
@@ -104,26 +129,80 @@ export class SqliteGroupCommit {
       for (const item of group) item.resolve(BUSY);
       return;
     }
-    const execute = (item: QueuedStatement): number | unknown[] => {
+    const outcomes = this.execute(handle, group);
+    const walSync = this.walSync(handle);
+    if (!walSync) {
+      settle(group, outcomes);
+      return;
+    }
+    walSync.afterCommit().then(
+      () => settle(group, outcomes),
+      (error: unknown) => {
+        const code = (error as { code?: unknown } | null)?.code;
+        const notSynced = new CashlinkError(
+          `The SQLite write-ahead log could not be flushed to disk (${typeof code === 'string' ? code : 'error'}): the write is committed but might not survive a power loss.`,
+          { cause: error },
+        );
+        settle(
+          group,
+          outcomes.map((outcome) => (outcome.ok ? { ok: false, error: notSynced } : outcome)),
+        );
+      },
+    );
+  }
+
+  /** Runs the group in one transaction; if it rolls back as a whole, each statement on its own. */
+  private execute(handle: SqliteHandle, group: QueuedStatement[]): Outcome[] {
+    const run = (item: QueuedStatement): number | unknown[] => {
       const statement = this.prepare(handle, item.sql);
       return item.mode === 'all' ? statement.all(...item.params) : statement.run(...item.params).changes;
     };
     if (group.length > 1) {
       try {
-        const results = handle.transaction(() => group.map(execute))();
-        group.forEach((item, i) => item.resolve(results[i]!));
-        return;
+        return handle
+          .transaction(() => group.map(run))()
+          .map((value) => ({ ok: true, value }));
       } catch {
         // Rolled back as a whole: run each statement on its own below.
       }
     }
-    for (const item of group) {
+    return group.map((item): Outcome => {
       try {
-        item.resolve(execute(item));
+        return { ok: true, value: run(item) };
       } catch (error) {
-        item.reject(error);
+        return { ok: false, error };
       }
+    });
+  }
+
+  /**
+   * The log sync the library owes this connection's commits, or null when SQLite syncs them itself
+   * (or nothing can: see `sqliteDurability`). The settings are read at every group (two PRAGMAs): they
+   * are the app's, and it may change them.
+   */
+  private walSync(handle: SqliteHandle): WalSync | null {
+    const query = (sql: string) => this.prepare(handle, sql).all() as Array<Record<string, unknown>>;
+    let file = this.mainFiles.get(handle);
+    if (file === undefined) {
+      file = sqliteMainFile(query);
+      this.mainFiles.set(handle, file);
     }
+    const durability = sqliteDurability(query, file);
+    if (durability.kind === 'wal-sync') {
+      let walSync = this.walSyncs.get(handle);
+      if (!walSync || walSync.walPath !== durability.walPath) {
+        walSync = new WalSync(durability.walPath, (path) => this.fileSync(path));
+        this.walSyncs.set(handle, walSync);
+      }
+      return walSync;
+    }
+    if (durability.kind === 'none' && durability.reason === 'synchronous-off' && !this.warnedNotSynced) {
+      this.warnedNotSynced = true;
+      this.logger.warn(
+        'SQLite runs with synchronous=OFF: a power loss can take back webhooks already answered 2xx and intents already sent. Use synchronous=NORMAL (WAL) or FULL.',
+      );
+    }
+    return null;
   }
 
   /** better-sqlite3 compiles a statement on every `prepare`: the library's statements are reused. */
@@ -144,4 +223,12 @@ export class SqliteGroupCommit {
     cache.set(sql, statement);
     return statement;
   }
+}
+
+function settle(group: QueuedStatement[], outcomes: Outcome[]): void {
+  group.forEach((item, i) => {
+    const outcome = outcomes[i]!;
+    if (outcome.ok) item.resolve(outcome.value);
+    else item.reject(outcome.error);
+  });
 }

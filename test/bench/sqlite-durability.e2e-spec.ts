@@ -1,0 +1,299 @@
+/**
+ * SQLite durability of the library's own writes (bench/README.md, change 21). better-sqlite3 gives
+ * synchronous=NORMAL to a connection that opens a database already in WAL mode, and then SQLite does
+ * not sync commits: a power loss could take back a webhook answered 2xx or an intent already sent. The
+ * library then syncs the write-ahead log itself (off the event loop) and resolves its writes, answers
+ * webhooks and sends intents held by the app's transaction only after that sync. Real files, real
+ * better-sqlite3, real HTTP; the sync is gated (then really done) to see what waits for it.
+ */
+import { randomUUID } from 'node:crypto';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { CashlinkInvestmentsService, CashlinkInvestorsService } from 'nestjs-cashlink';
+import {
+  EMULATOR_CAMPAIGN_ID,
+  exampleInvestorInput,
+  startCashlinkEmulator,
+  type CashlinkEmulator,
+} from 'nestjs-cashlink/testing';
+import { CashlinkError } from '../../libs/cashlink/src/errors/cashlink.error';
+import { SqliteGroupCommit } from '../../libs/cashlink/src/common/sqlite-group-commit';
+import { fdatasyncFile, WalSync } from '../../libs/cashlink/src/common/sqlite-wal-sync';
+import { createTestDatabase, type TestDatabase } from '../support/databases';
+import { FAST_IDEMPOTENCY, startDurableApp } from '../idempotency/support/durable-app';
+import { startWebhooksTestApp } from '../webhooks/fixtures/webhooks-test-app';
+
+jest.setTimeout(60_000);
+
+/** A log sync that waits for `open()` (then really syncs), recording what it was asked to sync. */
+function gatedSync() {
+  const paths: string[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  return {
+    paths,
+    sync: async (path: string) => {
+      paths.push(path);
+      await gate;
+      await fdatasyncFile(path);
+    },
+    open: () => release(),
+  };
+}
+
+const settledWithin = async (promise: Promise<unknown>, ms: number): Promise<boolean> => {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return settled;
+};
+
+async function openWal(db: TestDatabase, synchronous: string): Promise<DataSource> {
+  const dataSource = new DataSource({
+    ...db.options,
+    enableWAL: true,
+    prepareDatabase: (handle: { pragma(source: string): unknown }) => {
+      handle.pragma(`synchronous = ${synchronous}`);
+    },
+    entities: [],
+    logging: false,
+  } as ConstructorParameters<typeof DataSource>[0]);
+  await dataSource.initialize();
+  return dataSource;
+}
+
+describe('SQLite durability of the library writes [sqlite]', () => {
+  let db: TestDatabase;
+  let dataSource: DataSource | undefined;
+
+  beforeEach(async () => {
+    db = await createTestDatabase('sqlite');
+  });
+  afterEach(async () => {
+    if (dataSource?.isInitialized) await dataSource.destroy();
+    dataSource = undefined;
+    await db.drop();
+    jest.restoreAllMocks();
+  });
+
+  it('better-sqlite3 opens a database already in WAL mode with synchronous=NORMAL (why the library syncs)', async () => {
+    const first = new DataSource({ ...db.options, enableWAL: true } as ConstructorParameters<
+      typeof DataSource
+    >[0]);
+    await first.initialize();
+    expect(await first.query('PRAGMA synchronous')).toEqual([{ synchronous: 2 }]);
+    await first.destroy();
+    const reopened = new DataSource({ ...db.options, enableWAL: true } as ConstructorParameters<
+      typeof DataSource
+    >[0]);
+    await reopened.initialize();
+    expect(await reopened.query('PRAGMA synchronous')).toEqual([{ synchronous: 1 }]);
+    await reopened.destroy();
+  });
+
+  describe('WAL with synchronous=NORMAL', () => {
+    beforeEach(async () => {
+      dataSource = await openWal(db, 'NORMAL');
+      await dataSource.query('CREATE TABLE "a" ("id" INTEGER PRIMARY KEY, "n" INTEGER NOT NULL)');
+    });
+
+    it('resolves a write only after the log is synced: committed before, durable after', async () => {
+      const gated = gatedSync();
+      const group = SqliteGroupCommit.of(dataSource!);
+      group.useFileSync(gated.sync);
+      const write = group.run('INSERT INTO "a" ("id", "n") VALUES (1, 1)', []);
+      expect(await settledWithin(write, 100)).toBe(false);
+      expect(await dataSource!.query('SELECT "id" FROM "a"')).toEqual([{ id: 1 }]);
+      gated.open();
+      await expect(write).resolves.toBe(1);
+      expect(gated.paths).toEqual([`${db.url}-wal`]);
+    });
+
+    it('the groups committed while a sync runs share the next one', async () => {
+      const gated = gatedSync();
+      const group = SqliteGroupCommit.of(dataSource!);
+      group.useFileSync(gated.sync);
+      const writes = [group.run('INSERT INTO "a" ("id", "n") VALUES (1, 1)', [])];
+      for (let turn = 0; gated.paths.length === 0 && turn < 100; turn++) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(gated.paths).toHaveLength(1);
+      // Three more groups (one per event-loop turn), all committed while the first sync waits.
+      for (let i = 2; i <= 4; i++) {
+        writes.push(group.run('INSERT INTO "a" ("id", "n") VALUES (?, 1)', [i]));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(await dataSource!.query('SELECT COUNT(*) AS "n" FROM "a"')).toEqual([{ n: 4 }]);
+      gated.open();
+      await expect(Promise.all(writes)).resolves.toEqual([1, 1, 1, 1]);
+      expect(gated.paths).toHaveLength(2);
+    });
+
+    it('syncs with a real fdatasync of the log by default', async () => {
+      const synced: string[] = [];
+      const group = SqliteGroupCommit.of(dataSource!);
+      group.useFileSync(async (path) => {
+        await fdatasyncFile(path);
+        synced.push(path);
+      });
+      await expect(group.run('INSERT INTO "a" ("id", "n") VALUES (1, 1)', [])).resolves.toBe(1);
+      expect(synced).toEqual([`${db.url}-wal`]);
+    });
+
+    it('a failed sync fails the writes with a CashlinkError naming the cause (the row is committed)', async () => {
+      const group = SqliteGroupCommit.of(dataSource!);
+      group.useFileSync(() => Promise.reject(Object.assign(new Error('I/O error'), { code: 'EIO' })));
+      const write = group.run('INSERT INTO "a" ("id", "n") VALUES (1, 1)', []);
+      await expect(write).rejects.toThrow(CashlinkError);
+      await expect(write).rejects.toThrow(/could not be flushed to disk \(EIO\)/);
+      // A statement that failed on its own keeps its own error. (Read from the rejection, not with
+      // `toThrow`: better-sqlite3's error class comes from the first test file of this Jest worker.)
+      const failed = await group.run('INSERT INTO "a" ("id", "n") VALUES (2, NULL)', []).then(
+        () => 'resolved',
+        (error: { message?: unknown }) => String(error.message),
+      );
+      expect(failed).toMatch(/NOT NULL/);
+      expect(await dataSource!.query('SELECT "id" FROM "a"')).toEqual([{ id: 1 }]);
+    });
+
+    it('syncs nothing once the app switches to synchronous=FULL (SQLite syncs in the commit)', async () => {
+      const gated = gatedSync();
+      const group = SqliteGroupCommit.of(dataSource!);
+      group.useFileSync(gated.sync);
+      await dataSource!.query('PRAGMA synchronous = FULL');
+      await expect(group.run('INSERT INTO "a" ("id", "n") VALUES (1, 1)', [])).resolves.toBe(1);
+      expect(gated.paths).toEqual([]);
+    });
+  });
+
+  it('with synchronous=OFF it syncs nothing and warns once', async () => {
+    dataSource = await openWal(db, 'OFF');
+    await dataSource.query('CREATE TABLE "a" ("id" INTEGER PRIMARY KEY)');
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const gated = gatedSync();
+    const group = SqliteGroupCommit.of(dataSource);
+    group.useFileSync(gated.sync);
+    await group.run('INSERT INTO "a" ("id") VALUES (1)', []);
+    await group.run('INSERT INTO "a" ("id") VALUES (2)', []);
+    expect(gated.paths).toEqual([]);
+    const warnings = warn.mock.calls.filter(([message]) => String(message).includes('synchronous=OFF'));
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('answers a webhook only after the log is synced', async () => {
+    const token = 't'.repeat(40);
+    const app = await startWebhooksTestApp({
+      db: db.options,
+      webhooks: { path: 'hooks', auth: { type: 'bearer', tokens: [token] }, dispatch: { enabled: false } },
+    });
+    await app.dataSource.query('PRAGMA journal_mode = WAL');
+    await app.dataSource.query('PRAGMA synchronous = NORMAL');
+    try {
+      const gated = gatedSync();
+      SqliteGroupCommit.of(app.dataSource).useFileSync(gated.sync);
+      const investmentId = randomUUID();
+      const answer = fetch(`${app.origin}/hooks`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+        body: JSON.stringify({
+          investment_id: investmentId,
+          status: 'ACCEPTED',
+          changed_at: new Date().toISOString(),
+        }),
+      });
+      expect(await settledWithin(answer, 150)).toBe(false);
+      expect(await app.dataSource.query('SELECT "investment_id" FROM "cashlink_webhook_inbox"')).toEqual([
+        { investment_id: investmentId },
+      ]);
+      gated.open();
+      expect((await answer).status).toBe(200);
+      expect(new Set(gated.paths)).toEqual(new Set([`${db.url}-wal`]));
+    } finally {
+      await app.close();
+    }
+  });
+
+  // The app's commit holds the intent; the library's claim of it before the send is a library write,
+  // resolved after a sync that started after it, and so covers the app's commit too.
+  it('sends an intent written in the app transaction ({ manager }) only after the log is synced', async () => {
+    const emu: CashlinkEmulator = await startCashlinkEmulator();
+    const app = await startDurableApp({
+      database: db.options as { type: 'better-sqlite3'; database: string },
+      baseUrl: emu.baseUrl,
+      tokenUrl: emu.tokenUrl,
+      clientId: emu.clientId,
+      clientSecret: emu.clientSecret,
+      idempotency: { ...FAST_IDEMPOTENCY, recovery: false },
+      maxRetries: 0,
+    });
+    try {
+      const appDataSource = app.get<DataSource>(getDataSourceToken());
+      await appDataSource.query('PRAGMA synchronous = NORMAL');
+      const investor = await app
+        .get(CashlinkInvestorsService)
+        .create(exampleInvestorInput() as never, { idempotencyKey: 'investor-wal' });
+      const gated = gatedSync();
+      SqliteGroupCommit.of(appDataSource).useFileSync(gated.sync);
+      const investments = app.get(CashlinkInvestmentsService);
+      const created = await appDataSource.transaction(async (manager) => ({
+        created: investments.create(
+          {
+            investor_id: investor.id,
+            campaign_id: EMULATOR_CAMPAIGN_ID,
+            units: 1,
+            signed_at: '2026-11-24T10:00:00.000Z',
+          },
+          { idempotencyKey: 'wal-tx', manager },
+        ),
+      }));
+      const sent = () => emu.requests().filter((r) => r.idempotencyKey === 'wal-tx');
+      expect(await settledWithin(created.created, 150)).toBe(false);
+      expect(sent()).toHaveLength(0);
+      gated.open();
+      expect((await created.created).units).toBe(1);
+      expect(sent()).toHaveLength(1);
+      expect(gated.paths[0]).toBe(`${db.url}-wal`);
+    } finally {
+      await app.close();
+      await emu.close();
+    }
+  });
+});
+
+describe('WalSync', () => {
+  it('covers each caller with a sync that started after its call, one sync running at a time', async () => {
+    const started: number[] = [];
+    const finish: Array<() => void> = [];
+    let calls = 0;
+    const walSync = new WalSync('/x-wal', () => {
+      started.push(++calls);
+      return new Promise<void>((resolve) => finish.push(resolve));
+    });
+    const a = walSync.afterCommit();
+    const b = walSync.afterCommit(); // the first sync has started: b needs the next one
+    const c = walSync.afterCommit();
+    expect(started).toEqual([1]);
+    finish[0]!();
+    await a;
+    expect(await settledWithin(b, 10)).toBe(false);
+    expect(started).toEqual([1, 2]);
+    finish[1]!();
+    await Promise.all([b, c]);
+    expect(started).toEqual([1, 2]);
+  });
+
+  it('rejects the callers of a failed sync only', async () => {
+    let calls = 0;
+    const walSync = new WalSync('/x-wal', async () => {
+      if (++calls === 1) throw new Error('EIO');
+    });
+    const a = walSync.afterCommit();
+    const b = walSync.afterCommit();
+    await expect(a).rejects.toThrow('EIO');
+    await expect(b).resolves.toBeUndefined();
+  });
+});
