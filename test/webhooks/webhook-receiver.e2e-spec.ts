@@ -121,6 +121,27 @@ describeEachDatabase('webhook receiver', (kind) => {
       expect(app.recorder.changes.some((c) => c.inboxId === id)).toBe(false);
     });
 
+    it('answers 200 with what it did: stored, duplicate, quarantined (JSON, not cached)', async () => {
+      const receipt = async (body: string) => {
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${BEARER}` },
+          body,
+        });
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+        expect(res.headers.get('cache-control')).toBe('no-store');
+        return res.json() as Promise<unknown>;
+      };
+      const body = JSON.stringify(change());
+      expect(await receipt(body)).toEqual({ received: true, outcome: 'stored' });
+      expect(await receipt(body)).toEqual({ received: true, outcome: 'duplicate' });
+      expect(await receipt(JSON.stringify({ investment_id: 'x y' }))).toEqual({
+        received: true,
+        outcome: 'quarantined',
+      });
+    });
+
     it('stores ten concurrent copies of one delivery once and dispatches it once', async () => {
       const body = JSON.stringify(change({ status: 'REVIEW_PENDING' }));
       const investmentId = (JSON.parse(body) as { investment_id: string }).investment_id;

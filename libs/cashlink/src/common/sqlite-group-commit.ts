@@ -107,10 +107,13 @@ export class SqliteGroupCommit {
     const started = Date.now();
     const maxWaitMs = wait?.maxWaitMs ?? SQLITE_IDLE_WAIT_MS;
     for (;;) {
-      const idle = await idleSqliteConnection(this.dataSource, {
-        maxWaitMs: Math.max(0, maxWaitMs - (Date.now() - started)),
-        ...(wait?.timeoutError ? { timeoutError: () => wait.timeoutError!(Date.now() - started) } : {}),
-      });
+      // Idle now (the usual case): no wait to set up.
+      const idle =
+        sqliteHandleIfIdle(this.dataSource) ??
+        (await idleSqliteConnection(this.dataSource, {
+          maxWaitMs: Math.max(0, maxWaitMs - (Date.now() - started)),
+          ...(wait?.timeoutError ? { timeoutError: () => wait.timeoutError!(Date.now() - started) } : {}),
+        }));
       if (!idle) return null;
       const result = await new Promise<number | unknown[] | typeof BUSY>((resolve, reject) => {
         this.queue.push({ sql, params, mode, resolve, reject });

@@ -79,3 +79,27 @@ export function sendJson(
   res.setHeader('Content-Length', Buffer.byteLength(text));
   res.end(text);
 }
+
+/** What the receiver did with an authenticated body, as its 200 answer says. */
+export type ReceiptOutcome = 'stored' | 'duplicate' | 'quarantined';
+
+/** The receiver's 200 answers, one per outcome, built once: a delivery pays no JSON or header building. */
+const RECEIPTS = new Map(
+  (['stored', 'duplicate', 'quarantined'] as const).map((outcome) => {
+    const body = JSON.stringify({ received: true, outcome });
+    const headers = {
+      'Cache-Control': 'no-store',
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': String(Buffer.byteLength(body)),
+    };
+    return [outcome, { body, headers }];
+  }),
+);
+
+/** Answers 200 `{ "received": true, "outcome": … }` (the same answer `sendJson` would write). */
+export function sendReceipt(res: ServerResponse, outcome: ReceiptOutcome): void {
+  if (res.headersSent) return;
+  const receipt = RECEIPTS.get(outcome)!;
+  res.writeHead(200, receipt.headers);
+  res.end(receipt.body);
+}

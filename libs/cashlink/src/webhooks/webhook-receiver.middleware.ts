@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
 import { CASHLINK_WEBHOOKS_AUTHENTICATOR, CASHLINK_WEBHOOKS_OPTIONS } from './webhooks.constants';
 import type { WebhookAuthenticator } from './auth/webhook-authenticator';
-import { readRequestBody, sendJson, type WebhookRequest } from './webhook-http';
+import { readRequestBody, sendJson, sendReceipt, type WebhookRequest } from './webhook-http';
 import { WebhookReceiverService } from './webhook-receiver.service';
 import type { ResolvedWebhooksOptions } from './webhooks.options';
 
@@ -62,7 +62,7 @@ export class WebhookReceiverMiddleware implements NestMiddleware {
         }
       }
       const receipt = await this.receiver.receive(value, body.text);
-      sendJson(res, 200, { received: true, outcome: receipt.outcome });
+      sendReceipt(res, receipt.outcome);
     } catch (error) {
       // The change was not committed: a non-2xx makes Cashlink deliver it again later.
       this.logger.error(

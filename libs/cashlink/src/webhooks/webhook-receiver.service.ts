@@ -3,12 +3,13 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
 import { WebhookQuarantinedEvent } from '../events/webhook-quarantined.event';
 import { WebhookDispatcher } from './webhook-dispatcher.service';
+import type { ReceiptOutcome } from './webhook-http';
 import { WebhookInboxStore } from './webhook-inbox.store';
 import { parseStatusChange } from './webhook-status-change';
 
 /** What happened to an authenticated webhook body. */
 export interface WebhookReceipt {
-  outcome: 'stored' | 'duplicate' | 'quarantined';
+  outcome: ReceiptOutcome;
   inboxId: string;
 }
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** A valid status change as Cashlink sends it (contract §5), with `changed_at` normalised. */
 export interface WebhookStatusChange {
@@ -83,12 +83,10 @@ export function parseStatusChange(body: unknown): WebhookStatusChangeParse {
 
 /** sha256 of `investment_id|status|changed_at` (normalised): equal changes, equal keys. */
 export function statusChangeDedupeKey(change: WebhookStatusChange): string {
-  return createHash('sha256')
-    .update(`${change.investmentId}|${change.status}|${change.changedAt}`)
-    .digest('hex');
+  return hash('sha256', `${change.investmentId}|${change.status}|${change.changedAt}`, 'hex');
 }
 
 /** Dedupe key of a quarantined body: identical junk is kept once. */
 export function quarantineDedupeKey(rawBody: string): string {
-  return createHash('sha256').update(`quarantine|${rawBody}`).digest('hex');
+  return hash('sha256', `quarantine|${rawBody}`, 'hex');
 }
