@@ -5,11 +5,12 @@ export type FileSync = (path: string) => Promise<void>;
 
 /**
  * `fdatasync` of the file at `path`, on libuv's thread pool: the event loop goes on meanwhile. Opened
- * anew each time (read-only: it never creates the file), so it always reaches the file that is there
- * now; Linux flushes a file's data whichever descriptor wrote it.
+ * anew each time (`r+`: never created or truncated; writable, as Windows needs for a flush), so it
+ * always reaches the file that is there now; the system flushes a file's data whichever descriptor
+ * wrote it. Nothing is written through it.
  */
 export const fdatasyncFile: FileSync = async (path) => {
-  const file = await open(path, 'r');
+  const file = await open(path, 'r+');
   try {
     await file.datasync();
   } finally {
