@@ -7,6 +7,7 @@
  * better-sqlite3, real HTTP; the sync is gated (then really done) to see what waits for it.
  */
 import { randomUUID } from 'node:crypto';
+import { fstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -26,20 +27,40 @@ import { startWebhooksTestApp } from '../webhooks/fixtures/webhooks-test-app';
 
 jest.setTimeout(60_000);
 
-/** A log sync that waits for `open()` (then really syncs), recording what it was asked to sync. */
+// The `node:fs` module object itself (an `import * as` namespace would be a copy): the library calls
+// `fdatasync` through it, so a spy on it sees the library's syncs.
+const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
+const realFdatasync = fs.fdatasync;
+
+/**
+ * A log sync whose every call waits for its own gate (`release(n)`, the n-th call from 0, or `open()`
+ * for all, now and later), then really syncs; it records what it was asked to sync.
+ */
 function gatedSync() {
   const paths: string[] = [];
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
+  const gates: Array<() => void> = [];
+  let allOpen = false;
   return {
     paths,
     sync: async (path: string) => {
       paths.push(path);
-      await gate;
+      if (!allOpen) await new Promise<void>((resolve) => gates.push(resolve));
       await fdatasyncFile(path);
     },
-    open: () => release(),
+    release: (n: number) => gates[n]!(),
+    open: () => {
+      allOpen = true;
+      for (const gate of gates) gate();
+    },
   };
+}
+
+/** Polls `check` every 5 ms (never a fixed wait for something to happen). */
+async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let turn = 0; !(await check()); turn++) {
+    if (turn > 2000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 const settledWithin = async (promise: Promise<unknown>, ms: number): Promise<boolean> => {
@@ -113,40 +134,119 @@ describe('SQLite durability of the library writes [sqlite]', () => {
       expect(gated.paths).toEqual([`${db.url}-wal`]);
     });
 
-    it('the groups committed while a sync runs share the next one', async () => {
+    it('the groups committed while a sync runs share the next one, which starts after them', async () => {
       const gated = gatedSync();
       const group = SqliteGroupCommit.of(dataSource!);
       group.useFileSync(gated.sync);
       const writes = [group.run('INSERT INTO "a" ("id", "n") VALUES (1, 1)', [])];
-      for (let turn = 0; gated.paths.length === 0 && turn < 100; turn++) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-      expect(gated.paths).toHaveLength(1);
+      await until(() => gated.paths.length === 1, 'the first sync');
       // Three more groups (one per event-loop turn), all committed while the first sync waits.
       for (let i = 2; i <= 4; i++) {
         writes.push(group.run('INSERT INTO "a" ("id", "n") VALUES (?, 1)', [i]));
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       expect(await dataSource!.query('SELECT COUNT(*) AS "n" FROM "a"')).toEqual([{ n: 4 }]);
-      gated.open();
+      gated.release(0);
+      await expect(writes[0]).resolves.toBe(1);
+      // The first sync may have started before their commits: they wait for the second.
+      await until(() => gated.paths.length === 2, 'the second sync');
+      expect(await settledWithin(Promise.any(writes.slice(1)), 50)).toBe(false);
+      gated.release(1);
       await expect(Promise.all(writes)).resolves.toEqual([1, 1, 1, 1]);
       expect(gated.paths).toHaveLength(2);
     });
 
-    it('syncs with a real fdatasync of the log by default', async () => {
-      const synced: string[] = [];
+    it('resolves a write that need not wait for the disk at its commit (durable: false)', async () => {
+      const gated = gatedSync();
       const group = SqliteGroupCommit.of(dataSource!);
-      group.useFileSync(async (path) => {
-        await fdatasyncFile(path);
-        synced.push(path);
-      });
-      await expect(group.run('INSERT INTO "a" ("id", "n") VALUES (1, 1)', [])).resolves.toBe(1);
-      expect(synced).toEqual([`${db.url}-wal`]);
+      group.useFileSync(gated.sync);
+      const durable = group.run('INSERT INTO "a" ("id", "n") VALUES (1, 1)', []);
+      const mark = group.run('INSERT INTO "a" ("id", "n") VALUES (2, 1)', [], { durable: false });
+      await expect(mark).resolves.toBe(1);
+      await until(() => gated.paths.length === 1, 'the sync');
+      expect(await settledWithin(durable, 20)).toBe(false);
+      gated.open();
+      await expect(durable).resolves.toBe(1);
+      // A group of such writes alone asks for no sync at all.
+      await group.run('INSERT INTO "a" ("id", "n") VALUES (3, 1)', [], { durable: false });
+      expect(gated.paths).toHaveLength(1);
     });
 
-    it('a failed sync fails the writes with a CashlinkError naming the cause (the row is committed)', async () => {
+    it('rejects a write queued before the connection was closed, instead of failing the process', async () => {
       const group = SqliteGroupCommit.of(dataSource!);
-      group.useFileSync(() => Promise.reject(Object.assign(new Error('I/O error'), { code: 'EIO' })));
+      const write = group.run('INSERT INTO "a" ("id", "n") VALUES (1, 1)', []);
+      await dataSource!.destroy();
+      const outcome = await write.then(
+        (value) => `resolved ${String(value)}`,
+        (error: { message?: unknown }) => String(error.message),
+      );
+      // Either the driver's "not open" or null (the DataSource is no longer better-sqlite3): never a hang.
+      expect(outcome).toMatch(/not open|resolved null/);
+    });
+
+    it('by default fdatasyncs the log through a descriptor opened for the run of syncs, then closed', async () => {
+      const walPath = `${db.url}-wal`;
+      const openLogs = () =>
+        readdirSync('/proc/self/fd').filter((fd) => {
+          try {
+            return readlinkSync(`/proc/self/fd/${fd}`) === walPath;
+          } catch {
+            return false; // closed meanwhile (the directory's own descriptor)
+          }
+        });
+      // better-sqlite3 keeps its own descriptor of the log: only ours come and go.
+      const before = openLogs().length;
+      const synced: string[] = [];
+      const fdatasync = jest.spyOn(fs, 'fdatasync').mockImplementation(((
+        fd: number,
+        callback: () => void,
+      ) => {
+        synced.push(readlinkSync(`/proc/self/fd/${fd}`));
+        return realFdatasync(fd, callback);
+      }) as typeof fs.fdatasync);
+      const group = SqliteGroupCommit.of(dataSource!);
+      await expect(group.run('INSERT INTO "a" ("id", "n") VALUES (1, 1)', [])).resolves.toBe(1);
+      await expect(group.run('INSERT INTO "a" ("id", "n") VALUES (2, 1)', [])).resolves.toBe(1);
+      expect(fdatasync).toHaveBeenCalledTimes(2);
+      expect(synced).toEqual([walPath, walPath]);
+      expect(openLogs()).toHaveLength(before);
+    });
+
+    it('syncs the log that is there now when the app switched the journal mode away and back during a run of syncs', async () => {
+      const group = SqliteGroupCommit.of(dataSource!);
+      const synced: number[] = [];
+      let held: (() => void) | undefined;
+      jest.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, callback: (error: unknown) => void) => {
+        synced.push(fstatSync(fd).ino);
+        // The first sync is held back, so that the run of syncs goes on while the log is replaced.
+        if (synced.length === 1) held = () => realFdatasync(fd, callback);
+        else realFdatasync(fd, callback);
+      }) as typeof fs.fdatasync);
+      const first = group.run('INSERT INTO "a" ("id", "n") VALUES (1, 1)', []);
+      for (let turn = 0; !held && turn < 100; turn++) await new Promise((resolve) => setTimeout(resolve, 5));
+      const second = group.run('INSERT INTO "a" ("id", "n") VALUES (2, 1)', []);
+      await new Promise((resolve) => setTimeout(resolve, 20)); // committed, waiting for the next sync
+      const oldLog = statSync(`${db.url}-wal`).ino;
+      await dataSource!.query('PRAGMA journal_mode = DELETE');
+      await dataSource!.query('PRAGMA journal_mode = WAL');
+      await dataSource!.query('INSERT INTO "a" ("id", "n") VALUES (3, 1)'); // the new log exists once written
+      const newLog = statSync(`${db.url}-wal`).ino;
+      expect(newLog).not.toBe(oldLog);
+      held!();
+      await expect(Promise.all([first, second])).resolves.toEqual([1, 1]);
+      expect(synced).toEqual([oldLog, newLog]);
+    });
+
+    it('a failed sync fails the writes with a CashlinkError naming the cause (the row is committed), and every durable write after it', async () => {
+      const group = SqliteGroupCommit.of(dataSource!);
+      const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      let syncs = 0;
+      group.useFileSync(() => {
+        syncs++;
+        return syncs === 1
+          ? Promise.reject(Object.assign(new Error('I/O error'), { code: 'EIO' }))
+          : Promise.resolve();
+      });
       const write = group.run('INSERT INTO "a" ("id", "n") VALUES (1, 1)', []);
       await expect(write).rejects.toThrow(CashlinkError);
       await expect(write).rejects.toThrow(/could not be flushed to disk \(EIO\)/);
@@ -157,7 +257,24 @@ describe('SQLite durability of the library writes [sqlite]', () => {
         (error: { message?: unknown }) => String(error.message),
       );
       expect(failed).toMatch(/NOT NULL/);
-      expect(await dataSource!.query('SELECT "id" FROM "a"')).toEqual([{ id: 1 }]);
+      // Final: a later sync that succeeds would prove nothing about the pages the failed one lost.
+      await expect(group.run('INSERT INTO "a" ("id", "n") VALUES (3, 1)', [])).rejects.toThrow(
+        /could not be flushed to disk \(EIO\)/,
+      );
+      expect(syncs).toBe(1);
+      // Writes that need not wait for the disk go on.
+      await expect(
+        group.run('INSERT INTO "a" ("id", "n") VALUES (4, 1)', [], { durable: false }),
+      ).resolves.toBe(1);
+      expect(await dataSource!.query('SELECT "id" FROM "a" ORDER BY "id"')).toEqual([
+        { id: 1 },
+        { id: 3 },
+        { id: 4 },
+      ]);
+      const errors = logged.mock.calls.filter(([message]) =>
+        String(message).includes('write-ahead log failed'),
+      );
+      expect(errors).toHaveLength(1);
     });
 
     it('syncs nothing once the app switches to synchronous=FULL (SQLite syncs in the commit)', async () => {
@@ -184,6 +301,24 @@ describe('SQLite durability of the library writes [sqlite]', () => {
     expect(warnings).toHaveLength(1);
   });
 
+  it('syncs nothing with the rollback journal (SQLite syncs in the commit) or in memory (nothing to sync)', async () => {
+    for (const options of [db.options, { type: 'better-sqlite3' as const, database: ':memory:' }]) {
+      const plain = new DataSource({ ...options, entities: [], logging: false });
+      await plain.initialize();
+      try {
+        await plain.query('CREATE TABLE "a" ("id" INTEGER PRIMARY KEY)');
+        await plain.query('PRAGMA synchronous = NORMAL');
+        const gated = gatedSync();
+        const group = SqliteGroupCommit.of(plain);
+        group.useFileSync(gated.sync);
+        await expect(group.run('INSERT INTO "a" ("id") VALUES (1)', [])).resolves.toBe(1);
+        expect(gated.paths).toEqual([]);
+      } finally {
+        await plain.destroy();
+      }
+    }
+  });
+
   it('answers a webhook only after the log is synced', async () => {
     const token = 't'.repeat(40);
     const app = await startWebhooksTestApp({
@@ -205,7 +340,8 @@ describe('SQLite durability of the library writes [sqlite]', () => {
           changed_at: new Date().toISOString(),
         }),
       });
-      expect(await settledWithin(answer, 150)).toBe(false);
+      await until(() => gated.paths.length > 0, 'the sync of the stored webhook');
+      expect(await settledWithin(answer, 50)).toBe(false);
       expect(await app.dataSource.query('SELECT "investment_id" FROM "cashlink_webhook_inbox"')).toEqual([
         { investment_id: investmentId },
       ]);
@@ -251,12 +387,38 @@ describe('SQLite durability of the library writes [sqlite]', () => {
         ),
       }));
       const sent = () => emu.requests().filter((r) => r.idempotencyKey === 'wal-tx');
-      expect(await settledWithin(created.created, 150)).toBe(false);
+      // The claim before the send waits for its sync, which covers the app's commit too.
+      await until(() => gated.paths.length > 0, 'the sync of the claim');
+      expect(await settledWithin(created.created, 50)).toBe(false);
       expect(sent()).toHaveLength(0);
       gated.open();
       expect((await created.created).units).toBe(1);
       expect(sent()).toHaveLength(1);
       expect(gated.paths[0]).toBe(`${db.url}-wal`);
+
+      // A manager whose runner holds no open transaction: the intent is written on its own, and synced
+      // before it is sent, as without a manager.
+      const runner = appDataSource.createQueryRunner();
+      try {
+        const held = gatedSync();
+        SqliteGroupCommit.of(appDataSource).useFileSync(held.sync);
+        const loose = investments.create(
+          {
+            investor_id: investor.id,
+            campaign_id: EMULATOR_CAMPAIGN_ID,
+            units: 2,
+            signed_at: '2026-11-24T10:00:00.000Z',
+          },
+          { idempotencyKey: 'wal-loose', manager: runner.manager },
+        );
+        await until(() => held.paths.length > 0, 'the sync of the record');
+        expect(await settledWithin(loose, 50)).toBe(false);
+        expect(emu.requests().filter((r) => r.idempotencyKey === 'wal-loose')).toHaveLength(0);
+        held.open();
+        expect((await loose).units).toBe(2);
+      } finally {
+        await runner.release();
+      }
     } finally {
       await app.close();
       await emu.close();
@@ -286,14 +448,17 @@ describe('WalSync', () => {
     expect(started).toEqual([1, 2]);
   });
 
-  it('rejects the callers of a failed sync only', async () => {
+  it('fails every caller from the first failed sync on, without syncing again', async () => {
     let calls = 0;
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     const walSync = new WalSync('/x-wal', async () => {
       if (++calls === 1) throw new Error('EIO');
     });
     const a = walSync.afterCommit();
     const b = walSync.afterCommit();
     await expect(a).rejects.toThrow('EIO');
-    await expect(b).resolves.toBeUndefined();
+    await expect(b).rejects.toThrow('EIO');
+    await expect(walSync.afterCommit()).rejects.toThrow('EIO');
+    expect(calls).toBe(1);
   });
 });

@@ -8,7 +8,7 @@ import {
   type SqliteHandle,
   sqliteHandleIfIdle,
 } from './sqlite-connection';
-import { fdatasyncFile, type FileSync, sqliteDurability, sqliteMainFile, WalSync } from './sqlite-wal-sync';
+import { type FileSync, sqliteDurability, sqliteMainFile, WalSync } from './sqlite-wal-sync';
 
 type SqliteStatement = ReturnType<SqliteHandle['prepare']>;
 
@@ -17,6 +17,7 @@ interface QueuedStatement {
   sql: string;
   params: unknown[];
   mode: 'run' | 'all';
+  durable: boolean;
   resolve: (result: number | unknown[] | typeof BUSY) => void;
   reject: (error: unknown) => void;
 }
@@ -34,6 +35,17 @@ const MAX_CACHED_STATEMENTS = 256;
 const MAX_GROUP = 256;
 
 const groups = new WeakMap<DataSource, SqliteGroupCommit>();
+
+/** How a write of the group commit waits for the app's transaction, and whether it waits for the disk. */
+export interface SqliteGroupWriteOptions extends IdleSqliteWaitOptions {
+  /**
+   * Resolve only once the write is on disk (see the class comment), for a write the library answers or
+   * sends on (a stored webhook, an intent before its call). False for writes whose loss only repeats
+   * work safely (a settlement after the answer: the intent is sent again with its key; a dispatcher's
+   * mark: the change is dispatched again, at least once): they resolve at their commit. @default true
+   */
+  durable?: boolean;
+}
 
 /**
  * Group commit for the library's own SQLite writes (intents and webhook inbox alike): the statements
@@ -61,10 +73,11 @@ export class SqliteGroupCommit {
   private queue: QueuedStatement[] = [];
   private readonly statements = new WeakMap<SqliteHandle, Map<string, SqliteStatement>>();
   /** Per connection: its log's sync when the library must sync it (WAL, synchronous=NORMAL). */
-  private readonly walSyncs = new WeakMap<SqliteHandle, WalSync>();
+  private walSyncs = new WeakMap<SqliteHandle, WalSync>();
   /** Per connection: the file of its main database (fixed while it is open). */
   private readonly mainFiles = new WeakMap<SqliteHandle, string>();
-  private fileSync: FileSync = fdatasyncFile;
+  /** Tests only: replaces the default sync (`WalSync`'s open log). */
+  private fileSync: FileSync | undefined;
   private warnedNotSynced = false;
 
   private constructor(private readonly dataSource: DataSource) {}
@@ -82,18 +95,19 @@ export class SqliteGroupCommit {
   /** Tests: replaces the `fdatasync` of the write-ahead log (to count or fail syncs). */
   useFileSync(fileSync: FileSync): void {
     this.fileSync = fileSync;
+    this.walSyncs = new WeakMap();
   }
 
   /**
    * Runs a statement (`?` placeholders) in the next group; resolves with its changed-row count after
    * the commit, or null when the DataSource is not better-sqlite3 (use the ordinary query runner then).
    */
-  run(sql: string, params: unknown[], wait?: IdleSqliteWaitOptions): Promise<number | null> {
+  run(sql: string, params: unknown[], wait?: SqliteGroupWriteOptions): Promise<number | null> {
     return this.write(sql, params, 'run', wait) as Promise<number | null>;
   }
 
   /** Like `run`, for a statement that answers rows (`RETURNING`): resolves with the rows. */
-  all(sql: string, params: unknown[], wait?: IdleSqliteWaitOptions): Promise<unknown[] | null> {
+  all(sql: string, params: unknown[], wait?: SqliteGroupWriteOptions): Promise<unknown[] | null> {
     return this.write(sql, params, 'all', wait) as Promise<unknown[] | null>;
   }
 
@@ -101,8 +115,9 @@ export class SqliteGroupCommit {
     sql: string,
     params: unknown[],
     mode: 'run' | 'all',
-    wait: IdleSqliteWaitOptions | undefined,
+    wait: SqliteGroupWriteOptions | undefined,
   ): Promise<number | unknown[] | null> {
+    const durable = wait?.durable ?? true;
     // One deadline for the whole write, however often a group finds the connection taken again.
     const started = Date.now();
     const maxWaitMs = wait?.maxWaitMs ?? SQLITE_IDLE_WAIT_MS;
@@ -116,7 +131,7 @@ export class SqliteGroupCommit {
         }));
       if (!idle) return null;
       const result = await new Promise<number | unknown[] | typeof BUSY>((resolve, reject) => {
-        this.queue.push({ sql, params, mode, resolve, reject });
+        this.queue.push({ sql, params, mode, durable, resolve, reject });
         if (this.queue.length === 1) setImmediate(() => this.flush());
       });
       if (result !== BUSY) return result;
@@ -133,24 +148,24 @@ export class SqliteGroupCommit {
       return;
     }
     const outcomes = this.execute(handle, group);
-    const walSync = this.walSync(handle);
+    const durable = group.map((item) => item.durable);
+    let walSync: WalSync | null;
+    try {
+      walSync = durable.includes(true) ? this.walSync(handle) : null;
+    } catch (error) {
+      // The settings could not be read (e.g. the connection was closed meanwhile): not known to be on disk.
+      settle(group, withoutSync(outcomes, durable, error));
+      return;
+    }
     if (!walSync) {
       settle(group, outcomes);
       return;
     }
+    // Writes that need not wait for the disk resolve at their commit; the others after the sync.
+    settle(group, outcomes, (i) => !durable[i]);
     walSync.afterCommit().then(
-      () => settle(group, outcomes),
-      (error: unknown) => {
-        const code = (error as { code?: unknown } | null)?.code;
-        const notSynced = new CashlinkError(
-          `The SQLite write-ahead log could not be flushed to disk (${typeof code === 'string' ? code : 'error'}): the write is committed but might not survive a power loss.`,
-          { cause: error },
-        );
-        settle(
-          group,
-          outcomes.map((outcome) => (outcome.ok ? { ok: false, error: notSynced } : outcome)),
-        );
-      },
+      () => settle(group, outcomes, (i) => durable[i]!),
+      (error: unknown) => settle(group, withoutSync(outcomes, durable, error), (i) => durable[i]!),
     );
   }
 
@@ -194,7 +209,7 @@ export class SqliteGroupCommit {
     if (durability.kind === 'wal-sync') {
       let walSync = this.walSyncs.get(handle);
       if (!walSync || walSync.walPath !== durability.walPath) {
-        walSync = new WalSync(durability.walPath, (path) => this.fileSync(path));
+        walSync = new WalSync(durability.walPath, this.fileSync && ((path) => this.fileSync!(path)));
         this.walSyncs.set(handle, walSync);
       }
       return walSync;
@@ -228,10 +243,25 @@ export class SqliteGroupCommit {
   }
 }
 
-function settle(group: QueuedStatement[], outcomes: Outcome[]): void {
+function settle(
+  group: QueuedStatement[],
+  outcomes: Outcome[],
+  only: (i: number) => boolean = () => true,
+): void {
   group.forEach((item, i) => {
+    if (!only(i)) return;
     const outcome = outcomes[i]!;
     if (outcome.ok) item.resolve(outcome.value);
     else item.reject(outcome.error);
   });
+}
+
+/** The outcomes with every durable write that succeeded turned into "committed, not known to be on disk". */
+function withoutSync(outcomes: Outcome[], durable: boolean[], cause: unknown): Outcome[] {
+  const code = (cause as { code?: unknown } | null)?.code;
+  const error = new CashlinkError(
+    `The SQLite write-ahead log could not be flushed to disk (${typeof code === 'string' ? code : 'error'}): the write is committed but might not survive a power loss.`,
+    { cause },
+  );
+  return outcomes.map((outcome, i) => (outcome.ok && durable[i] ? { ok: false, error } : outcome));
 }

@@ -113,6 +113,18 @@ export function newLeaseToken(owner: string): string {
 }
 
 /**
+ * Writes made after the call (settlements, postponements, lease renewals and releases, purges): on
+ * SQLite they resolve at their commit, without waiting for the disk (`SqliteGroupWriteOptions.durable`).
+ * Losing one to a power loss only leaves the intent pending, and it is sent again with its key.
+ */
+const AFTER_THE_CALL = { durable: false };
+
+/** True when `manager` runs inside an open transaction of the app. */
+function inTransaction(manager: EntityManager | undefined): manager is EntityManager {
+  return manager?.queryRunner?.isTransactionActive === true;
+}
+
+/**
  * The state machine of intents in SQL. Every transition is one conditional statement, so that it is
  * atomic on SQLite and on PostgreSQL without holding a transaction across a network call:
  *
@@ -157,7 +169,7 @@ export class CashlinkIntentStore {
     });
     this.settleGroup = new PostgresGroupWriter<SettleValues, number>({
       name: 'Intent settlements',
-      writeOne: (values) => this.execute(SETTLE_SQL, values),
+      writeOne: (values) => this.execute(SETTLE_SQL, values, undefined, AFTER_THE_CALL),
       writeGroup: (rows) =>
         this.writeGroupPostgres(rows, 6, {
           name: 'cashlink_intents_settle_many_v1',
@@ -231,7 +243,7 @@ export class CashlinkIntentStore {
     // transaction on Postgres; the existing row is then compared by the caller. Outside the caller's
     // transaction on Postgres, concurrent records share one statement and one commit.
     const affected =
-      this.postgres && !manager.queryRunner
+      this.postgres && !inTransaction(manager)
         ? await this.recordGroup.submit(values)
         : await this.execute(RECORD_SQL, values, manager);
     if (affected === 1) {
@@ -366,6 +378,8 @@ export class CashlinkIntentStore {
       `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "lease_until" = ?, "updated_at" = ?
        WHERE "idempotency_key" = ? AND "state" = 'pending' AND "lease_owner" = ? AND "lease_until" > ?`,
       [now + this.leaseMs, now, key, lease, now],
+      undefined,
+      AFTER_THE_CALL,
     );
     return affected === 1;
   }
@@ -393,7 +407,7 @@ export class CashlinkIntentStore {
     // Postgres: concurrent settlements share one statement and one commit.
     const affected = this.postgres
       ? await this.settleGroup.submit(values)
-      : await this.execute(SETTLE_SQL, values);
+      : await this.execute(SETTLE_SQL, values, undefined, AFTER_THE_CALL);
     return affected === 1;
   }
 
@@ -409,6 +423,8 @@ export class CashlinkIntentStore {
       `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "next_attempt_at" = ?, "last_error" = ?, "lease_owner" = NULL, "lease_until" = NULL, "updated_at" = ?
        WHERE "idempotency_key" = ? AND "state" = 'pending' AND "lease_owner" = ?`,
       [nextAttemptAt, JSON.stringify(error), now, key, lease],
+      undefined,
+      AFTER_THE_CALL,
     );
     return affected === 1;
   }
@@ -419,6 +435,8 @@ export class CashlinkIntentStore {
       `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "lease_owner" = NULL, "lease_until" = NULL, "updated_at" = ?
        WHERE "idempotency_key" = ? AND "state" = 'pending' AND "lease_owner" = ?`,
       [now, key, lease],
+      undefined,
+      AFTER_THE_CALL,
     );
     return affected === 1;
   }
@@ -447,6 +465,8 @@ export class CashlinkIntentStore {
              WHERE "state" = ? AND "purged_at" IS NULL AND "settled_at" < ? LIMIT ?)
            AND "purged_at" IS NULL`,
           [now, now, state, before, limit],
+          undefined,
+          AFTER_THE_CALL,
         );
         total += affected;
         if (affected < limit) break;
@@ -459,17 +479,25 @@ export class CashlinkIntentStore {
    * Runs a statement written with `?` placeholders and returns the number of affected rows, on the
    * given manager's query runner (the caller's transaction) or on a fresh one.
    */
-  private async execute(sql: string, params: unknown[], manager?: EntityManager): Promise<number> {
-    if (!this.postgres && !manager?.queryRunner) {
+  private async execute(
+    sql: string,
+    params: unknown[],
+    manager?: EntityManager,
+    { durable = true }: { durable?: boolean } = {},
+  ): Promise<number> {
+    // A manager whose runner holds no open transaction adds nothing: the statement would commit on its
+    // own anyway, so it takes the store's own path (on SQLite: synced before it resolves).
+    if (!inTransaction(manager)) manager = undefined;
+    if (!this.postgres && !manager) {
       // SQLite's one shared connection: a write issued inside the app's open transaction would vanish
       // with its rollback (an intent "recorded before the call" gone, or a settlement undone), so it
       // waits for an idle connection and runs there on its own, in the DataSource's group commit:
       // the statements of one event-loop turn (e.g. the intents of 16 concurrent writes, or their
       // settlements) share one disk flush (see SqliteGroupCommit).
-      const changes = await this.sqliteGroup.run(sql, params, this.sqliteWait());
+      const changes = await this.sqliteGroup.run(sql, params, { ...this.sqliteWait(), durable });
       if (changes !== null) return changes;
     }
-    if (this.postgres && !manager?.queryRunner) {
+    if (this.postgres && !manager) {
       // Outside the app's transaction: a named statement on a pooled connection (fixed text, parsed
       // and planned once per connection: a third less database time per write, bench/README.md change 18).
       const text = this.placeholders(sql);

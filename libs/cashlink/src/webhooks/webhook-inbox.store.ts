@@ -104,6 +104,13 @@ const MARK_PROCESSED_POSTGRES =
   `WHERE "id" = ANY($2::varchar[]) AND "lease_owner" = $3 RETURNING "id"`;
 const MARK_PROCESSED_STATEMENT = 'cashlink_inbox_mark_processed_v1';
 
+/**
+ * The dispatcher's writes (claims, lease renewals, marks, purges): on SQLite they resolve at their commit,
+ * without waiting for the disk (`SqliteGroupWriteOptions.durable`). Losing one to a power loss only
+ * dispatches a change again (dispatch is at least once); a stored webhook, answered 2xx, always waits.
+ */
+const DISPATCH_WRITE = { durable: false };
+
 /** What storing a received change did. */
 export interface WebhookInsertResult {
   /** False when an equal change was already stored (a duplicate delivery). */
@@ -243,10 +250,16 @@ export class WebhookInboxStore {
    * event-loop turn, stored webhooks, dispatcher marks and intents alike, share one transaction and
    * one disk flush, each statement still atomic on its own; after 30 s it gives up: a delivery is
    * answered 503 and Cashlink retries). Postgres: any pool connection, outside the app's transactions.
+   * `durable: false` (`DISPATCH_WRITE`) for the dispatcher's writes: they resolve at their commit.
    */
-  private async write(sql: string, params: unknown[]): Promise<Array<Record<string, unknown>>> {
+  private async write(
+    sql: string,
+    params: unknown[],
+    { durable = true }: { durable?: boolean } = {},
+  ): Promise<Array<Record<string, unknown>>> {
     if (!this.postgres) {
       const rows = await this.sqliteGroup.all(sql, params, {
+        durable,
         timeoutError: (waited) =>
           new CashlinkError(
             `The SQLite connection stayed inside a transaction for ${waited} ms, so the webhook inbox could not write on its own; do not await webhook work inside your own transaction.`,
@@ -349,7 +362,7 @@ export class WebhookInboxStore {
     // Postgres: planned as an ordered index scan whatever the table's statistics (see runPostgresClaim).
     const raw = this.postgres
       ? await runPostgresClaim(this.dataSource, { name: CLAIM_STATEMENT, text: sql, values: params })
-      : await this.write(sql, params);
+      : await this.write(sql, params, DISPATCH_WRITE);
     const claimed = raw.map(toInboxEntity);
     // Within a batch, older changes first (by received time, then changed_at).
     return claimed.sort(
@@ -378,7 +391,7 @@ export class WebhookInboxStore {
       `UPDATE ${TABLE} SET "lease_until" = ${v(now + leaseMs)}, ${WATERMARK_ASSIGNMENTS} ` +
       `WHERE "id" IN (${ids.map(v).join(', ')}) AND "lease_owner" = ${v(owner)} AND "lease_until" > ${v(now)} ` +
       `RETURNING "id", "stale", "previous_status"`;
-    for (const row of await this.write(sql, params)) {
+    for (const row of await this.write(sql, params, DISPATCH_WRITE)) {
       const previous = row.previous_status;
       held.set(String(row.id), {
         // SQLite answers booleans as 0 / 1.
@@ -410,7 +423,7 @@ export class WebhookInboxStore {
     const sql =
       `UPDATE ${TABLE} SET "state" = 'processed', "processed_at" = ${v(now)}, "last_error" = NULL, "lease_owner" = NULL, "lease_until" = NULL ` +
       `WHERE "id" IN (${ids.map(v).join(', ')}) AND "lease_owner" = ${v(owner)} RETURNING "id"`;
-    return (await this.write(sql, params)).length;
+    return (await this.write(sql, params, DISPATCH_WRITE)).length;
   }
 
   /** Schedules another attempt of a claimed row. */
@@ -442,7 +455,7 @@ export class WebhookInboxStore {
     const sql =
       `UPDATE ${TABLE} SET ${assignments}, "lease_owner" = NULL, "lease_until" = NULL ` +
       `WHERE "id" = ${v(id)} AND "lease_owner" = ${v(owner)} RETURNING "id"`;
-    return (await this.write(sql, params)).length > 0;
+    return (await this.write(sql, params, DISPATCH_WRITE)).length > 0;
   }
 
   /**
@@ -479,7 +492,7 @@ export class WebhookInboxStore {
         `DELETE FROM ${TABLE} WHERE "id" IN (SELECT p."id" FROM ${TABLE} p WHERE p."state" = 'processed' AND p."processed_at" < ${v(before)} ` +
         `AND EXISTS (SELECT 1 FROM ${TABLE} w WHERE w."investment_id" = p."investment_id" AND w."changed_at" > p."changed_at") ` +
         `LIMIT ${v(chunk)}) RETURNING "id"`;
-      const deleted = (await this.write(sql, params)).length;
+      const deleted = (await this.write(sql, params, DISPATCH_WRITE)).length;
       total += deleted;
       if (deleted < chunk) return total;
     }

@@ -64,7 +64,8 @@ export class WebhookReceiverMiddleware implements NestMiddleware {
       const receipt = await this.receiver.receive(value, body.text);
       sendReceipt(res, receipt.outcome);
     } catch (error) {
-      // The change was not committed: a non-2xx makes Cashlink deliver it again later.
+      // The change was not stored (or, rarely, committed but not known to be on disk): a non-2xx makes
+      // Cashlink deliver it again later.
       this.logger.error(
         `Webhook not stored (${error instanceof Error ? error.name : 'error'}); answered 503`,
       );

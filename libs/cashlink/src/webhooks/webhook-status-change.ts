@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 
 /** A valid status change as Cashlink sends it (contract §5), with `changed_at` normalised. */
 export interface WebhookStatusChange {
@@ -83,10 +83,12 @@ export function parseStatusChange(body: unknown): WebhookStatusChangeParse {
 
 /** sha256 of `investment_id|status|changed_at` (normalised): equal changes, equal keys. */
 export function statusChangeDedupeKey(change: WebhookStatusChange): string {
-  return hash('sha256', `${change.investmentId}|${change.status}|${change.changedAt}`, 'hex');
+  return createHash('sha256')
+    .update(`${change.investmentId}|${change.status}|${change.changedAt}`)
+    .digest('hex');
 }
 
 /** Dedupe key of a quarantined body: identical junk is kept once. */
 export function quarantineDedupeKey(rawBody: string): string {
-  return hash('sha256', `quarantine|${rawBody}`, 'hex');
+  return createHash('sha256').update(`quarantine|${rawBody}`).digest('hex');
 }
