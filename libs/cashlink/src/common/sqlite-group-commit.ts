@@ -147,16 +147,26 @@ export class SqliteGroupCommit {
       for (const item of group) item.resolve(BUSY);
       return;
     }
-    const outcomes = this.execute(handle, group);
     const durable = group.map((item) => item.durable);
     let walSync: WalSync | null;
     try {
       walSync = durable.includes(true) ? this.walSync(handle) : null;
     } catch (error) {
-      // The settings could not be read (e.g. the connection was closed meanwhile): not known to be on disk.
-      settle(group, withoutSync(outcomes, durable, error));
+      // The settings could not be read (e.g. the connection was closed meanwhile): nothing runs.
+      for (const item of group) item.reject(error);
       return;
     }
+    const failed = walSync?.failed;
+    if (failed) {
+      // A sync of this log failed before: durable writes are refused unwritten (committed, they could
+      // not be vouched for, and a caller retrying with a new key would leave intent after intent).
+      const refused = notSynced(failed.error, 'the write was not made');
+      group.forEach((item) => item.durable && item.reject(refused));
+      const rest = group.filter((item) => !item.durable);
+      settle(rest, this.execute(handle, rest));
+      return;
+    }
+    const outcomes = this.execute(handle, group);
     if (!walSync) {
       settle(group, outcomes);
       return;
@@ -258,10 +268,14 @@ function settle(
 
 /** The outcomes with every durable write that succeeded turned into "committed, not known to be on disk". */
 function withoutSync(outcomes: Outcome[], durable: boolean[], cause: unknown): Outcome[] {
+  const error = notSynced(cause, 'the write is committed but might not survive a power loss');
+  return outcomes.map((outcome, i) => (outcome.ok && durable[i] ? { ok: false, error } : outcome));
+}
+
+function notSynced(cause: unknown, what: string): CashlinkError {
   const code = (cause as { code?: unknown } | null)?.code;
-  const error = new CashlinkError(
-    `The SQLite write-ahead log could not be flushed to disk (${typeof code === 'string' ? code : 'error'}): the write is committed but might not survive a power loss.`,
+  return new CashlinkError(
+    `The SQLite write-ahead log could not be flushed to disk (${typeof code === 'string' ? code : 'error'}): ${what}.`,
     { cause },
   );
-  return outcomes.map((outcome, i) => (outcome.ok && durable[i] ? { ok: false, error } : outcome));
 }

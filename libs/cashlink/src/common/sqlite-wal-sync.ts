@@ -71,14 +71,23 @@ class OpenLog {
 
   constructor(private readonly path: string) {}
 
-  sync(): Promise<void> {
+  /** Opens the log if needed (throws when it is not there: not a failed sync). */
+  open(): number {
     const { ino } = statSync(this.path);
     if (this.file?.ino !== ino) {
       this.close();
       const fd = openSync(this.path, 'r+');
-      this.file = { fd, ino: fstatSync(fd).ino };
+      try {
+        this.file = { fd, ino: fstatSync(fd).ino };
+      } catch (error) {
+        closeSync(fd);
+        throw error;
+      }
     }
-    const { fd } = this.file;
+    return this.file.fd;
+  }
+
+  sync(fd: number): Promise<void> {
     return new Promise<void>((resolve, reject) =>
       fdatasync(fd, (error) => (error ? reject(error) : resolve())),
     );
@@ -102,12 +111,19 @@ class OpenLog {
  * so a later sync that "succeeds" proves nothing about them (and SQLite's recovery stops at the first
  * bad frame, losing every later commit too). From then on every `afterCommit()` rejects with the first
  * error, and an error is logged once: the library's durable writes on this connection fail (webhooks are
- * answered 503, intents are not sent) until the app reconnects, as PostgreSQL stops after a failed fsync.
+ * answered 503, intents are not sent) until the app restarts (or reconnects its DataSource), as
+ * PostgreSQL stops after a failed fsync. Only a failed `fdatasync` is final; a log that cannot be opened
+ * fails its batch only.
  */
 export class WalSync {
   private readonly logger = new Logger('Cashlink');
   private running = false;
   private failure: { error: unknown } | null = null;
+
+  /** The first failed sync's error, once one failed (final: see the class comment). */
+  get failed(): { error: unknown } | null {
+    return this.failure;
+  }
   private waiting: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
 
   constructor(
@@ -134,8 +150,18 @@ export class WalSync {
           for (const waiter of batch) waiter.reject(this.failure.error);
           continue;
         }
+        let fd: number | undefined;
         try {
-          await (log ? log.sync() : this.syncFile!(this.walPath));
+          fd = log?.open();
+        } catch (error) {
+          // The log could not be opened (gone after a checkpoint, too many open files): this batch is
+          // not known to be on disk, but nothing was lost to a failed write: not final.
+          log?.close();
+          for (const waiter of batch) waiter.reject(error);
+          continue;
+        }
+        try {
+          await (log ? log.sync(fd!) : this.syncFile!(this.walPath));
           for (const waiter of batch) waiter.resolve();
         } catch (error) {
           this.failure = { error };

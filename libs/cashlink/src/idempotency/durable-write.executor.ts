@@ -64,21 +64,16 @@ export class DurableWriteExecutor extends CashlinkWriteExecutor {
     if (opts.manager && queryRunner?.isTransactionActive) {
       return this.executeAfterCommit<T>(write, key, opts.manager, live);
     }
-    return this.executeNow<T>(write, key, live, opts.manager);
+    // No transaction open: the intent is written on its own (never through a runner that might open one).
+    return this.executeNow<T>(write, key, live);
   }
 
-  private async executeNow<T>(
-    write: CashlinkWrite,
-    key: string,
-    live: LiveRequest,
-    manager?: EntityManager,
-  ): Promise<T> {
+  private async executeNow<T>(write: CashlinkWrite, key: string, live: LiveRequest): Promise<T> {
     const prepared = await prepareWrite(write, this.options.documentBytesLimit);
     const owner = this.runner.instanceId;
     const { intent, claimed } = await this.store.record(
       { ...this.newIntent(key, prepared), leaseOwner: owner },
       this.now(),
-      manager,
     );
     assertSameRequest(intent, prepared);
     const request = { ...live, multipart: prepared.liveMultipart };
