@@ -1,5 +1,7 @@
 import { ConfigurableModuleBuilder, type DynamicModule } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import { EVENT_LOG_ENTITIES, EVENT_LOG_EXPORTS, EVENT_LOG_PROVIDERS } from './events/events.providers';
 import { CASHLINK_INTENTS_DATA_SOURCE } from './idempotency/idempotency.constants';
 import {
   IDEMPOTENCY_ENTITIES,
@@ -56,12 +58,14 @@ export const {
 function addPersistence(definition: DynamicModule, extras: CashlinkModuleExtras): DynamicModule {
   const module: DynamicModule = { ...definition, global: extras.isGlobal ?? false };
   if (extras.persistence === false) return module;
-  const entities = [...IDEMPOTENCY_ENTITIES, ...WEBHOOK_ENTITIES];
+  const entities = [...IDEMPOTENCY_ENTITIES, ...WEBHOOK_ENTITIES, ...EVENT_LOG_ENTITIES];
   return {
     ...module,
     imports: [
       ...(module.imports ?? []),
       ...(entities.length > 0 ? [TypeOrmModule.forFeature(entities, extras.dataSource)] : []),
+      // Finds the app's @OnCashlinkEvent handlers.
+      DiscoveryModule,
     ],
     providers: [
       ...(module.providers ?? []),
@@ -71,8 +75,9 @@ function addPersistence(definition: DynamicModule, extras: CashlinkModuleExtras)
       // The webhook inbox lives on the DataSource named by the `dataSource` extra.
       { provide: CASHLINK_WEBHOOKS_DATA_SOURCE, useExisting: getDataSourceToken(extras.dataSource) },
       ...WEBHOOK_PROVIDERS,
+      ...EVENT_LOG_PROVIDERS,
     ],
     controllers: [...(module.controllers ?? []), ...WEBHOOK_CONTROLLERS],
-    exports: [...(module.exports ?? []), ...IDEMPOTENCY_EXPORTS, ...WEBHOOK_EXPORTS],
+    exports: [...(module.exports ?? []), ...IDEMPOTENCY_EXPORTS, ...WEBHOOK_EXPORTS, ...EVENT_LOG_EXPORTS],
   };
 }

@@ -117,3 +117,17 @@ export type { WebhookInboxState } from './webhooks/webhook-inbox.entity';
 export { InvestmentStatusChangedEvent } from './events/investment-status-changed.event';
 export { WebhookQuarantinedEvent } from './events/webhook-quarantined.event';
 export { WebhookDeadEvent } from './events/webhook-dead.event';
+
+// Durable event log: handlers with their own delivery state, transactional (exactly once) or not
+export { OnCashlinkEvent, type OnCashlinkEventOptions } from './events/on-cashlink-event.decorator';
+export {
+  CashlinkEventsService,
+  type CashlinkEventRecord,
+  type CashlinkDeliveryRecord,
+} from './events/cashlink-events.service';
+export type {
+  CashlinkEventState,
+  CashlinkEventSource,
+  CashlinkDeliveryState,
+} from './events/cashlink-event.entity';
+export type { CashlinkEventsOptions } from './events/events.options';

@@ -2,6 +2,7 @@ import type {
   CashlinkIdempotencyOptions,
   ResolvedIdempotencyOptions,
 } from '../idempotency/idempotency.options';
+import type { CashlinkEventsOptions, ResolvedEventsOptions } from '../events/events.options';
 import type { CashlinkWebhooksOptions, ResolvedWebhooksOptions } from '../webhooks/webhooks.options';
 
 /** A Cashlink environment with known hosts (contract §1). */
@@ -115,6 +116,10 @@ export interface CashlinkModuleOptions {
    * @default false
    */
   webhooks?: CashlinkWebhooksOptions | false;
+  /**
+   * Delivery of the durable event log to `@OnCashlinkEvent` handlers (docs/webhooks-and-events.md).
+   */
+  events?: CashlinkEventsOptions;
 }
 
 /** The options after defaults are merged and validated: what `CASHLINK_OPTIONS` provides. */
@@ -138,4 +143,5 @@ export interface ResolvedCashlinkOptions {
   documents: Required<CashlinkDocumentsOptions>;
   idempotency: ResolvedIdempotencyOptions;
   webhooks: ResolvedWebhooksOptions;
+  events: ResolvedEventsOptions;
 }

@@ -1,5 +1,6 @@
 import { CASHLINK_DEFAULT_SCOPES, CASHLINK_ENVIRONMENTS } from '../cashlink.constants';
 import { CashlinkConfigError } from '../errors/cashlink.error';
+import { resolveEventsOptions } from '../events/events.options';
 import { resolveIdempotencyOptions } from '../idempotency/idempotency.options';
 import { resolveWebhooksOptions } from '../webhooks/webhooks.options';
 import type {
@@ -48,6 +49,7 @@ const KNOWN_OPTIONS: Record<string, readonly string[]> = {
     'documents',
     'idempotency',
     'webhooks',
+    'events',
   ],
   auth: Object.keys(CASHLINK_OPTION_DEFAULTS.auth),
   http: Object.keys(CASHLINK_OPTION_DEFAULTS.http),
@@ -143,6 +145,7 @@ export function resolveCashlinkOptions(input: CashlinkModuleOptions): ResolvedCa
 
   const idempotency = resolveIdempotencyOptions(o.idempotency, problems);
   const webhooks = resolveWebhooksOptions(o.webhooks, problems);
+  const events = resolveEventsOptions(o.events, problems);
 
   if (problems.length > 0) throw new CashlinkConfigError(problems);
 
@@ -162,6 +165,7 @@ export function resolveCashlinkOptions(input: CashlinkModuleOptions): ResolvedCa
     documents: resolvedDocuments,
     idempotency,
     webhooks,
+    events,
   };
   // Not enumerable: `JSON.stringify`, `util.inspect` and a careless `logger.log(options)` skip it.
   Object.defineProperty(resolved, 'clientSecret', { value: o.clientSecret, enumerable: false });

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { CashlinkEventDispatcher } from '../events/cashlink-event.dispatcher';
 import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
 import { WebhookQuarantinedEvent } from '../events/webhook-quarantined.event';
 import { WebhookDispatcher } from './webhook-dispatcher.service';
@@ -25,6 +26,8 @@ export class WebhookReceiverService {
     private readonly store: WebhookInboxStore,
     private readonly dispatcher: WebhookDispatcher,
     @Optional() @Inject(EventEmitter2) private readonly events: EventEmitter2 | null,
+    // Optional: tests assemble the webhook providers without the event log.
+    @Optional() private readonly eventLog: CashlinkEventDispatcher | null = null,
   ) {}
 
   /** `body` is the parsed JSON, `rawBody` its text (kept only when the body is quarantined). */
@@ -32,7 +35,10 @@ export class WebhookReceiverService {
     const parsed = parseStatusChange(body);
     if (parsed.ok) {
       const { inserted, id } = await this.store.insertChange(parsed.change);
-      if (inserted) this.dispatcher.kick();
+      if (inserted) {
+        this.dispatcher.kick();
+        this.eventLog?.kick();
+      }
       return { outcome: inserted ? 'stored' : 'duplicate', inboxId: id };
     }
     const { inserted, id } = await this.store.insertQuarantined(rawBody);
