@@ -5,7 +5,14 @@ import { randomUUID } from 'node:crypto';
 import { describeEachDatabase } from '../support/databases';
 import { spawnEventsApp, type EventsAppProcess } from './fixtures/spawn-events-app';
 import type { EventsAppConfig } from './fixtures/events-app';
-import { closeEventsDatabase, countEvents, deliverUntilAccepted, effects, openEventsDatabase, waitFor } from './support';
+import {
+  closeEventsDatabase,
+  countEvents,
+  deliverUntilAccepted,
+  effects,
+  openEventsDatabase,
+  waitFor,
+} from './support';
 
 jest.setTimeout(180_000);
 
@@ -76,7 +83,9 @@ describeEachDatabase('transactional handler under SIGKILL', (kind) => {
     const rows = await effects(ds, 'tx');
     expect(rows.size).toBe(CHANGES);
     expect([...rows.values()].filter((n) => n !== 1)).toEqual([]);
-    const total = (await ds.query('SELECT COUNT(*) AS n FROM test_effects WHERE handler = \'tx\'')) as Array<{ n: unknown }>;
+    const total = (await ds.query("SELECT COUNT(*) AS n FROM test_effects WHERE handler = 'tx'")) as Array<{
+      n: unknown;
+    }>;
     expect(Number(total[0]!.n)).toBe(CHANGES);
   });
 });

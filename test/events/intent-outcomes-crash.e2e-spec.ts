@@ -32,7 +32,12 @@ describeEachDatabase('intent outcomes survive a SIGKILL between commit and dispa
   it(`${COUNT} durable writes, killed twice: every outcome reaches the handler once`, async () => {
     const config = (dispatch: boolean): EventsAppConfig => ({
       db: handle!.db.options,
-      cashlink: { baseUrl: emu.baseUrl, tokenUrl: emu.tokenUrl, clientId: emu.clientId, clientSecret: emu.clientSecret },
+      cashlink: {
+        baseUrl: emu.baseUrl,
+        tokenUrl: emu.tokenUrl,
+        clientId: emu.clientId,
+        clientSecret: emu.clientSecret,
+      },
       webhooks: false,
       idempotency: {
         leaseMs: 2_000,
@@ -59,7 +64,11 @@ describeEachDatabase('intent outcomes survive a SIGKILL between commit and dispa
 
     // 2. Dispatch on, killed while it delivers (some done, some not).
     app = await spawnEventsApp(config(true), writes);
-    await waitFor(async () => (await effects(handle!.dataSource, 'intentTx')).size >= 3, 60_000, 'some delivered');
+    await waitFor(
+      async () => (await effects(handle!.dataSource, 'intentTx')).size >= 3,
+      60_000,
+      'some delivered',
+    );
     await app.kill('SIGKILL');
     expect(await countEvents(handle!.dataSource, 'pending')).toBeGreaterThan(0);
 
