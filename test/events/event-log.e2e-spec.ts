@@ -104,6 +104,22 @@ describeEachDatabase('durable event log', (kind) => {
     expect([...(await effects(ds, 'okA')).values()]).toEqual([1]);
   });
 
+  it('a transactional handler that throws leaves none of its writes; the other events of its batch commit', async () => {
+    app = await start({ handlers: ['tx', 'txFlaky'], flakyFailures: 2 });
+    const sent = changes(8);
+    await Promise.all(sent.map((c) => deliverUntilAccepted(() => app!.origin, TOKEN, JSON.stringify(c))));
+    const ds = handle!.dataSource;
+    await waitFor(async () => (await countEvents(ds, 'done')) === 8, 30_000, 'every event done');
+    // Attempts 1 and 2 wrote a row each and threw: rolled back with their savepoint; attempt 3 stays.
+    const rows = await effects(ds, 'txFlaky');
+    expect([rows.size, [...rows.values()].filter((n) => n !== 1)]).toEqual([8, []]);
+    const tx = await effects(ds, 'tx');
+    expect([tx.size, [...tx.values()].filter((n) => n !== 1)]).toEqual([8, []]);
+    expect((await app.events.deliveries({ handler: 'txFlaky' })).map((d) => d.attempts)).toEqual(
+      Array(8).fill(3),
+    );
+  });
+
   it('a duplicate delivery adds no event; a quarantined body adds none', async () => {
     app = await start({ handlers: ['tx'] });
     const [change] = changes(1);

@@ -135,6 +135,15 @@ export class CashlinkEventLogStore {
     return rows.length > 0;
   }
 
+  /** Settles claimed events as done in one statement (those `owner` still holds). */
+  async finishDone(ids: readonly number[], owner: string, now: number): Promise<number> {
+    if (ids.length === 0) return 0;
+    const sql =
+      `UPDATE ${EVENTS} SET "state" = 'done', "done_at" = ?, "lease_owner" = NULL, "lease_until" = NULL ` +
+      `WHERE "id" IN (${ids.map(() => '?').join(', ')}) AND "lease_owner" = ? RETURNING "id"`;
+    return (await this.write(sql, [now, ...ids, owner])).length;
+  }
+
   /** The deliveries stored for `eventIds`, by event id then handler. */
   async deliveries(
     eventIds: readonly number[],

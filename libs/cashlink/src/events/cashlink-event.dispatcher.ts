@@ -36,6 +36,20 @@ export const CASHLINK_EVENTS_OPTIONS = Symbol('CASHLINK_EVENTS_OPTIONS');
 const PURGE_INTERVAL_MS = 3_600_000;
 /** Pause between tries of a mark that failed (database unreachable), growing to the cap. */
 const MARK_RETRY_MS = { first: 50, max: 1000 };
+/** Longest a transaction of one transactional handler stays open over a batch before it commits. */
+const TRANSACTION_GROUP_MS = 200;
+
+/** One claimed event while its batch is delivered. */
+interface EventWork {
+  event: CashlinkEventEntity;
+  fact: WebhookEventFact | IntentEventFact | undefined;
+  handlers: CashlinkEventHandler[];
+  deliveries: Map<string, CashlinkEventDeliveryEntity>;
+  /** The earliest retry of a failed handler (infinite: none). */
+  nextAt: number;
+  dead: boolean;
+  investment?: Promise<unknown>;
+}
 
 /**
  * Delivers the events of the durable log to the `@OnCashlinkEvent` handlers, each with its own delivery
@@ -205,117 +219,215 @@ export class CashlinkEventDispatcher implements OnApplicationBootstrap, BeforeAp
     const [webhookFacts, intentFacts, deliveries] = await Promise.all([
       this.store.webhookFacts(webhookIds),
       this.store.intentFacts(intentKeys),
-      this.handlers.size > 0 ? this.store.deliveries(events.map((e) => e.id)) : new Map(),
+      this.handlers.size > 0
+        ? this.store.deliveries(events.map((e) => e.id))
+        : Promise.resolve(new Map<number, Map<string, CashlinkEventDeliveryEntity>>()),
     ]);
-    for (const event of events) {
+    const works: EventWork[] = events.map((event) => {
       const fact =
         event.source === 'webhook' ? webhookFacts.get(event.sourceId) : intentFacts.get(event.sourceId);
-      await this.deliverEvent(event, fact, deliveries.get(event.id) ?? new Map());
-      this.leases.delete(event.id);
+      const names =
+        event.source === 'webhook' && fact
+          ? [
+              CASHLINK_EVENTS.investmentStatusChanged,
+              `${CASHLINK_EVENTS.investmentStatusPrefix}${(fact as WebhookEventFact).status.toLowerCase()}`,
+            ]
+          : [event.name];
+      return {
+        event,
+        fact,
+        handlers: fact ? this.handlers.forEvent(names) : [],
+        deliveries: deliveries.get(event.id) ?? new Map(),
+        nextAt: Number.POSITIVE_INFINITY,
+        dead: !fact,
+      };
+    });
+    for (const w of works) {
+      if (!w.fact) {
+        // Its fact was deleted (the inbox row or the intent purged): there is nothing left to deliver.
+        this.logger.warn(
+          `Event ${w.event.id} (${w.event.name}): its ${w.event.source} row is gone; marked dead`,
+        );
+      }
     }
+    // Transactional handlers: one handler over the whole batch in few transactions (each event in its
+    // own savepoint): one commit for many events, which is what a commit per event would cost the disk.
+    const transactional = new Map<CashlinkEventHandler, Array<{ work: EventWork; attempt: number }>>();
+    for (const w of works) {
+      for (const handler of w.handlers.filter((h) => h.transactional)) {
+        const attempt = this.dueAttempt(w, handler);
+        if (attempt === null) continue;
+        let list = transactional.get(handler);
+        if (!list) transactional.set(handler, (list = []));
+        list.push({ work: w, attempt });
+      }
+    }
+    for (const [handler, items] of transactional) await this.deliverTransactional(handler, items);
+    // The others event by event, in order.
+    for (const w of works) {
+      for (const handler of w.handlers.filter((h) => !h.transactional)) {
+        const attempt = this.dueAttempt(w, handler);
+        if (attempt !== null) await this.deliverPlain(w, handler, attempt);
+      }
+    }
+    await this.finishAll(works);
   }
 
-  private async deliverEvent(
-    event: CashlinkEventEntity,
-    fact: WebhookEventFact | IntentEventFact | undefined,
-    deliveries: Map<string, CashlinkEventDeliveryEntity>,
-  ): Promise<void> {
-    if (!fact) {
-      // Its fact was deleted (the inbox row or the intent purged): there is nothing left to deliver.
-      this.logger.warn(`Event ${event.id} (${event.name}): its ${event.source} row is gone; marked dead`);
-      await this.finish(event, 'dead', event.nextAttemptAt);
-      return;
+  /**
+   * The attempt number when `handler` is due for this event now (null when it is done, dead, waiting
+   * for its backoff, or when the event's lease is gone), noting dead and waiting deliveries.
+   */
+  private dueAttempt(w: EventWork, handler: CashlinkEventHandler): number | null {
+    const delivery = w.deliveries.get(handler.name);
+    if (delivery?.state === 'done') return null;
+    if (delivery?.state === 'dead') {
+      w.dead = true;
+      return null;
     }
-    const names =
-      event.source === 'webhook'
-        ? [
-            CASHLINK_EVENTS.investmentStatusChanged,
-            `${CASHLINK_EVENTS.investmentStatusPrefix}${(fact as WebhookEventFact).status.toLowerCase()}`,
-          ]
-        : [event.name];
-    let nextAt = Number.POSITIVE_INFINITY;
-    let dead = false;
-    let investment: Promise<unknown> | undefined;
-    for (const handler of this.handlers.forEvent(names)) {
-      const delivery = deliveries.get(handler.name);
-      if (delivery?.state === 'done') continue;
-      if (delivery?.state === 'dead') {
-        dead = true;
-        continue;
-      }
-      if (delivery && delivery.nextAttemptAt > Date.now()) {
-        nextAt = Math.min(nextAt, delivery.nextAttemptAt);
-        continue;
-      }
-      if (!this.holds(event.id)) return; // lease gone: whoever holds it now delivers the rest
-      const attempt = (delivery?.attempts ?? 0) + 1;
-      if (event.source === 'webhook' && this.webhooks?.fetchInvestment && this.fetchInvestment) {
-        investment ??= this.fetchInvestment((fact as WebhookEventFact).investmentId);
-      }
-      const outcome = await this.deliver(event, handler, fact, attempt, investment);
-      if (outcome === 'dead') dead = true;
-      else if (typeof outcome === 'number') nextAt = Math.min(nextAt, outcome);
+    if (delivery && delivery.nextAttemptAt > Date.now()) {
+      w.nextAt = Math.min(w.nextAt, delivery.nextAttemptAt);
+      return null;
     }
-    if (!this.holds(event.id) && this.lost.has(event.id)) return;
-    const state = Number.isFinite(nextAt) ? 'pending' : dead ? 'dead' : 'done';
-    await this.finish(event, state, Number.isFinite(nextAt) ? nextAt : event.nextAttemptAt);
+    if (!this.holds(w.event.id)) return null;
+    return (delivery?.attempts ?? 0) + 1;
   }
 
-  /** One attempt of one handler: 'done', 'dead', or when to try again. */
-  private async deliver(
-    event: CashlinkEventEntity,
+  /**
+   * A transactional handler over the events of a batch: in one transaction (closed after
+   * TRANSACTION_GROUP_MS and a new one opened, so that a slow handler does not hold one open long), each
+   * event in a savepoint holding its delivery mark and the handler's writes. An event whose handler
+   * throws is rolled back to its savepoint alone; a commit that fails fails every event of that
+   * transaction (none of their marks or writes is stored: they are tried again).
+   */
+  private async deliverTransactional(
     handler: CashlinkEventHandler,
-    fact: WebhookEventFact | IntentEventFact,
-    attempt: number,
-    investment: Promise<unknown> | undefined,
-  ): Promise<'done' | 'dead' | number> {
-    try {
-      const payload = await this.payload(event, fact, attempt, investment);
-      if (handler.transactional) {
-        await this.inHandlerTransaction(async (manager) => {
-          // First the mark: a delivery already done (by another instance, or before a crash) skips the handler.
-          if (!(await this.store.markDoneIn(manager, event.id, handler.name, attempt, Date.now()))) return;
-          await handler.call(payload, manager);
-        });
-      } else {
-        await handler.call(payload);
-        await this.untilWritten(event.id, () =>
-          this.store.markDone(event.id, handler.name, attempt, Date.now()),
-        );
-      }
-      return 'done';
-    } catch (error) {
-      const maxAttempts = handler.maxAttempts ?? this.options.dispatch.maxAttempts;
-      const now = Date.now();
-      const dead = attempt >= maxAttempts;
-      const nextAt = dead ? now : now + this.backoff(attempt);
-      // Only the error's class name is logged: handler messages may carry personal data.
-      if (dead) {
-        this.logger.error(
-          `Event ${event.id} (${event.name}): handler ${handler.name} failed ${attempt} time(s) (${errorName(error)}); dead. Fix it, then CashlinkEventsService.redispatch({ handler: '${handler.name}', state: 'dead' })`,
-        );
-      } else {
-        this.logger.warn(
-          `Event ${event.id} (${event.name}): handler ${handler.name} attempt ${attempt}/${maxAttempts} failed (${errorName(error)}); retrying in ${nextAt - now} ms`,
-        );
-      }
+    items: Array<{ work: EventWork; attempt: number }>,
+  ): Promise<void> {
+    let next = 0;
+    while (next < items.length) {
+      const chunk: Array<{ work: EventWork; attempt: number }> = [];
+      const failures = new Map<EventWork, unknown>();
+      const started = Date.now();
       try {
-        await this.store.markFailed(
-          event.id,
-          handler.name,
-          dead ? 'dead' : 'retry',
-          attempt,
-          nextAt,
-          describeError(error),
-          now,
-        );
-      } catch (markError) {
-        // Not written: the attempt is made again after the lease (a failed attempt repeated is harmless).
-        this.logger.warn(
-          `Event ${event.id}: the failed attempt could not be recorded (${errorName(markError)})`,
-        );
+        await this.inHandlerTransaction(async (manager) => {
+          while (next < items.length) {
+            const item = items[next++]!;
+            if (!this.holds(item.work.event.id)) continue;
+            chunk.push(item);
+            await manager.query('SAVEPOINT cashlink_event');
+            try {
+              const payload = await this.payload(item.work, item.attempt);
+              // First the mark: a delivery already done (by another instance, or before a crash) skips the handler.
+              if (
+                await this.store.markDoneIn(
+                  manager,
+                  item.work.event.id,
+                  handler.name,
+                  item.attempt,
+                  Date.now(),
+                )
+              ) {
+                await handler.call(payload, manager);
+              }
+              await manager.query('RELEASE SAVEPOINT cashlink_event');
+            } catch (error) {
+              await manager.query('ROLLBACK TO SAVEPOINT cashlink_event');
+              await manager.query('RELEASE SAVEPOINT cashlink_event');
+              failures.set(item.work, error);
+            }
+            if (Date.now() - started >= TRANSACTION_GROUP_MS) break;
+          }
+        });
+      } catch (error) {
+        // Not committed: nothing of this transaction is stored.
+        for (const item of chunk) if (!failures.has(item.work)) failures.set(item.work, error);
       }
-      return dead ? 'dead' : nextAt;
+      for (const item of chunk) {
+        if (failures.has(item.work))
+          await this.recordFailure(item.work, handler, item.attempt, failures.get(item.work));
+      }
+    }
+  }
+
+  /** A non-transactional handler for one event: run, then marked done (the mark retried while it may). */
+  private async deliverPlain(w: EventWork, handler: CashlinkEventHandler, attempt: number): Promise<void> {
+    let ran = false;
+    try {
+      await handler.call(await this.payload(w, attempt));
+      ran = true;
+      await this.untilWritten(w.event.id, () =>
+        this.store.markDone(w.event.id, handler.name, attempt, Date.now()),
+      );
+    } catch (error) {
+      if (ran) {
+        // The handler succeeded but its mark could not be written within the lease: it runs again later.
+        this.logger.warn(
+          `Event ${w.event.id}: handler ${handler.name} succeeded but could not be marked done (${errorName(error)})`,
+        );
+        w.nextAt = Math.min(w.nextAt, Date.now());
+        return;
+      }
+      await this.recordFailure(w, handler, attempt, error);
+    }
+  }
+
+  private async recordFailure(
+    w: EventWork,
+    handler: CashlinkEventHandler,
+    attempt: number,
+    error: unknown,
+  ): Promise<void> {
+    const maxAttempts = handler.maxAttempts ?? this.options.dispatch.maxAttempts;
+    const now = Date.now();
+    const dead = attempt >= maxAttempts;
+    const nextAt = dead ? now : now + this.backoff(attempt);
+    // Only the error's class name is logged: handler messages may carry personal data.
+    if (dead) {
+      w.dead = true;
+      this.logger.error(
+        `Event ${w.event.id} (${w.event.name}): handler ${handler.name} failed ${attempt} time(s) (${errorName(error)}); dead. Fix it, then CashlinkEventsService.redispatch({ handler: '${handler.name}', state: 'dead' })`,
+      );
+    } else {
+      w.nextAt = Math.min(w.nextAt, nextAt);
+      this.logger.warn(
+        `Event ${w.event.id} (${w.event.name}): handler ${handler.name} attempt ${attempt}/${maxAttempts} failed (${errorName(error)}); retrying in ${nextAt - now} ms`,
+      );
+    }
+    try {
+      await this.store.markFailed(
+        w.event.id,
+        handler.name,
+        dead ? 'dead' : 'retry',
+        attempt,
+        nextAt,
+        describeError(error),
+        now,
+      );
+    } catch (markError) {
+      // Not written: the attempt is made again after the lease (a failed attempt repeated is harmless).
+      w.nextAt = Math.min(w.nextAt, now);
+      this.logger.warn(
+        `Event ${w.event.id}: the failed attempt could not be recorded (${errorName(markError)})`,
+      );
+    }
+  }
+
+  /** Settles the batch's events: the done ones in one statement, the others one by one. */
+  private async finishAll(works: EventWork[]): Promise<void> {
+    const done: number[] = [];
+    for (const w of works) {
+      if (this.lost.has(w.event.id)) continue; // another instance holds it now
+      if (Number.isFinite(w.nextAt)) await this.finish(w.event, 'pending', w.nextAt);
+      else if (w.dead) await this.finish(w.event, 'dead', w.event.nextAttemptAt);
+      else done.push(w.event.id);
+    }
+    if (done.length === 0) return;
+    try {
+      const ids = done;
+      await this.untilWritten(ids[0]!, () => this.store.finishDone(ids, this.owner, Date.now()));
+    } catch (error) {
+      // Left leased: claimed again after the lease; their done deliveries are skipped then.
+      this.logger.warn(`${done.length} event(s) could not be settled (${errorName(error)})`);
     }
   }
 
@@ -330,12 +442,13 @@ export class CashlinkEventDispatcher implements OnApplicationBootstrap, BeforeAp
     await dataSource.transaction(work);
   }
 
-  private async payload(
-    event: CashlinkEventEntity,
-    fact: WebhookEventFact | IntentEventFact,
-    attempt: number,
-    investment: Promise<unknown> | undefined,
-  ): Promise<unknown> {
+  private async payload(w: EventWork, attempt: number): Promise<unknown> {
+    const { event, fact } = w;
+    if (!fact) throw new Error('no fact');
+    if (event.source === 'webhook' && this.webhooks?.fetchInvestment && this.fetchInvestment) {
+      w.investment ??= this.fetchInvestment((fact as WebhookEventFact).investmentId);
+    }
+    const investment = w.investment;
     if (event.source === 'webhook') {
       const f = fact as WebhookEventFact;
       return new InvestmentStatusChangedEvent(
