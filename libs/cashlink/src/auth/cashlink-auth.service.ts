@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CASHLINK_OPTIONS } from '../cashlink.constants';
-import { raceAbort } from '../http/abort';
+import { raceAbort } from '../transport/abort';
 import type { ResolvedCashlinkOptions } from '../options/cashlink-module-options.interface';
 import { CashlinkTokenClient } from './token-client';
 

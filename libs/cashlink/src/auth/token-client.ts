@@ -3,7 +3,7 @@ import { CASHLINK_OPTIONS } from '../cashlink.constants';
 import { CashlinkAuthenticationError } from '../errors/cashlink-api.error';
 import { CashlinkNetworkError, CashlinkTimeoutError } from '../errors/cashlink.error';
 import { createCashlinkApiError, parseBody } from '../errors/create-cashlink-api-error';
-import { CashlinkTransport, type TransportResponse } from '../http/cashlink-transport';
+import { CashlinkTransport, type TransportResponse } from '../transport/cashlink-transport';
 import type { ResolvedCashlinkOptions } from '../options/cashlink-module-options.interface';
 
 /** A token fresh from the token endpoint. */
