@@ -3,7 +3,8 @@
  * libs/cashlink/src (type-only imports included, as they are part of what a reader must follow), and
  * this test fails on an import cycle between files, on a cycle between feature folders, and on an
  * import against the layering: the transport below auth, auth below the HTTP client, money on nothing
- * of ours, nothing of the library on its own public entry, the testing entry or the demo.
+ * of ours, the whole options seen by the module only, nothing of the library on its own public entry,
+ * the testing entry or the demo.
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -104,6 +105,10 @@ describe('the library layers', () => {
     expect(cycles(edges)).toEqual([]);
   });
 
+  it('has no cycle between feature folders (nor the root files)', () => {
+    expect(cycles(edges.map((e) => ({ from: unit(e.from), to: unit(e.to) })))).toEqual([]);
+  });
+
   it('has no cycle between the transport, auth and the HTTP client', () => {
     const layered = new Set(['transport', 'auth', 'http']);
     const between = edges
@@ -112,6 +117,17 @@ describe('the library layers', () => {
     expect(cycles(between)).toEqual([]);
     expect(between).not.toContainEqual({ from: 'transport', to: 'auth' });
     expect(between).not.toContainEqual({ from: 'auth', to: 'http' });
+  });
+
+  it('gives each feature its own slice of the options: only the module sees them whole', () => {
+    const whole = new Set(['cashlink-module-options.interface.ts', 'resolve-cashlink-options.ts']);
+    const seenWhole = edges.filter((e) => whole.has(e.to) && e.from.includes('/'));
+    expect(seenWhole).toEqual([]);
+    // The options toolkit and the client core's options know no feature.
+    const fromOptions = edges.filter(
+      (e) => unit(e.from) === 'options' && e.to.includes('/') && !/^(options|errors)\//.test(e.to),
+    );
+    expect(fromOptions).toEqual([]);
   });
 
   it('keeps money free of the rest of the library', () => {

@@ -7,6 +7,12 @@
 export const CASHLINK_OPTIONS = Symbol('CASHLINK_OPTIONS');
 
 /**
+ * Injection token of the client core's slice of the resolved options (`ResolvedClientOptions`): what
+ * the auth, HTTP client, pagination and resource services receive. Internal.
+ */
+export const CASHLINK_CLIENT_OPTIONS = Symbol('CASHLINK_CLIENT_OPTIONS');
+
+/**
  * Seam for durable idempotent writes. When a provider exists under this token (the idempotency
  * feature registers one in `IDEMPOTENCY_PROVIDERS`, which the module adds when `persistence` is on)
  * and `idempotency` is enabled in the options, `CashlinkWriteExecutor` resolves to it; otherwise
