@@ -119,7 +119,7 @@ export interface CashlinkWebhooksDispatchOptions {
   /**
    * Rows claimed at once (one lease, one claim and one processed-mark statement per batch; the rows
    * are dispatched one after another). Larger batches cost less per row (on Postgres a batch of 100
-   * took about a third of the app's CPU per row of a batch of 20: bench/README.md, change 17); smaller
+   * took about a third of the app's CPU per row of a batch of 20); smaller
    * ones spread a backlog more finely across instances.
    * @default 100
    */
