@@ -45,7 +45,7 @@ const FULL: BenchSizes = {
   pageSize: 100,
   backlogSmall: 1000,
   backlogLarge: 100_000,
-  backlogSample: 1000,
+  backlogRounds: 2,
   instancesBacklog: 10_000,
 };
 
@@ -63,7 +63,7 @@ const QUICK: BenchSizes = {
   pageSize: 100,
   backlogSmall: 40,
   backlogLarge: 200,
-  backlogSample: 40,
+  backlogRounds: 2,
   instancesBacklog: 100,
 };
 
