@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { EVENT_LOG_ENTITIES } from '../../libs/cashlink/src/events/events.providers';
-import { eventLogTriggersInstalled } from '../../libs/cashlink/src/events/event-log.schema';
+import { EVENT_LOG_ENTITIES } from '../../libs/cashlink/src/event-log/event-log.providers';
+import { eventLogTriggersInstalled } from '../../libs/cashlink/src/event-log/event-log.schema';
 import { IDEMPOTENCY_ENTITIES } from '../../libs/cashlink/src/idempotency/idempotency.providers';
 import { CASHLINK_MIGRATIONS } from '../../libs/cashlink/src/migrations';
 import { CreateCashlinkEventLog1796100000000 } from '../../libs/cashlink/src/migrations/1796100000000-create-cashlink-event-log';

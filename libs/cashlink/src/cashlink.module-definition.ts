@@ -1,15 +1,20 @@
 import { ConfigurableModuleBuilder, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
-import { EVENT_LOG_ENTITIES, EVENT_LOG_EXPORTS, EVENT_LOG_PROVIDERS } from './events/events.providers';
-import { CASHLINK_INTENTS_DATA_SOURCE } from './idempotency/idempotency.constants';
+import { CASHLINK_EVENTS_OPTIONS } from './event-log/event-log.constants';
+import { EVENT_LOG_ENTITIES, EVENT_LOG_EXPORTS, EVENT_LOG_PROVIDERS } from './event-log/event-log.providers';
+import {
+  CASHLINK_IDEMPOTENCY_OPTIONS,
+  CASHLINK_INTENTS_DATA_SOURCE,
+} from './idempotency/idempotency.constants';
 import {
   IDEMPOTENCY_ENTITIES,
   IDEMPOTENCY_EXPORTS,
   IDEMPOTENCY_PROVIDERS,
 } from './idempotency/idempotency.providers';
-import type { CashlinkModuleOptions } from './options/cashlink-module-options.interface';
-import { CASHLINK_WEBHOOKS_DATA_SOURCE } from './webhooks/webhooks.constants';
+import { CASHLINK_OPTIONS } from './cashlink.constants';
+import type { CashlinkModuleOptions, ResolvedCashlinkOptions } from './cashlink-module-options.interface';
+import { CASHLINK_WEBHOOKS_DATA_SOURCE, CASHLINK_WEBHOOKS_OPTIONS } from './webhooks/webhooks.constants';
 import {
   WEBHOOK_CONTROLLERS,
   WEBHOOK_ENTITIES,
@@ -71,10 +76,27 @@ function addPersistence(definition: DynamicModule, extras: CashlinkModuleExtras)
       ...(module.providers ?? []),
       // The intents table lives on the DataSource named by the `dataSource` extra.
       { provide: CASHLINK_INTENTS_DATA_SOURCE, useExisting: getDataSourceToken(extras.dataSource) },
+      // Each feature receives its own slice of the resolved options; only the module sees them whole.
+      {
+        provide: CASHLINK_IDEMPOTENCY_OPTIONS,
+        useFactory: (options: ResolvedCashlinkOptions) => options.idempotency,
+        inject: [CASHLINK_OPTIONS],
+      },
       ...IDEMPOTENCY_PROVIDERS,
       // The webhook inbox lives on the DataSource named by the `dataSource` extra.
       { provide: CASHLINK_WEBHOOKS_DATA_SOURCE, useExisting: getDataSourceToken(extras.dataSource) },
+      {
+        provide: CASHLINK_WEBHOOKS_OPTIONS,
+        useFactory: (options: ResolvedCashlinkOptions) => options.webhooks,
+        inject: [CASHLINK_OPTIONS],
+      },
       ...WEBHOOK_PROVIDERS,
+      // The event log lives on the same DataSource (its triggers read the inbox and intents tables).
+      {
+        provide: CASHLINK_EVENTS_OPTIONS,
+        useFactory: (options: ResolvedCashlinkOptions) => options.events,
+        inject: [CASHLINK_OPTIONS],
+      },
       ...EVENT_LOG_PROVIDERS,
     ],
     controllers: [...(module.controllers ?? []), ...WEBHOOK_CONTROLLERS],

@@ -1,5 +1,5 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
-import { dropEventLogTriggerStatements, eventLogTriggerStatements } from '../events/event-log.schema';
+import { dropEventLogTriggerStatements, eventLogTriggerStatements } from '../event-log/event-log.schema';
 
 /**
  * The durable event log: `cashlink_events` (one row per stored webhook change and per intent

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { CashlinkEventDispatcher } from '../events/cashlink-event.dispatcher';
+import { CASHLINK_EVENT_LOG_WAKE, type CashlinkEventLogWake } from '../events/event-log-wake';
 import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
 import { WebhookQuarantinedEvent } from '../events/webhook-quarantined.event';
 import { WebhookDispatcher } from './webhook-dispatcher.service';
@@ -27,7 +27,9 @@ export class WebhookReceiverService {
     private readonly dispatcher: WebhookDispatcher,
     @Optional() @Inject(EventEmitter2) private readonly events: EventEmitter2 | null,
     // Optional: tests assemble the webhook providers without the event log.
-    @Optional() private readonly eventLog: CashlinkEventDispatcher | null = null,
+    @Optional()
+    @Inject(CASHLINK_EVENT_LOG_WAKE)
+    private readonly eventLog: CashlinkEventLogWake | null = null,
   ) {}
 
   /** `body` is the parsed JSON, `rawBody` its text (kept only when the body is quarantined). */

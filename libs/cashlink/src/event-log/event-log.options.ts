@@ -1,4 +1,4 @@
-import { checkBoolean, checkNumber } from '../options/option-checks';
+import { checkBoolean, checkNumber, checkSection, type OptionSections } from '../options/option-checks';
 
 /** How the durable event log delivers events to `@OnCashlinkEvent` handlers. */
 export interface CashlinkEventsOptions {
@@ -49,13 +49,23 @@ export const EVENTS_DEFAULTS: ResolvedEventsOptions = {
   retentionMs: 30 * 24 * 3_600_000,
 };
 
+/** The option names of the section, for the unknown-option check. */
+export const EVENTS_OPTION_NAMES = {
+  events: ['dispatch', 'retentionMs'],
+  'events.dispatch': ['enabled', 'intervalMs', 'batchSize', 'leaseMs', 'maxAttempts', 'backoff'],
+  'events.dispatch.backoff': ['initialDelayMs', 'multiplier', 'maxDelayMs'],
+} satisfies OptionSections;
+
+/** Merges defaults and pushes one line per invalid option onto `problems`. */
 export function resolveEventsOptions(
   input: CashlinkEventsOptions | undefined,
   problems: string[],
+  known: OptionSections = EVENTS_OPTION_NAMES,
 ): ResolvedEventsOptions {
   const d = EVENTS_DEFAULTS.dispatch;
-  const i = input?.dispatch ?? {};
-  const b = i.backoff ?? {};
+  const o = checkSection(problems, 'events', input, known);
+  const i = checkSection(problems, 'events.dispatch', o.dispatch, known);
+  const b = checkSection(problems, 'events.dispatch.backoff', i.backoff, known);
   const n = (name: string, value: unknown, fallback: number, min: number, integer = true) =>
     checkNumber(problems, `events.${name}`, value, fallback, { min, integer });
   return {
@@ -72,8 +82,8 @@ export function resolveEventsOptions(
       },
     },
     retentionMs:
-      input?.retentionMs === false
+      o.retentionMs === false
         ? false
-        : n('retentionMs', input?.retentionMs, EVENTS_DEFAULTS.retentionMs as number, 60_000),
+        : n('retentionMs', o.retentionMs, EVENTS_DEFAULTS.retentionMs as number, 60_000),
   };
 }

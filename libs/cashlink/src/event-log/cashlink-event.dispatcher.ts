@@ -10,6 +10,7 @@ import type { EntityManager } from 'typeorm';
 import { backoffDelayMs } from '../common/backoff';
 import { createInstanceId } from '../common/instance-id';
 import { idleSqliteConnection } from '../common/sqlite-connection';
+import type { CashlinkEventLogWake } from '../events/event-log-wake';
 import { IntentSettledEvent } from '../idempotency/intent-settled.event';
 import {
   CASHLINK_WEBHOOKS_INVESTMENT_FETCHER,
@@ -25,12 +26,11 @@ import {
   type IntentEventFact,
   type WebhookEventFact,
 } from './cashlink-event-log.store';
-import { CASHLINK_EVENTS } from './cashlink-events.constants';
+import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
 import { eventLogTriggersInstalled, installEventLogTriggers } from './event-log.schema';
-import type { ResolvedEventsOptions } from './events.options';
-import { InvestmentStatusChangedEvent } from './investment-status-changed.event';
-
-export const CASHLINK_EVENTS_OPTIONS = Symbol('CASHLINK_EVENTS_OPTIONS');
+import { CASHLINK_EVENTS_OPTIONS } from './event-log.constants';
+import type { ResolvedEventsOptions } from './event-log.options';
+import { InvestmentStatusChangedEvent } from '../events/investment-status-changed.event';
 
 /** How often the loop purges done events past `events.retentionMs`. */
 const PURGE_INTERVAL_MS = 3_600_000;
@@ -64,7 +64,9 @@ interface EventWork {
  * may still hold the lease, rather than leaving the event to run again elsewhere.
  */
 @Injectable()
-export class CashlinkEventDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class CashlinkEventDispatcher
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, CashlinkEventLogWake
+{
   private readonly logger = new Logger('CashlinkEvents');
   /** Lease owner name: unique per process, readable in the table. */
   readonly owner = createInstanceId(64);

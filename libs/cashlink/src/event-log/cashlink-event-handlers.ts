@@ -6,7 +6,7 @@ import {
   CASHLINK_EVENT_HANDLER,
   type CashlinkEventHandlerMetadata,
   type OnCashlinkEventOptions,
-} from './on-cashlink-event.decorator';
+} from '../events/on-cashlink-event.decorator';
 
 /** One method registered with `@OnCashlinkEvent`. */
 export interface CashlinkEventHandler {
