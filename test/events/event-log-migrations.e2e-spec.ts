@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { EVENT_LOG_ENTITIES } from '../../libs/cashlink/src/event-log/event-log.providers';
-import { eventLogTriggersInstalled } from '../../libs/cashlink/src/event-log/event-log.schema';
+import {
+  eventLogTriggersInstalled,
+  installEventLog,
+} from '../../libs/cashlink/src/event-log/event-log.schema';
 import { IDEMPOTENCY_ENTITIES } from '../../libs/cashlink/src/idempotency/idempotency.providers';
 import { CASHLINK_MIGRATIONS } from '../../libs/cashlink/src/migrations';
 import { CreateCashlinkEventLog1796100000000 } from '../../libs/cashlink/src/migrations/1796100000000-create-cashlink-event-log';
@@ -17,7 +19,7 @@ describeEachDatabase('event log migration', (kind) => {
     const db = await createTestDatabase(kind);
     const dataSource = new DataSource({
       ...db.options,
-      entities: [...WEBHOOK_ENTITIES, ...IDEMPOTENCY_ENTITIES, ...EVENT_LOG_ENTITIES],
+      entities: [...WEBHOOK_ENTITIES, ...IDEMPOTENCY_ENTITIES],
       migrations: CASHLINK_MIGRATIONS,
       synchronize: false,
       logging: false,
@@ -34,6 +36,39 @@ describeEachDatabase('event log migration', (kind) => {
       source_id: string;
       state: string;
     }>;
+
+  it('is created at start-up under synchronize: true (tables and triggers), idempotently', async () => {
+    const db = await createTestDatabase(kind);
+    const dataSource = new DataSource({
+      ...db.options,
+      entities: [...WEBHOOK_ENTITIES, ...IDEMPOTENCY_ENTITIES],
+      synchronize: true,
+      logging: false,
+    } as ConstructorParameters<typeof DataSource>[0]);
+    await dataSource.initialize();
+    try {
+      expect(await eventLogTriggersInstalled(dataSource)).toBe(false);
+      await installEventLog(dataSource);
+      await installEventLog(dataSource);
+      expect(await eventLogTriggersInstalled(dataSource)).toBe(true);
+      const change = await new WebhookInboxStore(dataSource).insertChange({
+        investmentId: randomUUID(),
+        status: 'PAID',
+        changedAt: normaliseChangedAt(new Date().toISOString())!,
+      });
+      expect(await events(dataSource)).toEqual([
+        {
+          name: 'cashlink.investment.status_changed',
+          source: 'webhook',
+          source_id: change.id,
+          state: 'pending',
+        },
+      ]);
+    } finally {
+      await dataSource.destroy();
+      await db.drop();
+    }
+  });
 
   it('upgrades an inbox in use: every pending change gets its event, processed ones none; then triggers write them', async () => {
     const { db, dataSource } = await open();
@@ -91,11 +126,9 @@ describeEachDatabase('event log migration', (kind) => {
         state: 'pending',
       });
 
-      if (kind === 'postgres') {
-        // The entities match the migration: nothing for the schema builder to change.
-        const sql = await dataSource.driver.createSchemaBuilder().log();
-        expect(sql.upQueries.map((q) => q.query).filter((q) => q.includes('cashlink_event'))).toEqual([]);
-      }
+      // The schema builder of the library's entities has nothing to change (the event log has none).
+      const sql = await dataSource.driver.createSchemaBuilder().log();
+      expect(sql.upQueries.map((q) => q.query).filter((q) => q.includes('cashlink_event'))).toEqual([]);
 
       // And back: the tables and triggers go, the inbox and intents keep working.
       await dataSource.undoLastMigration();

@@ -2,7 +2,7 @@ import { ConfigurableModuleBuilder, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { CASHLINK_EVENTS_OPTIONS } from './event-log/event-log.constants';
-import { EVENT_LOG_ENTITIES, EVENT_LOG_EXPORTS, EVENT_LOG_PROVIDERS } from './event-log/event-log.providers';
+import { EVENT_LOG_EXPORTS, EVENT_LOG_PROVIDERS } from './event-log/event-log.providers';
 import {
   CASHLINK_IDEMPOTENCY_OPTIONS,
   CASHLINK_INTENTS_DATA_SOURCE,
@@ -63,7 +63,7 @@ export const {
 function addPersistence(definition: DynamicModule, extras: CashlinkModuleExtras): DynamicModule {
   const module: DynamicModule = { ...definition, global: extras.isGlobal ?? false };
   if (extras.persistence === false) return module;
-  const entities = [...IDEMPOTENCY_ENTITIES, ...WEBHOOK_ENTITIES, ...EVENT_LOG_ENTITIES];
+  const entities = [...IDEMPOTENCY_ENTITIES, ...WEBHOOK_ENTITIES];
   return {
     ...module,
     imports: [

@@ -3,11 +3,11 @@ import { runPostgresStatement } from '../common/postgres-statements';
 import { SqliteGroupCommit } from '../common/sqlite-group-commit';
 import { CashlinkError } from '../errors/cashlink.error';
 import type { CashlinkIntentErrorRecord } from '../idempotency/cashlink-intent.entity';
-import {
-  CashlinkEventDeliveryEntity,
-  CashlinkEventEntity,
-  type CashlinkDeliveryState,
-  type CashlinkEventState,
+import type {
+  CashlinkDeliveryState,
+  CashlinkEventDeliveryRow,
+  CashlinkEventRow,
+  CashlinkEventState,
 } from './cashlink-event.entity';
 
 const EVENTS = '"cashlink_events"';
@@ -100,7 +100,7 @@ export class CashlinkEventLogStore {
    * them with `FOR UPDATE SKIP LOCKED`, so instances take disjoint batches). An event whose lease is
    * held and unexpired is never claimed.
    */
-  async claimDue(owner: string, limit: number, leaseMs: number, now: number): Promise<CashlinkEventEntity[]> {
+  async claimDue(owner: string, limit: number, leaseMs: number, now: number): Promise<CashlinkEventRow[]> {
     const due = `"state" = 'pending' AND "next_attempt_at" <= ? AND ("lease_until" IS NULL OR "lease_until" <= ?)`;
     const sql =
       `UPDATE ${EVENTS} SET "lease_owner" = ?, "lease_until" = ?, "attempts" = "attempts" + 1 ` +
@@ -145,10 +145,8 @@ export class CashlinkEventLogStore {
   }
 
   /** The deliveries stored for `eventIds`, by event id then handler. */
-  async deliveries(
-    eventIds: readonly number[],
-  ): Promise<Map<number, Map<string, CashlinkEventDeliveryEntity>>> {
-    const out = new Map<number, Map<string, CashlinkEventDeliveryEntity>>();
+  async deliveries(eventIds: readonly number[]): Promise<Map<number, Map<string, CashlinkEventDeliveryRow>>> {
+    const out = new Map<number, Map<string, CashlinkEventDeliveryRow>>();
     if (eventIds.length === 0) return out;
     const rows = await this.read(
       `SELECT "event_id", "handler", "state", "attempts", "next_attempt_at", "last_error", "updated_at" FROM ${DELIVERIES} ` +
@@ -272,42 +270,55 @@ export class CashlinkEventLogStore {
     return out;
   }
 
-  /** Events, newest first, with filters (for the public service). */
+  /** Events, oldest first, with filters (for the public service). */
   async list(filter: {
     state?: CashlinkEventState;
     name?: string;
     source?: string;
     sourceId?: string;
     limit?: number;
-  }): Promise<CashlinkEventEntity[]> {
-    return this.dataSource.getRepository(CashlinkEventEntity).find({
-      where: {
-        ...(filter.state ? { state: filter.state } : {}),
-        ...(filter.name ? { name: filter.name } : {}),
-        ...(filter.source ? { source: filter.source as CashlinkEventEntity['source'] } : {}),
-        ...(filter.sourceId ? { sourceId: filter.sourceId } : {}),
-      },
-      order: { id: 'ASC' },
-      take: filter.limit ?? 100,
-    });
+  }): Promise<CashlinkEventRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (column: string, value: unknown) => {
+      if (value === undefined) return;
+      where.push(`"${column}" = ?`);
+      params.push(value);
+    };
+    add('state', filter.state);
+    add('name', filter.name);
+    add('source', filter.source);
+    add('source_id', filter.sourceId);
+    const rows = await this.read(
+      `SELECT ${EVENT_COLUMNS} FROM ${EVENTS}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "id" LIMIT ?`,
+      [...params, filter.limit ?? 100],
+    );
+    return rows.map(toEvent);
   }
 
-  /** Deliveries in a state (e.g. every `dead` one), oldest event first. */
+  /** Deliveries per handler, by event then handler, with filters. */
   async listDeliveries(filter: {
     eventId?: number;
     handler?: string;
     state?: CashlinkDeliveryState;
     limit?: number;
-  }): Promise<CashlinkEventDeliveryEntity[]> {
-    return this.dataSource.getRepository(CashlinkEventDeliveryEntity).find({
-      where: {
-        ...(filter.eventId !== undefined ? { eventId: filter.eventId } : {}),
-        ...(filter.handler ? { handler: filter.handler } : {}),
-        ...(filter.state ? { state: filter.state } : {}),
-      },
-      order: { eventId: 'ASC', handler: 'ASC' },
-      take: filter.limit ?? 100,
-    });
+  }): Promise<CashlinkEventDeliveryRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (column: string, value: unknown) => {
+      if (value === undefined) return;
+      where.push(`"${column}" = ?`);
+      params.push(value);
+    };
+    add('event_id', filter.eventId);
+    add('handler', filter.handler);
+    add('state', filter.state);
+    const rows = await this.read(
+      `SELECT "event_id", "handler", "state", "attempts", "next_attempt_at", "last_error", "updated_at" FROM ${DELIVERIES}` +
+        `${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "event_id", "handler" LIMIT ?`,
+      [...params, filter.limit ?? 100],
+    );
+    return rows.map(toDelivery);
   }
 
   /**
@@ -365,12 +376,12 @@ export class CashlinkEventLogStore {
   }
 }
 
-function toEvent(row: Record<string, unknown>): CashlinkEventEntity {
+function toEvent(row: Record<string, unknown>): CashlinkEventRow {
   const epoch = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-  return Object.assign(new CashlinkEventEntity(), {
+  return {
     id: Number(row.id),
     name: String(row.name),
-    source: String(row.source) as CashlinkEventEntity['source'],
+    source: String(row.source) as CashlinkEventRow['source'],
     sourceId: String(row.source_id),
     createdAt: Number(row.created_at),
     state: String(row.state) as CashlinkEventState,
@@ -379,11 +390,11 @@ function toEvent(row: Record<string, unknown>): CashlinkEventEntity {
     leaseOwner: row.lease_owner === null || row.lease_owner === undefined ? null : String(row.lease_owner),
     leaseUntil: epoch(row.lease_until),
     doneAt: epoch(row.done_at),
-  });
+  };
 }
 
-function toDelivery(row: Record<string, unknown>): CashlinkEventDeliveryEntity {
-  return Object.assign(new CashlinkEventDeliveryEntity(), {
+function toDelivery(row: Record<string, unknown>): CashlinkEventDeliveryRow {
+  return {
     eventId: Number(row.event_id),
     handler: String(row.handler),
     state: String(row.state) as CashlinkDeliveryState,
@@ -391,7 +402,7 @@ function toDelivery(row: Record<string, unknown>): CashlinkEventDeliveryEntity {
     nextAttemptAt: Number(row.next_attempt_at),
     lastError: row.last_error === null || row.last_error === undefined ? null : String(row.last_error),
     updatedAt: Number(row.updated_at),
-  });
+  };
 }
 
 function truncate(text: string): string {

@@ -20,14 +20,14 @@ import type { WebhookInvestmentFetcher } from '../webhooks/webhook-dispatcher.se
 import { changedAtToIso } from '../webhooks/webhook-status-change';
 import type { ResolvedWebhooksOptions } from '../webhooks/webhooks.options';
 import { CashlinkEventHandlers, type CashlinkEventHandler } from './cashlink-event-handlers';
-import type { CashlinkEventDeliveryEntity, CashlinkEventEntity } from './cashlink-event.entity';
+import type { CashlinkEventDeliveryRow, CashlinkEventRow } from './cashlink-event.entity';
 import {
   CashlinkEventLogStore,
   type IntentEventFact,
   type WebhookEventFact,
 } from './cashlink-event-log.store';
 import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
-import { eventLogTriggersInstalled, installEventLogTriggers } from './event-log.schema';
+import { eventLogTriggersInstalled, installEventLog } from './event-log.schema';
 import { CASHLINK_EVENTS_OPTIONS } from './event-log.constants';
 import type { ResolvedEventsOptions } from './event-log.options';
 import { InvestmentStatusChangedEvent } from '../events/investment-status-changed.event';
@@ -41,10 +41,10 @@ const TRANSACTION_GROUP_MS = 200;
 
 /** One claimed event while its batch is delivered. */
 interface EventWork {
-  event: CashlinkEventEntity;
+  event: CashlinkEventRow;
   fact: WebhookEventFact | IntentEventFact | undefined;
   handlers: CashlinkEventHandler[];
-  deliveries: Map<string, CashlinkEventDeliveryEntity>;
+  deliveries: Map<string, CashlinkEventDeliveryRow>;
   /** The earliest retry of a failed handler (infinite: none). */
   nextAt: number;
   dead: boolean;
@@ -97,7 +97,7 @@ export class CashlinkEventDispatcher
     const dataSource = this.store.dataSource;
     if (!(await eventLogTriggersInstalled(dataSource).catch(() => false))) {
       if (dataSource.options.synchronize) {
-        await installEventLogTriggers(dataSource);
+        await installEventLog(dataSource);
       } else {
         this.logger.error(
           'The event log is not installed (cashlink_events and its triggers): add CASHLINK_MIGRATIONS to your DataSource migrations and run them; @OnCashlinkEvent handlers receive nothing until then.',
@@ -215,7 +215,7 @@ export class CashlinkEventDispatcher
     return !this.lost.has(id) && (this.leases.get(id) ?? 0) > Date.now();
   }
 
-  private async deliverBatch(events: CashlinkEventEntity[]): Promise<void> {
+  private async deliverBatch(events: CashlinkEventRow[]): Promise<void> {
     const webhookIds = events.filter((e) => e.source === 'webhook').map((e) => e.sourceId);
     const intentKeys = events.filter((e) => e.source === 'intent').map((e) => e.sourceId);
     const [webhookFacts, intentFacts, deliveries] = await Promise.all([
@@ -223,7 +223,7 @@ export class CashlinkEventDispatcher
       this.store.intentFacts(intentKeys),
       this.handlers.size > 0
         ? this.store.deliveries(events.map((e) => e.id))
-        : Promise.resolve(new Map<number, Map<string, CashlinkEventDeliveryEntity>>()),
+        : Promise.resolve(new Map<number, Map<string, CashlinkEventDeliveryRow>>()),
     ]);
     const works: EventWork[] = events.map((event) => {
       const fact =
@@ -510,7 +510,7 @@ export class CashlinkEventDispatcher
   }
 
   private async finish(
-    event: CashlinkEventEntity,
+    event: CashlinkEventRow,
     state: 'pending' | 'done' | 'dead',
     nextAt: number,
   ): Promise<void> {

@@ -1,93 +1,48 @@
-import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
-import { epochMsTransformer } from '../webhooks/webhook-columns';
-
-/** Lifecycle of an event of the log: `pending` until every handler is done (or dead). */
+/** Lifecycle of an event of the log: `pending` until every handler is done (or one is dead). */
 export type CashlinkEventState = 'pending' | 'done' | 'dead';
 
 /** Where an event comes from: a received webhook change, or an intent settlement. */
 export type CashlinkEventSource = 'webhook' | 'intent';
 
-/** An id the database hands out (`pg` answers bigint as a string). */
-const idTransformer = {
-  to: (value: number | undefined) => value,
-  from: (value: string | number) => Number(value),
-};
-
 /**
- * One fact for the app's handlers: a received webhook change or a settled intent. Written by the
- * database itself (a trigger on the inbox insert and on the intent settlement), so the row commits with
- * its fact or not at all. The payload is read from the fact's own row when the event is delivered.
+ * One fact for the app's handlers (a row of `cashlink_events`): a received webhook change or a settled
+ * intent. Written by the database itself (a trigger on the inbox insert and on the intent settlement),
+ * so the row commits with its fact or not at all. The payload is read from the fact's own row when the
+ * event is delivered. Not a TypeORM entity: the tables come from the migration (or, with
+ * `synchronize: true`, from the event log at start-up), because their generated id must be a `bigint`
+ * on Postgres and an `INTEGER` rowid on SQLite, which one entity cannot declare.
  */
-@Entity({ name: 'cashlink_events' })
-@Index('IDX_cashlink_events_due', ['state', 'nextAttemptAt'])
-@Index('UQ_cashlink_events_fact', ['source', 'sourceId', 'name'], { unique: true })
-export class CashlinkEventEntity {
-  // pg answers bigint as a string (no transformer on a generated column): read through Number().
-  @PrimaryGeneratedColumn({ type: 'bigint' })
-  id!: number;
-
+export interface CashlinkEventRow {
+  id: number;
   /** The event name, e.g. `cashlink.investment.status_changed` or `cashlink.intent.succeeded`. */
-  @Column({ type: 'varchar', length: 100 })
-  name!: string;
-
-  @Column({ type: 'varchar', length: 16 })
-  source!: CashlinkEventSource;
-
+  name: string;
+  source: CashlinkEventSource;
   /** The inbox row id (webhook) or the idempotency key (intent). */
-  @Column({ name: 'source_id', type: 'varchar', length: 255 })
-  sourceId!: string;
-
-  @Column({ name: 'created_at', type: 'bigint', transformer: epochMsTransformer })
-  createdAt!: number;
-
-  @Column({ type: 'varchar', length: 16 })
-  state!: CashlinkEventState;
-
+  sourceId: string;
+  createdAt: number;
+  state: CashlinkEventState;
   /** Delivery rounds started (counted when the event is claimed). */
-  @Column({ type: 'integer', default: 0 })
-  attempts!: number;
-
+  attempts: number;
   /** When the next handler delivery is due (the earliest retry of a failed handler). */
-  @Column({ name: 'next_attempt_at', type: 'bigint', transformer: epochMsTransformer })
-  nextAttemptAt!: number;
-
-  @Column({ name: 'lease_owner', type: 'varchar', length: 64, nullable: true })
-  leaseOwner!: string | null;
-
-  @Column({ name: 'lease_until', type: 'bigint', nullable: true, transformer: epochMsTransformer })
-  leaseUntil!: number | null;
-
-  @Column({ name: 'done_at', type: 'bigint', nullable: true, transformer: epochMsTransformer })
-  doneAt!: number | null;
+  nextAttemptAt: number;
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  doneAt: number | null;
 }
 
 /** Delivery of one event to one handler: `done` once, `retry` with backoff, or `dead`. */
 export type CashlinkDeliveryState = 'done' | 'retry' | 'dead';
 
-/** The delivery state of one handler for one event (no row: not attempted yet). */
-@Entity({ name: 'cashlink_event_deliveries' })
-export class CashlinkEventDeliveryEntity {
-  @PrimaryColumn({ name: 'event_id', type: 'bigint', transformer: idTransformer })
-  eventId!: number;
-
+/** The delivery state of one handler for one event (a row of `cashlink_event_deliveries`; none: not attempted). */
+export interface CashlinkEventDeliveryRow {
+  eventId: number;
   /** The handler's stable name (`Class.method`, or the `name` given to `@OnCashlinkEvent`). */
-  @PrimaryColumn({ type: 'varchar', length: 200 })
-  handler!: string;
-
-  @Column({ type: 'varchar', length: 16 })
-  state!: CashlinkDeliveryState;
-
+  handler: string;
+  state: CashlinkDeliveryState;
   /** Attempts made, the successful one included. */
-  @Column({ type: 'integer', default: 0 })
-  attempts!: number;
-
-  @Column({ name: 'next_attempt_at', type: 'bigint', transformer: epochMsTransformer })
-  nextAttemptAt!: number;
-
+  attempts: number;
+  nextAttemptAt: number;
   /** Name and message of the handler's last error (never logged; stored for inspection). */
-  @Column({ name: 'last_error', type: 'varchar', length: 1000, nullable: true })
-  lastError!: string | null;
-
-  @Column({ name: 'updated_at', type: 'bigint', transformer: epochMsTransformer })
-  updatedAt!: number;
+  lastError: string | null;
+  updatedAt: number;
 }

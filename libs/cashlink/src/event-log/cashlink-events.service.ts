@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type {
   CashlinkDeliveryState,
-  CashlinkEventDeliveryEntity,
-  CashlinkEventEntity,
+  CashlinkEventDeliveryRow,
+  CashlinkEventRow,
   CashlinkEventSource,
   CashlinkEventState,
 } from './cashlink-event.entity';
@@ -87,7 +87,7 @@ export class CashlinkEventsService {
   }
 }
 
-function toEventRecord(e: CashlinkEventEntity): CashlinkEventRecord {
+function toEventRecord(e: CashlinkEventRow): CashlinkEventRecord {
   return {
     id: Number(e.id),
     name: e.name,
@@ -100,7 +100,7 @@ function toEventRecord(e: CashlinkEventEntity): CashlinkEventRecord {
   };
 }
 
-function toDeliveryRecord(d: CashlinkEventDeliveryEntity): CashlinkDeliveryRecord {
+function toDeliveryRecord(d: CashlinkEventDeliveryRow): CashlinkDeliveryRecord {
   return {
     eventId: d.eventId,
     handler: d.handler,

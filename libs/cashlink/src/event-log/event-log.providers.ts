@@ -2,14 +2,10 @@ import type { Provider, Type } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { CASHLINK_WEBHOOKS_DATA_SOURCE } from '../webhooks/webhooks.constants';
 import { CashlinkEventHandlers } from './cashlink-event-handlers';
-import { CashlinkEventDeliveryEntity, CashlinkEventEntity } from './cashlink-event.entity';
 import { CashlinkEventDispatcher } from './cashlink-event.dispatcher';
 import { CASHLINK_EVENT_LOG_WAKE } from '../events/event-log-wake';
 import { CashlinkEventLogStore } from './cashlink-event-log.store';
 import { CashlinkEventsService } from './cashlink-events.service';
-
-/** TypeORM entities of the durable event log. */
-export const EVENT_LOG_ENTITIES: Type[] = [CashlinkEventEntity, CashlinkEventDeliveryEntity];
 
 /**
  * The event log's providers (with persistence; the log lives on the library's DataSource). The module

@@ -1,4 +1,4 @@
-import type { DataSource, QueryRunner } from 'typeorm';
+import { Table, TableIndex, type DataSource, type QueryRunner } from 'typeorm';
 
 /** The event names the log's triggers write (kept equal to `CASHLINK_EVENTS`). */
 const STATUS_CHANGED = 'cashlink.investment.status_changed';
@@ -75,10 +75,74 @@ export async function eventLogTriggersInstalled(runner: QueryRunner | DataSource
 }
 
 /**
- * `synchronize: true` creates tables from the entities but no triggers: the event log then installs
- * them itself at start-up (idempotent), once the tables exist. With migrations this is never needed.
+ * Creates `cashlink_events` and `cashlink_event_deliveries` (if they do not exist) and the triggers. The
+ * migration runs it; so does the event log at start-up under `synchronize: true` (there are no entities
+ * for these tables: the generated id is a `bigint` on Postgres and must be an `INTEGER` rowid on SQLite).
  */
-export async function installEventLogTriggers(dataSource: DataSource): Promise<void> {
-  const postgres = dataSource.options.type === 'postgres';
-  for (const sql of eventLogTriggerStatements(postgres)) await dataSource.query(sql);
+export async function createEventLogSchema(queryRunner: QueryRunner): Promise<void> {
+  const postgres = queryRunner.connection.options.type === 'postgres';
+  await queryRunner.createTable(
+    new Table({
+      name: 'cashlink_events',
+      columns: [
+        {
+          name: 'id',
+          type: postgres ? 'bigint' : 'integer',
+          isPrimary: true,
+          isGenerated: true,
+          generationStrategy: 'increment',
+        },
+        { name: 'name', type: 'varchar', length: '100' },
+        { name: 'source', type: 'varchar', length: '16' },
+        { name: 'source_id', type: 'varchar', length: '255' },
+        { name: 'created_at', type: 'bigint' },
+        { name: 'state', type: 'varchar', length: '16' },
+        { name: 'attempts', type: 'integer', default: 0 },
+        { name: 'next_attempt_at', type: 'bigint' },
+        { name: 'lease_owner', type: 'varchar', length: '64', isNullable: true },
+        { name: 'lease_until', type: 'bigint', isNullable: true },
+        { name: 'done_at', type: 'bigint', isNullable: true },
+      ],
+      indices: [
+        // Claims look for due events by state and time.
+        new TableIndex({ name: 'IDX_cashlink_events_due', columnNames: ['state', 'next_attempt_at'] }),
+        // One event per fact and name: a trigger firing twice for one fact adds nothing.
+        new TableIndex({
+          name: 'UQ_cashlink_events_fact',
+          columnNames: ['source', 'source_id', 'name'],
+          isUnique: true,
+        }),
+      ],
+    }),
+    true,
+  );
+  await queryRunner.createTable(
+    new Table({
+      name: 'cashlink_event_deliveries',
+      columns: [
+        { name: 'event_id', type: 'bigint', isPrimary: true },
+        { name: 'handler', type: 'varchar', length: '200', isPrimary: true },
+        { name: 'state', type: 'varchar', length: '16' },
+        { name: 'attempts', type: 'integer', default: 0 },
+        { name: 'next_attempt_at', type: 'bigint' },
+        { name: 'last_error', type: 'varchar', length: '1000', isNullable: true },
+        { name: 'updated_at', type: 'bigint' },
+      ],
+    }),
+    true,
+  );
+  for (const sql of eventLogTriggerStatements(postgres)) await queryRunner.query(sql);
+}
+
+/**
+ * `synchronize: true` creates the library's other tables from their entities: the event log then creates
+ * its own tables and triggers at start-up (idempotent). With migrations this is never needed.
+ */
+export async function installEventLog(dataSource: DataSource): Promise<void> {
+  const runner = dataSource.createQueryRunner();
+  try {
+    await createEventLogSchema(runner);
+  } finally {
+    await runner.release();
+  }
 }
