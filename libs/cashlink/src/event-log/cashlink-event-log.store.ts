@@ -1,6 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { runPostgresStatement } from '../common/postgres-statements';
-import { SqliteGroupCommit } from '../common/sqlite-group-commit';
+import { storeDialectOf, type StoreDialect } from '../persistence/store-dialect';
 import { CashlinkError } from '../errors/cashlink.error';
 import type { CashlinkIntentErrorRecord } from '../idempotency/cashlink-intent.entity';
 import type {
@@ -61,38 +60,29 @@ export interface IntentEventFact {
  * the app's open transaction on the shared connection), Postgres on a pooled connection.
  */
 export class CashlinkEventLogStore {
-  private readonly postgres: boolean;
-  private readonly sqliteGroup: SqliteGroupCommit;
+  private readonly dialect: StoreDialect;
 
   constructor(readonly dataSource: DataSource) {
-    this.postgres = dataSource.options.type === 'postgres';
-    this.sqliteGroup = SqliteGroupCommit.of(dataSource);
+    this.dialect = storeDialectOf(dataSource);
   }
 
-  /** `?` as `$n` on Postgres. */
   private text(sql: string): string {
-    if (!this.postgres) return sql;
-    let n = 0;
-    return sql.replace(/\?/g, () => `$${++n}`);
+    return this.dialect.text(sql);
   }
 
-  private async write(sql: string, params: unknown[]): Promise<Array<Record<string, unknown>>> {
-    if (!this.postgres) {
-      const rows = await this.sqliteGroup.all(sql, params, {
-        // Losing a mark to a power loss only delivers again (non-transactional handlers are at least once).
-        durable: false,
-        timeoutError: (waited) =>
-          new CashlinkError(
-            `The SQLite connection stayed inside a transaction for ${waited} ms, so the event log could not write on its own.`,
-          ),
-      });
-      if (rows) return rows as Array<Record<string, unknown>>;
-    }
-    return (await runPostgresStatement(this.dataSource, { text: this.text(sql), values: params })).rows;
+  private write(sql: string, params: unknown[]): Promise<Array<Record<string, unknown>>> {
+    return this.dialect.write(sql, params, {
+      // Losing a mark to a power loss only delivers again (non-transactional handlers are at least once).
+      durable: false,
+      timeoutError: (waited) =>
+        new CashlinkError(
+          `The SQLite connection stayed inside a transaction for ${waited} ms, so the event log could not write on its own.`,
+        ),
+    });
   }
 
-  private async read(sql: string, params: unknown[]): Promise<Array<Record<string, unknown>>> {
-    return (await this.dataSource.query(this.text(sql), params)) as Array<Record<string, unknown>>;
+  private read(sql: string, params: unknown[]): Promise<Array<Record<string, unknown>>> {
+    return this.dialect.read(sql, params);
   }
 
   /**
@@ -104,7 +94,7 @@ export class CashlinkEventLogStore {
     const due = `"state" = 'pending' AND "next_attempt_at" <= ? AND ("lease_until" IS NULL OR "lease_until" <= ?)`;
     const sql =
       `UPDATE ${EVENTS} SET "lease_owner" = ?, "lease_until" = ?, "attempts" = "attempts" + 1 ` +
-      `WHERE "id" IN (SELECT "id" FROM ${EVENTS} WHERE ${due} ORDER BY "next_attempt_at", "id" LIMIT ?${this.postgres ? ' FOR UPDATE SKIP LOCKED' : ''}) ` +
+      `WHERE "id" IN (SELECT "id" FROM ${EVENTS} WHERE ${due} ORDER BY "next_attempt_at", "id" LIMIT ?${this.dialect.skipLocked}) ` +
       `AND "state" = 'pending' AND ("lease_until" IS NULL OR "lease_until" <= ?) RETURNING ${EVENT_COLUMNS}`;
     const rows = await this.write(sql, [owner, now + leaseMs, now, now, limit, now]);
     return rows.map(toEvent).sort((a, b) => a.id - b.id);

@@ -9,7 +9,7 @@ import {
 import type { EntityManager } from 'typeorm';
 import { backoffDelayMs } from '../common/backoff';
 import { createInstanceId } from '../common/instance-id';
-import { idleSqliteConnection } from '../common/sqlite-connection';
+import { idleSqliteConnection } from '../persistence/sqlite-connection';
 import type { CashlinkEventLogWake } from '../events/event-log-wake';
 import { IntentSettledEvent } from '../idempotency/intent-settled.event';
 import {
