@@ -7,6 +7,11 @@ import {
   IDEMPOTENCY_PROVIDERS,
 } from './idempotency/idempotency.providers';
 import type { CashlinkModuleOptions } from './options/cashlink-module-options.interface';
+import {
+  PROTECTION_ENTITIES,
+  PROTECTION_EXPORTS,
+  PROTECTION_PROVIDERS,
+} from './protection/protection.providers';
 import { CASHLINK_WEBHOOKS_DATA_SOURCE } from './webhooks/webhooks.constants';
 import {
   WEBHOOK_CONTROLLERS,
@@ -56,7 +61,7 @@ export const {
 function addPersistence(definition: DynamicModule, extras: CashlinkModuleExtras): DynamicModule {
   const module: DynamicModule = { ...definition, global: extras.isGlobal ?? false };
   if (extras.persistence === false) return module;
-  const entities = [...IDEMPOTENCY_ENTITIES, ...WEBHOOK_ENTITIES];
+  const entities = [...IDEMPOTENCY_ENTITIES, ...WEBHOOK_ENTITIES, ...PROTECTION_ENTITIES];
   return {
     ...module,
     imports: [
@@ -71,8 +76,10 @@ function addPersistence(definition: DynamicModule, extras: CashlinkModuleExtras)
       // The webhook inbox lives on the DataSource named by the `dataSource` extra.
       { provide: CASHLINK_WEBHOOKS_DATA_SOURCE, useExisting: getDataSourceToken(extras.dataSource) },
       ...WEBHOOK_PROVIDERS,
+      // Encryption at rest, erasure and retention of the stored personal data.
+      ...PROTECTION_PROVIDERS,
     ],
     controllers: [...(module.controllers ?? []), ...WEBHOOK_CONTROLLERS],
-    exports: [...(module.exports ?? []), ...IDEMPOTENCY_EXPORTS, ...WEBHOOK_EXPORTS],
+    exports: [...(module.exports ?? []), ...IDEMPOTENCY_EXPORTS, ...WEBHOOK_EXPORTS, ...PROTECTION_EXPORTS],
   };
 }

@@ -21,6 +21,7 @@ import type { CashlinkHttpClient, CashlinkResponse } from '../http/cashlink-http
 import type { MultipartPayload } from '../http/multipart';
 import type { CashlinkIntent, CashlinkIntentErrorRecord } from './cashlink-intent.entity';
 import {
+  CashlinkIntentErasedError,
   CashlinkIntentExpiredError,
   CashlinkIntentFailedError,
   CashlinkIntentPurgedError,
@@ -80,6 +81,13 @@ export class CashlinkIntentRunner {
     const key = intent.key;
     if (!lease) throw new CashlinkError(`Intent ${key} is attempted without being claimed`);
     const startedAt = this.now();
+    if (intent.erasedAt !== null && intent.erasedAt !== undefined) {
+      // Erasure settles a pending intent itself; this only guards a row read just before it did.
+      return {
+        state: 'expired',
+        error: new CashlinkIntentErasedError(key, 'expired', new Date(intent.erasedAt)),
+      };
+    }
 
     if (startedAt - intent.createdAt > this.options.maxAgeMs) {
       const error = new CashlinkIntentExpiredError(
@@ -179,6 +187,10 @@ export class CashlinkIntentRunner {
    * `CashlinkIntentPurgedError` (its outcome is gone, and it must never be sent again).
    */
   outcomeOf(intent: CashlinkIntent): AttemptOutcome | undefined {
+    if (intent.erasedAt !== null && intent.erasedAt !== undefined && intent.state !== 'pending') {
+      const error = new CashlinkIntentErasedError(intent.key, intent.state, new Date(intent.erasedAt));
+      return { state: 'expired', error };
+    }
     if (intent.purgedAt !== null && intent.state !== 'pending') {
       // Reported like an expiry: the library cannot give the outcome; the caller reconciles.
       const error = new CashlinkIntentPurgedError(intent.key, intent.state, new Date(intent.purgedAt));

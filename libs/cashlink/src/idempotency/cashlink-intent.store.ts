@@ -6,6 +6,7 @@ import { PostgresGroupWriter, WRITE_ALONE } from '../common/postgres-group';
 import { runPostgresStatement, runPostgresTransaction, statementName } from '../common/postgres-statements';
 import { SqliteGroupCommit } from '../common/sqlite-group-commit';
 import { CashlinkError } from '../errors/cashlink.error';
+import { ProtectionCodec } from '../protection/protection-codec';
 import {
   CASHLINK_INTENTS_TABLE,
   CashlinkIntent,
@@ -119,6 +120,11 @@ export function newLeaseToken(owner: string): string {
  */
 const AFTER_THE_CALL = { durable: false };
 
+/** The associated data that binds a protected column value of an intent to its row. */
+export function intentBinding(column: string, key: string): string {
+  return ProtectionCodec.binding(CASHLINK_INTENTS_TABLE, column, key);
+}
+
 /** True when `manager` runs inside an open transaction of the app. */
 function inTransaction(manager: EntityManager | undefined): manager is EntityManager {
   return manager?.queryRunner?.isTransactionActive === true;
@@ -150,6 +156,8 @@ export class CashlinkIntentStore {
     /** The DataSource holding the intents table. */
     readonly dataSource: DataSource,
     private readonly leaseMs: number,
+    /** Seals the protected columns (request, answer, error) on write and opens them on read. */
+    readonly codec: ProtectionCodec = ProtectionCodec.PLAIN,
   ) {
     this.postgres = dataSource.options.type === 'postgres';
     this.sqliteGroup = SqliteGroupCommit.of(dataSource);
@@ -228,7 +236,7 @@ export class CashlinkIntentStore {
       input.operation,
       input.method,
       input.path,
-      input.requestBody,
+      this.codec.seal(input.requestBody, intentBinding('request_body', input.key)),
       input.requestHash,
       'pending',
       lease ? 1 : 0,
@@ -268,18 +276,30 @@ export class CashlinkIntentStore {
         updatedAt: now,
         settledAt: null,
         purgedAt: null,
+        erasedAt: null,
       } satisfies Omit<CashlinkIntent, never>);
       return { intent, created: true, claimed: lease !== null };
     }
-    const intent = await manager.findOneBy(CashlinkIntent, { key: input.key });
+    const intent = this.opened(await manager.findOneBy(CashlinkIntent, { key: input.key }));
     if (!intent) {
       throw new Error(`Intent ${input.key} was not found right after it was recorded`);
     }
     return { intent, created: false, claimed: false };
   }
 
-  find(key: string, manager: EntityManager = this.dataSource.manager): Promise<CashlinkIntent | null> {
-    return manager.findOneBy(CashlinkIntent, { key });
+  async find(key: string, manager: EntityManager = this.dataSource.manager): Promise<CashlinkIntent | null> {
+    return this.opened(await manager.findOneBy(CashlinkIntent, { key }));
+  }
+
+  /** The row with its protected columns in clear (nothing above the store sees ciphertext). */
+  opened(intent: CashlinkIntent): CashlinkIntent;
+  opened(intent: CashlinkIntent | null): CashlinkIntent | null;
+  opened(intent: CashlinkIntent | null): CashlinkIntent | null {
+    if (!intent) return intent;
+    intent.requestBody = this.codec.open(intent.requestBody, intentBinding('request_body', intent.key));
+    intent.responseBody = this.codec.open(intent.responseBody, intentBinding('response_body', intent.key));
+    intent.lastError = this.codec.open(intent.lastError, intentBinding('last_error', intent.key));
+    return intent;
   }
 
   async list(query: {
@@ -287,12 +307,13 @@ export class CashlinkIntentStore {
     limit?: number;
     offset?: number;
   }): Promise<CashlinkIntent[]> {
-    return this.dataSource.manager.find(CashlinkIntent, {
+    const rows = await this.dataSource.manager.find(CashlinkIntent, {
       where: query.state ? { state: query.state } : {},
       order: { createdAt: 'ASC', key: 'ASC' },
       take: query.limit ?? 100,
       skip: query.offset ?? 0,
     });
+    return rows.map((row) => this.opened(row));
   }
 
   async countByState(): Promise<Record<CashlinkIntentState, number>> {
@@ -365,6 +386,7 @@ export class CashlinkIntentStore {
     const rows = await this.dataSource.manager.findBy(CashlinkIntent, { key: In(keys) });
     return rows
       .filter((row) => row.leaseOwner === lease && row.state === 'pending')
+      .map((row) => this.opened(row))
       .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
   }
 
@@ -392,8 +414,14 @@ export class CashlinkIntentStore {
     now: number,
   ): Promise<boolean> {
     const responseStatus = settlement.state === 'succeeded' ? settlement.responseStatus : null;
-    const responseBody = settlement.state === 'succeeded' ? settlement.responseBody : null;
-    const lastError = settlement.state === 'succeeded' ? null : JSON.stringify(settlement.error);
+    const responseBody = this.codec.seal(
+      settlement.state === 'succeeded' ? settlement.responseBody : null,
+      intentBinding('response_body', key),
+    );
+    const lastError = this.codec.seal(
+      settlement.state === 'succeeded' ? null : JSON.stringify(settlement.error),
+      intentBinding('last_error', key),
+    );
     const values: SettleValues = [
       settlement.state,
       responseStatus,
@@ -422,7 +450,13 @@ export class CashlinkIntentStore {
     const affected = await this.execute(
       `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "next_attempt_at" = ?, "last_error" = ?, "lease_owner" = NULL, "lease_until" = NULL, "updated_at" = ?
        WHERE "idempotency_key" = ? AND "state" = 'pending' AND "lease_owner" = ?`,
-      [nextAttemptAt, JSON.stringify(error), now, key, lease],
+      [
+        nextAttemptAt,
+        this.codec.seal(JSON.stringify(error), intentBinding('last_error', key)),
+        now,
+        key,
+        lease,
+      ],
       undefined,
       AFTER_THE_CALL,
     );

@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { CASHLINK_DURABLE_WRITE_EXECUTOR, CASHLINK_OPTIONS } from '../cashlink.constants';
 import { CashlinkHttpClient } from '../http/cashlink-http.client';
 import type { ResolvedCashlinkOptions } from '../options/cashlink-module-options.interface';
+import { ProtectionCodec } from '../protection/protection-codec';
 import { CashlinkIntent } from './cashlink-intent.entity';
 import { CashlinkIntentRecoveryWorker } from './cashlink-intent-recovery.worker';
 import { CashlinkIntentRunner } from './cashlink-intent.runner';
@@ -27,9 +28,9 @@ export const IDEMPOTENCY_ENTITIES: Type[] = [CashlinkIntent];
 export const IDEMPOTENCY_PROVIDERS: Provider[] = [
   {
     provide: CashlinkIntentStore,
-    useFactory: (dataSource: DataSource, options: ResolvedCashlinkOptions) =>
-      new CashlinkIntentStore(dataSource, options.idempotency.leaseMs),
-    inject: [CASHLINK_INTENTS_DATA_SOURCE, CASHLINK_OPTIONS],
+    useFactory: (dataSource: DataSource, options: ResolvedCashlinkOptions, codec: ProtectionCodec) =>
+      new CashlinkIntentStore(dataSource, options.idempotency.leaseMs, codec),
+    inject: [CASHLINK_INTENTS_DATA_SOURCE, CASHLINK_OPTIONS, ProtectionCodec],
   },
   {
     provide: IntentTransactionHooks,

@@ -2,6 +2,11 @@ import type {
   CashlinkIdempotencyOptions,
   ResolvedIdempotencyOptions,
 } from '../idempotency/idempotency.options';
+import type {
+  CashlinkEncryptionOptions,
+  CashlinkPersonalDataOptions,
+  ResolvedProtectionOptions,
+} from '../protection/protection.options';
 import type { CashlinkWebhooksOptions, ResolvedWebhooksOptions } from '../webhooks/webhooks.options';
 
 /** A Cashlink environment with known hosts (contract §1). */
@@ -115,6 +120,19 @@ export interface CashlinkModuleOptions {
    * @default false
    */
   webhooks?: CashlinkWebhooksOptions | false;
+  /**
+   * Encryption at rest (AES-256-GCM) of every stored value that can carry investor data. Required
+   * whenever persistence is on: either a key ring `{ keys, activeKeyId }`, or `false` to store those
+   * values in clear (start-up then warns at every boot). See docs/personal-data.md.
+   * @default none: start-up fails with persistence on until it is set
+   */
+  encryption?: CashlinkEncryptionOptions | false;
+  /**
+   * Retention of personal data in rows kept for their keys or for inspection (expired and failed
+   * intents, dead and quarantined webhook rows).
+   * @default { retentionMs: 7776000000 (90 days), retentionIntervalMs: 3600000 }
+   */
+  personalData?: CashlinkPersonalDataOptions;
 }
 
 /** The options after defaults are merged and validated: what `CASHLINK_OPTIONS` provides. */
@@ -138,4 +156,5 @@ export interface ResolvedCashlinkOptions {
   documents: Required<CashlinkDocumentsOptions>;
   idempotency: ResolvedIdempotencyOptions;
   webhooks: ResolvedWebhooksOptions;
+  protection: ResolvedProtectionOptions;
 }

@@ -1,6 +1,7 @@
 import { CASHLINK_DEFAULT_SCOPES, CASHLINK_ENVIRONMENTS } from '../cashlink.constants';
 import { CashlinkConfigError } from '../errors/cashlink.error';
 import { resolveIdempotencyOptions } from '../idempotency/idempotency.options';
+import { resolveProtectionOptions } from '../protection/protection.options';
 import { resolveWebhooksOptions } from '../webhooks/webhooks.options';
 import type {
   CashlinkAuthOptions,
@@ -48,6 +49,8 @@ const KNOWN_OPTIONS: Record<string, readonly string[]> = {
     'documents',
     'idempotency',
     'webhooks',
+    'encryption',
+    'personalData',
   ],
   auth: Object.keys(CASHLINK_OPTION_DEFAULTS.auth),
   http: Object.keys(CASHLINK_OPTION_DEFAULTS.http),
@@ -143,6 +146,7 @@ export function resolveCashlinkOptions(input: CashlinkModuleOptions): ResolvedCa
 
   const idempotency = resolveIdempotencyOptions(o.idempotency, problems);
   const webhooks = resolveWebhooksOptions(o.webhooks, problems);
+  const protection = resolveProtectionOptions(o.encryption, o.personalData, problems);
 
   if (problems.length > 0) throw new CashlinkConfigError(problems);
 
@@ -162,6 +166,7 @@ export function resolveCashlinkOptions(input: CashlinkModuleOptions): ResolvedCa
     documents: resolvedDocuments,
     idempotency,
     webhooks,
+    protection,
   };
   // Not enumerable: `JSON.stringify`, `util.inspect` and a careless `logger.log(options)` skip it.
   Object.defineProperty(resolved, 'clientSecret', { value: o.clientSecret, enumerable: false });

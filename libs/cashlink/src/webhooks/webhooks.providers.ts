@@ -3,6 +3,7 @@ import type { Provider, Type } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { CASHLINK_OPTIONS } from '../cashlink.constants';
 import type { ResolvedCashlinkOptions } from '../options/cashlink-module-options.interface';
+import { ProtectionCodec } from '../protection/protection-codec';
 import { CashlinkInvestmentsService } from '../resources/cashlink-investments.service';
 import { createWebhookAuthenticator } from './auth/webhook-authenticator.factory';
 import { CashlinkWebhooksService } from './cashlink-webhooks.service';
@@ -28,8 +29,9 @@ export const WEBHOOK_ENTITIES: Type[] = [WebhookInboxEntity];
 export const WEBHOOK_CORE_PROVIDERS: Provider[] = [
   {
     provide: WebhookInboxStore,
-    useFactory: (dataSource: DataSource) => new WebhookInboxStore(dataSource),
-    inject: [CASHLINK_WEBHOOKS_DATA_SOURCE],
+    // The codec is absent only where tests assemble these providers without the module.
+    useFactory: (dataSource: DataSource, codec?: ProtectionCodec) => new WebhookInboxStore(dataSource, codec),
+    inject: [CASHLINK_WEBHOOKS_DATA_SOURCE, { token: ProtectionCodec, optional: true }],
   },
   {
     provide: CASHLINK_WEBHOOKS_AUTHENTICATOR,
