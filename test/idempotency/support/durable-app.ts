@@ -24,8 +24,8 @@ export interface DurableAppConfig {
   /** HTTP retries inside one attempt. */
   maxRetries?: number;
   timeoutMs?: number;
-  /** The key ring (default: `testEncryptionKeys()`). */
-  encryption?: CashlinkEncryptionOptions | false;
+  /** The key ring (default: `testEncryptionKeys()`; null: the option left out). */
+  encryption?: CashlinkEncryptionOptions | false | null;
 }
 
 /** Short intervals so that the tests stay fast. */
@@ -69,7 +69,9 @@ export function durableAppModule(config: DurableAppConfig): DynamicModule {
         },
         idempotency: config.idempotency === undefined ? FAST_IDEMPOTENCY : config.idempotency,
         dataSource: config.dataSourceName,
-        encryption: config.encryption ?? testEncryptionKeys(),
+        ...(config.encryption === null
+          ? {}
+          : { encryption: config.encryption === undefined ? testEncryptionKeys() : config.encryption }),
       }),
     ],
   };
