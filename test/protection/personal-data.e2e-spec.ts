@@ -1,5 +1,6 @@
 // Encryption at rest, key rotation and erasure, on real SQLite and PostgreSQL databases through the module.
-import type { INestApplicationContext } from '@nestjs/common';
+import type { INestApplicationContext, LoggerService } from '@nestjs/common';
+import { logKey } from '../../libs/cashlink/src/common/log-key';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
@@ -65,7 +66,10 @@ describeEachDatabase('personal data protection', (kind) => {
   let db: TestDatabase;
   const apps: INestApplicationContext[] = [];
 
-  async function start(encryption: CashlinkEncryptionOptions | false | null = testEncryptionKeys()) {
+  async function start(
+    encryption: CashlinkEncryptionOptions | false | null = testEncryptionKeys(),
+    logger: LoggerService | false = false,
+  ) {
     const module = durableAppModule({
       database: db.options,
       baseUrl: emu.baseUrl,
@@ -77,7 +81,7 @@ describeEachDatabase('personal data protection', (kind) => {
       encryption,
     });
     // abortOnError: false, so that a refused start is an error here rather than process.exit.
-    const app = await NestFactory.createApplicationContext(module, { logger: false, abortOnError: false });
+    const app = await NestFactory.createApplicationContext(module, { logger, abortOnError: false });
     await app.init();
     apps.push(app);
     return {
@@ -269,6 +273,25 @@ describeEachDatabase('personal data protection', (kind) => {
     // Erasing by key: the caller's own key.
     await expect(h.protection.eraseIntent('o-1')).resolves.toBe(true);
     await expect(h.protection.eraseIntent('nope')).resolves.toBe(false);
+  });
+
+  it('shows idempotency keys in log lines only as a short hash', async () => {
+    const lines: string[] = [];
+    const capture = (...args: unknown[]): void => void lines.push(args.map(String).join(' '));
+    const h = await start(testEncryptionKeys(), {
+      log: capture,
+      warn: capture,
+      error: capture,
+      debug: capture,
+      verbose: capture,
+    });
+    const investor = await h.investors.create(exampleInvestorInput() as never, { idempotencyKey: 'inv-x' });
+    emu.injectFault({ route: 'POST /v2/investments/', kind: 'server_error', status: 503, count: 1 });
+    await expect(
+      h.investments.create(investmentInput(investor.id), { idempotencyKey: 'erika@example.com' }),
+    ).rejects.toThrow();
+    expect(lines.join('\n')).toContain(logKey('erika@example.com'));
+    expect(lines.join('\n')).not.toContain('erika@');
   });
 
   it('refuses to start with persistence but no encryption option; encryption: false stores in clear', async () => {

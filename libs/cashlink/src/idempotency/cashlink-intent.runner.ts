@@ -31,6 +31,7 @@ import type { ResolvedIdempotencyOptions } from './idempotency.options';
 import { restoreMultipart, type StoredRequest } from './intent-request';
 import { IntentSettledEvent } from './intent-settled.event';
 import { parseStoredJson } from './stored-json';
+import { logKey } from '../common/log-key';
 
 /** The result of one attempt, as the caller sees it. */
 export type AttemptOutcome =
@@ -158,7 +159,7 @@ export class CashlinkIntentRunner {
       const nextAttemptAt = this.now() + this.backoffMs(intent.attempts, error);
       await this.store.postpone(key, lease, nextAttemptAt, record, this.now());
       this.logger.warn(
-        `Intent ${key} (${intent.operation}) attempt ${intent.attempts} failed (${record.className}${record.status ? ` ${record.status}` : ''}); pending, next attempt in ${nextAttemptAt - this.now()} ms`,
+        `Intent ${logKey(key)} (${intent.operation}) attempt ${intent.attempts} failed (${record.className}${record.status ? ` ${record.status}` : ''}); pending, next attempt in ${nextAttemptAt - this.now()} ms`,
       );
       return { state: 'pending', error };
     }
@@ -176,7 +177,7 @@ export class CashlinkIntentRunner {
       // Our lease ran out during the call and another claim (another instance, or another caller here)
       // took the intent; it gets the same answer from Cashlink for the same key and settles it.
       this.logger.warn(
-        `Intent ${key} succeeded but its lease had passed to another claim (raise idempotency.leaseMs)`,
+        `Intent ${logKey(key)} succeeded but its lease had passed to another claim (raise idempotency.leaseMs)`,
       );
     }
     return { state: 'succeeded', data: response.data };
@@ -235,7 +236,7 @@ export class CashlinkIntentRunner {
     const settlement: CashlinkIntentSettlement = { state: 'expired', error: record };
     if (await this.store.settle(intent.key, intent.leaseOwner ?? '', settlement, this.now())) {
       this.logger.warn(
-        `Intent ${intent.key} (${intent.operation}) expired: ${error.reason}. It needs reconciliation.`,
+        `Intent ${logKey(intent.key)} (${intent.operation}) expired: ${error.reason}. It needs reconciliation.`,
       );
       this.emit(intent, settlement);
     }
@@ -268,7 +269,7 @@ export class CashlinkIntentRunner {
     } catch (error) {
       // A listener's failure must not turn a settled call into an error for the caller.
       this.logger.error(
-        `A listener of ${name} threw for intent ${intent.key}: ${(error as Error)?.name ?? 'error'}`,
+        `A listener of ${name} threw for intent ${logKey(intent.key)}: ${(error as Error)?.name ?? 'error'}`,
       );
     }
   }
