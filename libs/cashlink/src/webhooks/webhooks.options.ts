@@ -1,3 +1,5 @@
+import { checkNumber } from '../options/option-checks';
+import type { AuthThrottleSettings } from './auth/auth-failure-guard';
 // Owned by the webhooks feature (issue 5). Options are typed and documented here, defaults merged
 // and validated once, in `resolveWebhooksOptions`.
 import { BEARER_TOKEN_SYNTAX } from './auth/webhook-authenticator';
@@ -47,6 +49,14 @@ export interface CashlinkWebhooksOAuth2Auth {
    * @default `${path}/oauth/token`
    */
   tokenPath?: string;
+  /**
+   * The token endpoint refuses a client (its remote address) with 429 and `Retry-After` for `blockMs`
+   * once it sent `maxFailures` wrong credentials within `blockMs`, so that the secret cannot be guessed
+   * at network speed. Behind a reverse proxy every client has the proxy's address: keep the proxy's own
+   * rate limit in front. `false` switches it off.
+   * @default { maxFailures: 10, blockMs: 60000 }
+   */
+  throttle?: { maxFailures?: number; blockMs?: number } | false;
 }
 
 /**
@@ -174,6 +184,7 @@ export type ResolvedWebhooksAuth =
       tokenTtlSeconds: number;
       signingSecret: string;
       tokenPath: string;
+      throttle: AuthThrottleSettings | false;
     }
   | { type: 'jwt'; jwksUrl: string; issuer: string; audience: string[]; clockToleranceSeconds: number };
 
@@ -363,12 +374,35 @@ function resolveAuth(
         }
       }
       if (tokenPath === path) problems.push('webhooks.auth.tokenPath must differ from webhooks.path.');
+      let throttle: AuthThrottleSettings | false = { maxFailures: 10, blockMs: 60_000 };
+      if (auth.throttle === false) throttle = false;
+      else if (auth.throttle !== undefined) {
+        if (auth.throttle === null || typeof auth.throttle !== 'object') {
+          problems.push('webhooks.auth.throttle must be { maxFailures?, blockMs? } or false.');
+        } else {
+          throttle = {
+            maxFailures: checkNumber(
+              problems,
+              'webhooks.auth.throttle.maxFailures',
+              auth.throttle.maxFailures,
+              10,
+              {
+                min: 1,
+              },
+            ),
+            blockMs: checkNumber(problems, 'webhooks.auth.throttle.blockMs', auth.throttle.blockMs, 60_000, {
+              min: 1,
+            }),
+          };
+        }
+      }
       return hideSecrets(
         {
           type: 'oauth2',
           clientId: String(auth.clientId ?? ''),
           tokenTtlSeconds: ttl,
           tokenPath,
+          throttle,
         } as ResolvedWebhooksAuth,
         {
           clientSecret: String(auth.clientSecret ?? ''),

@@ -5,6 +5,7 @@ import { CASHLINK_OPTIONS } from '../cashlink.constants';
 import type { ResolvedCashlinkOptions } from '../options/cashlink-module-options.interface';
 import { ProtectionCodec } from '../protection/protection-codec';
 import { CashlinkInvestmentsService } from '../resources/cashlink-investments.service';
+import { WebhookAuthFailureGuard } from './auth/auth-failure-guard';
 import { createWebhookAuthenticator } from './auth/webhook-authenticator.factory';
 import { CashlinkWebhooksService } from './cashlink-webhooks.service';
 import { WebhookDispatcher, type WebhookInvestmentFetcher } from './webhook-dispatcher.service';
@@ -37,6 +38,12 @@ export const WEBHOOK_CORE_PROVIDERS: Provider[] = [
     provide: CASHLINK_WEBHOOKS_AUTHENTICATOR,
     useFactory: (options: ResolvedWebhooksOptions) =>
       options.auth ? createWebhookAuthenticator(options.auth) : null,
+    inject: [CASHLINK_WEBHOOKS_OPTIONS],
+  },
+  {
+    provide: WebhookAuthFailureGuard,
+    useFactory: (options: ResolvedWebhooksOptions) =>
+      new WebhookAuthFailureGuard(options.auth?.type === 'oauth2' ? options.auth.throttle : false),
     inject: [CASHLINK_WEBHOOKS_OPTIONS],
   },
   WebhookDispatcher,
