@@ -636,16 +636,25 @@ export async function encryptionCost(ctx: BenchContext): Promise<ResultRow[]> {
         await Promise.all([sealed.app.stop(), clear.app.stop()]);
       }
       const errors = [...series.sealed, ...series.clear].reduce((n, x) => n + x.errors, 0);
+      // On a shared machine the throughput of whole rounds swings by a factor of 3 with the load of the
+      // moment: the target is judged on the ratio within each round (both apps measured back to back),
+      // the median over the rounds; the medians of each series are shown for information.
+      const paired = median(series.sealed.map((x, i) => x.rps / series.clear[i]!.rps));
       return rows(
         ctx,
         'durable create, encrypted vs encryption: false',
         'ratio >= 0.95',
         [
           {
+            metric: 'req/s ratio per round (median)',
+            value: paired,
+            baseline: 1,
+            check: (r) => r !== null && r >= 0.95 && errors === 0,
+          },
+          {
             metric: 'req/s',
             value: median(series.sealed.map((x) => x.rps)),
             baseline: median(series.clear.map((x) => x.rps)),
-            check: (r) => r !== null && r >= 0.95 && errors === 0,
           },
           {
             metric: 'p50 ms',
