@@ -12,6 +12,7 @@ import {
   PROTECTION_EXPORTS,
   PROTECTION_PROVIDERS,
 } from './protection/protection.providers';
+import { CASHLINK_PROTECTION_DATA_SOURCE } from './protection/protection.constants';
 import { CASHLINK_WEBHOOKS_DATA_SOURCE } from './webhooks/webhooks.constants';
 import {
   WEBHOOK_CONTROLLERS,
@@ -76,7 +77,8 @@ function addPersistence(definition: DynamicModule, extras: CashlinkModuleExtras)
       // The webhook inbox lives on the DataSource named by the `dataSource` extra.
       { provide: CASHLINK_WEBHOOKS_DATA_SOURCE, useExisting: getDataSourceToken(extras.dataSource) },
       ...WEBHOOK_PROVIDERS,
-      // Encryption at rest, erasure and retention of the stored personal data.
+      // Encryption at rest, erasure and retention of the stored personal data, on the same DataSource.
+      { provide: CASHLINK_PROTECTION_DATA_SOURCE, useExisting: getDataSourceToken(extras.dataSource) },
       ...PROTECTION_PROVIDERS,
     ],
     controllers: [...(module.controllers ?? []), ...WEBHOOK_CONTROLLERS],

@@ -7,6 +7,7 @@ import { runPostgresStatement, runPostgresTransaction, statementName } from '../
 import { SqliteGroupCommit } from '../common/sqlite-group-commit';
 import { CashlinkError } from '../errors/cashlink.error';
 import { ProtectionCodec } from '../protection/protection-codec';
+import { intentBinding } from '../protection/protected-columns';
 import {
   CASHLINK_INTENTS_TABLE,
   CashlinkIntent,
@@ -119,11 +120,6 @@ export function newLeaseToken(owner: string): string {
  * Losing one to a power loss only leaves the intent pending, and it is sent again with its key.
  */
 const AFTER_THE_CALL = { durable: false };
-
-/** The associated data that binds a protected column value of an intent to its row. */
-export function intentBinding(column: string, key: string): string {
-  return ProtectionCodec.binding(CASHLINK_INTENTS_TABLE, column, key);
-}
 
 /** True when `manager` runs inside an open transaction of the app. */
 function inTransaction(manager: EntityManager | undefined): manager is EntityManager {

@@ -3,16 +3,17 @@ import type { DataSource } from 'typeorm';
 import { SqliteGroupCommit } from '../common/sqlite-group-commit';
 import { SQLITE_IDLE_WAIT_MS } from '../common/sqlite-connection';
 import { CashlinkError } from '../errors/cashlink.error';
-import { CASHLINK_INTENTS_TABLE } from '../idempotency/cashlink-intent.entity';
-import { intentBinding, type CashlinkIntentStore } from '../idempotency/cashlink-intent.store';
-import type { StoredRequest } from '../idempotency/intent-request';
-import { rawBodyBinding } from '../webhooks/webhook-inbox.store';
+import {
+  INBOX_TABLE,
+  INTENT_PROTECTED_COLUMNS as INTENT_COLUMNS,
+  INTENTS_TABLE as CASHLINK_INTENTS_TABLE,
+  intentBinding,
+  rawBodyBinding,
+} from './protected-columns';
 import { CASHLINK_ENCRYPTION_KEYS_TABLE } from './cashlink-encryption-key.entity';
 import { missingKeyError, ProtectionCodec } from './protection-codec';
 import type { ResolvedProtectionOptions } from './protection.options';
 
-const INBOX_TABLE = 'cashlink_webhook_inbox';
-const INTENT_COLUMNS = ['request_body', 'response_body', 'last_error'] as const;
 /** Why an intent erased before it settled is never sent (kept in the row: it names no person). */
 const ERASED_PENDING_REASON = 'its personal data was erased before it was settled';
 
@@ -44,7 +45,6 @@ export class CashlinkDataProtectionService implements OnModuleInit, OnApplicatio
     private readonly dataSource: DataSource,
     private readonly codec: ProtectionCodec,
     private readonly options: ResolvedProtectionOptions,
-    private readonly intents: CashlinkIntentStore,
     private readonly now: () => number = Date.now,
   ) {
     this.postgres = dataSource.options.type === 'postgres';
@@ -161,7 +161,7 @@ export class CashlinkDataProtectionService implements OnModuleInit, OnApplicatio
     const documentIds = new Set<string>();
     const uploads = new Map<string, string>();
     await this.scanIntents(200, (row) => {
-      const request = parse<StoredRequest>(row.request_body);
+      const request = parse<{ json?: unknown }>(row.request_body);
       const answer = parse<Record<string, unknown>>(row.response_body);
       const json = (request?.json ?? {}) as Record<string, unknown>;
       if (row.operation === 'documents.upload' && typeof answer?.id === 'string') {
@@ -197,7 +197,21 @@ export class CashlinkDataProtectionService implements OnModuleInit, OnApplicatio
     if (this.options.retentionMs === false) return { intents: 0, webhooks: 0 };
     const now = this.now();
     const before = now - this.options.retentionMs;
-    const intents = await this.intents.purge(['expired', 'failed'], before, now);
+    // Like the idempotency retention: the row stays as a tombstone (key, hash, state, `purged_at`), so a
+    // repeat of its key is refused instead of sent again.
+    let intents = 0;
+    for (;;) {
+      const affected = await this.write(
+        `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "request_body" = NULL, "response_body" = NULL, "last_error" = NULL,
+           "purged_at" = ?, "updated_at" = ?
+         WHERE "idempotency_key" IN (SELECT "idempotency_key" FROM "${CASHLINK_INTENTS_TABLE}"
+           WHERE "state" IN ('expired', 'failed') AND "purged_at" IS NULL AND "settled_at" < ? LIMIT 500)
+         AND "purged_at" IS NULL`,
+        [now, now, before],
+      );
+      intents += affected;
+      if (affected < 500) break;
+    }
     let webhooks = 0;
     for (;;) {
       const affected = await this.write(

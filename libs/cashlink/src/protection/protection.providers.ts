@@ -2,12 +2,11 @@ import { Logger, type Provider, type Type } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { CASHLINK_OPTIONS } from '../cashlink.constants';
 import { CashlinkConfigError } from '../errors/cashlink.error';
-import { CashlinkIntentStore } from '../idempotency/cashlink-intent.store';
-import { CASHLINK_INTENTS_DATA_SOURCE } from '../idempotency/idempotency.constants';
 import type { ResolvedCashlinkOptions } from '../options/cashlink-module-options.interface';
 import { CashlinkDataProtectionService } from './cashlink-data-protection.service';
 import { CashlinkEncryptionKeyEntity } from './cashlink-encryption-key.entity';
 import { ProtectionCodec } from './protection-codec';
+import { CASHLINK_PROTECTION_DATA_SOURCE } from './protection.constants';
 
 /** TypeORM entities of data protection, registered on the host's DataSource. */
 export const PROTECTION_ENTITIES: Type[] = [CashlinkEncryptionKeyEntity];
@@ -41,13 +40,9 @@ export const PROTECTION_PROVIDERS: Provider[] = [
   { provide: ProtectionCodec, useFactory: createProtectionCodec, inject: [CASHLINK_OPTIONS] },
   {
     provide: CashlinkDataProtectionService,
-    useFactory: (
-      dataSource: DataSource,
-      codec: ProtectionCodec,
-      options: ResolvedCashlinkOptions,
-      intents: CashlinkIntentStore,
-    ) => new CashlinkDataProtectionService(dataSource, codec, options.protection, intents),
-    inject: [CASHLINK_INTENTS_DATA_SOURCE, ProtectionCodec, CASHLINK_OPTIONS, CashlinkIntentStore],
+    useFactory: (dataSource: DataSource, codec: ProtectionCodec, options: ResolvedCashlinkOptions) =>
+      new CashlinkDataProtectionService(dataSource, codec, options.protection),
+    inject: [CASHLINK_PROTECTION_DATA_SOURCE, ProtectionCodec, CASHLINK_OPTIONS],
   },
 ];
 

@@ -1,5 +1,6 @@
 import { IsNull, type DataSource, type Repository } from 'typeorm';
 import { ProtectionCodec } from '../protection/protection-codec';
+import { rawBodyBinding } from '../protection/protected-columns';
 import { runPostgresClaim } from '../common/postgres-claim';
 import { PostgresGroupWriter } from '../common/postgres-group';
 import { runPostgresStatement, withPostgresClient } from '../common/postgres-statements';
@@ -526,11 +527,6 @@ export class WebhookInboxStore {
     });
     return rows.map((row) => this.opened(row));
   }
-}
-
-/** The associated data that binds a quarantined raw body to its row. */
-export function rawBodyBinding(id: string): string {
-  return ProtectionCodec.binding('cashlink_webhook_inbox', 'raw_body', id);
 }
 
 /** A raw row (`RETURNING` of INBOX_COLUMNS) as the entity TypeORM would load: numbers and booleans typed. */
