@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the cost of safety, measured against raw baselines in the same run (issue 7).
+ * `npm run bench`: the cost of safety, measured against raw baselines in the same run.
  *
  *   node -r @swc-node/register bench/run.ts [--quick] [--db sqlite,postgres] [--rounds N]
  *                                           [--cases webhook,client,encryption,backlog,instances] [--out FILE]

@@ -1,5 +1,5 @@
 /**
- * The benchmark cases of issue 7. Each one measures the library and its baseline in the same run,
+ * The benchmark cases. Each one measures the library and its baseline in the same run,
  * alternating them round by round (so that a noisy neighbour hurts both), and reports medians.
  */
 import { randomUUID } from 'node:crypto';
@@ -123,8 +123,7 @@ function rows(
  * `dispatch: false` (a receive-only instance) is the issue's case and carries the target. With
  * `dispatch: true` the same process also dispatches what arrives (claims, events, processed marks): work
  * the baseline does not do, and how much of it falls inside the measured window depends on how fast the
- * dispatcher is (a faster one leaves less for after the window and so lowers the ratio: bench/README.md,
- * change 17), so that row has no target; it adds how many stored changes per second were also
+ * dispatcher is (a faster one leaves less for after the window and so lowers the ratio), so that row has no target; it adds how many stored changes per second were also
  * dispatched, over the window and the drain after it.
  */
 export async function webhookIngest(ctx: BenchContext, dispatch: boolean): Promise<ResultRow[]> {

@@ -1,12 +1,11 @@
 import { Logger, type Provider, type Type } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { CASHLINK_OPTIONS } from '../cashlink.constants';
 import { CashlinkConfigError } from '../errors/cashlink.error';
-import type { ResolvedCashlinkOptions } from '../options/cashlink-module-options.interface';
+import type { ResolvedProtectionOptions } from './protection.options';
 import { CashlinkDataProtectionService } from './cashlink-data-protection.service';
 import { CashlinkEncryptionKeyEntity } from './cashlink-encryption-key.entity';
 import { ProtectionCodec } from './protection-codec';
-import { CASHLINK_PROTECTION_DATA_SOURCE } from './protection.constants';
+import { CASHLINK_PROTECTION_DATA_SOURCE, CASHLINK_PROTECTION_OPTIONS } from './protection.constants';
 
 /** TypeORM entities of data protection, registered on the host's DataSource. */
 export const PROTECTION_ENTITIES: Type[] = [CashlinkEncryptionKeyEntity];
@@ -16,8 +15,7 @@ export const PROTECTION_ENTITIES: Type[] = [CashlinkEncryptionKeyEntity];
  * stored in clear by default, and storing it in clear is a choice the app states (`false`) and that
  * start-up repeats in the log every time.
  */
-export function createProtectionCodec(options: ResolvedCashlinkOptions): ProtectionCodec {
-  const protection = options.protection;
+export function createProtectionCodec(protection: ResolvedProtectionOptions): ProtectionCodec {
   if (!protection.configured) {
     throw new CashlinkConfigError([
       'encryption: required with persistence on (the library stores investor data: requests, answers, documents). ' +
@@ -37,12 +35,12 @@ export function createProtectionCodec(options: ResolvedCashlinkOptions): Protect
 
 /** Providers of data protection (added to CashlinkModule with persistence). */
 export const PROTECTION_PROVIDERS: Provider[] = [
-  { provide: ProtectionCodec, useFactory: createProtectionCodec, inject: [CASHLINK_OPTIONS] },
+  { provide: ProtectionCodec, useFactory: createProtectionCodec, inject: [CASHLINK_PROTECTION_OPTIONS] },
   {
     provide: CashlinkDataProtectionService,
-    useFactory: (dataSource: DataSource, codec: ProtectionCodec, options: ResolvedCashlinkOptions) =>
-      new CashlinkDataProtectionService(dataSource, codec, options.protection),
-    inject: [CASHLINK_PROTECTION_DATA_SOURCE, ProtectionCodec, CASHLINK_OPTIONS],
+    useFactory: (dataSource: DataSource, codec: ProtectionCodec, options: ResolvedProtectionOptions) =>
+      new CashlinkDataProtectionService(dataSource, codec, options),
+    inject: [CASHLINK_PROTECTION_DATA_SOURCE, ProtectionCodec, CASHLINK_PROTECTION_OPTIONS],
   },
 ];
 
