@@ -614,21 +614,28 @@ export async function encryptionCost(ctx: BenchContext): Promise<ResultRow[]> {
       const clear = await startApp(ctx, clearDb, { listen: false, webhooks: false, encryption: false });
       const s = ctx.sizes;
       const series = { sealed: [] as RoundStats[], clear: [] as RoundStats[] };
-      const create = (app: BenchChild) =>
-        app.call<RoundStats>('create', {
+      // The app's CPU per create (ms): what encryption adds, less exposed to the machine's other load.
+      const cpu = { sealed: [] as number[], clear: [] as number[] };
+      const create = async (which: 'sealed' | 'clear') => {
+        const app = which === 'sealed' ? sealed.app : clear.app;
+        const stop = startCpuMeter({ app: [app.process.pid!] });
+        const stats = await app.call<RoundStats>('create', {
           n: s.createCalls,
           investorId,
           concurrency: s.concurrency,
           raw: false,
           maxDurationMs: s.callDurationMs,
         });
+        cpu[which].push(stats.rps > 0 ? (stop().cores.app * 1000) / stats.rps : Number.NaN);
+        return stats;
+      };
       try {
         for (let r = 0; r < s.rounds; r++) {
           const order = r % 2 === 0 ? (['sealed', 'clear'] as const) : (['clear', 'sealed'] as const);
-          for (const which of order)
-            series[which].push(await create(which === 'sealed' ? sealed.app : clear.app));
+          for (const which of order) series[which].push(await create(which));
           ctx.log(
-            `  durable create encrypted vs clear round ${r + 1}: ${series.sealed.at(-1)!.rps.toFixed(0)} vs ${series.clear.at(-1)!.rps.toFixed(0)} req/s`,
+            `  durable create encrypted vs clear round ${r + 1}: ${series.sealed.at(-1)!.rps.toFixed(0)} vs ${series.clear.at(-1)!.rps.toFixed(0)} req/s, ` +
+              `app CPU ${cpu.sealed.at(-1)!.toFixed(3)} vs ${cpu.clear.at(-1)!.toFixed(3)} ms per create`,
           );
         }
       } finally {
@@ -665,6 +672,7 @@ export async function encryptionCost(ctx: BenchContext): Promise<ResultRow[]> {
             value: median(series.sealed.map((x) => x.p99Ms)),
             baseline: median(series.clear.map((x) => x.p99Ms)),
           },
+          { metric: 'app CPU ms per create', value: median(cpu.sealed), baseline: median(cpu.clear) },
         ],
         { calls: s.createCalls, concurrency: s.concurrency, errors },
       );

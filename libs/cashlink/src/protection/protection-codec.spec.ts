@@ -1,8 +1,10 @@
+import { Logger } from '@nestjs/common';
 import { inspect } from 'node:util';
 import { CashlinkConfigError } from '../errors/cashlink.error';
 import { testEncryptionKeys } from '../testing/test-encryption-keys';
 import { CashlinkDecryptionError, ProtectionCodec } from './protection-codec';
 import { resolveProtectionOptions } from './protection.options';
+import { createProtectionCodec } from './protection.providers';
 
 function codec(...ids: [string, ...string[]]): ProtectionCodec {
   const ring = testEncryptionKeys(...ids);
@@ -112,5 +114,33 @@ describe('resolveProtectionOptions', () => {
     expect(resolve({ keys: {}, activeKeyId: 'a' }).problems.join('\n')).toMatch(/at least one key/);
     expect(resolve({ keys: { a: Buffer.alloc(32) }, activeKeyId: 'a' }).problems).toEqual([]);
     expect(resolve(undefined, { retentionMs: false }).resolved.retentionMs).toBe(false);
+  });
+});
+
+describe('createProtectionCodec (the module with persistence on)', () => {
+  const resolved = (encryption: unknown) => resolveProtectionOptions(encryption, undefined, []);
+
+  it('refuses to start without the encryption option, saying how to set it', () => {
+    expect(() => createProtectionCodec(resolved(undefined))).toThrow(CashlinkConfigError);
+    expect(() => createProtectionCodec(resolved(undefined))).toThrow(
+      /encryption: required with persistence on.*randomBytes\(32\).*encryption: false/s,
+    );
+  });
+
+  it('encryption: false stores in clear and warns at every start', () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const plain = createProtectionCodec(resolved(false));
+      expect(plain.enabled).toBe(false);
+      createProtectionCodec(resolved(false));
+      expect(warn).toHaveBeenCalledTimes(2);
+      expect(String(warn.mock.calls[0]![0])).toMatch(/IN CLEAR/);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('a key ring gives an encrypting codec', () => {
+    expect(createProtectionCodec(resolved(testEncryptionKeys())).enabled).toBe(true);
   });
 });

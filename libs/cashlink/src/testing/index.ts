@@ -42,4 +42,4 @@ export {
   type EmulatorWebhookDelivery,
   type EmulatorWebhookPayload,
 } from './emulator/emulator.types';
-export { testEncryptionKeys } from './test-encryption-keys';
+export { testEncryptionKeys, type TestEncryptionKeys } from './test-encryption-keys';
