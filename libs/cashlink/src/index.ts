@@ -112,6 +112,7 @@ export {
   type CashlinkRetentionSummary,
 } from './protection/cashlink-data-protection.service';
 export { CashlinkDecryptionError } from './protection/protection-codec';
+export { logKey } from './common/log-key';
 
 // Webhooks: receiver options, events and their payloads, inbox inspection and re-dispatch
 export type {
