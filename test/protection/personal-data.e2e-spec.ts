@@ -299,10 +299,20 @@ describeEachDatabase('personal data protection', (kind) => {
     expect(lines.join('\n')).not.toContain('erika@');
   });
 
-  it('encryption: false stores in clear (and the scan sees it)', async () => {
+  it('encryption: false stores in clear (the scan sees it); turned on later, reencrypt() seals the old rows', async () => {
     const h = await start(false);
     await h.investors.create(exampleInvestorInput() as never, { idempotencyKey: 'clear' });
     expect(await dumpCashlinkTables(h.dataSource)).toContain('Mustermann');
+    await h.close();
+    // Encryption turned on later: the clear rows stay readable, and reencrypt() seals them.
+    const sealed = await start(testEncryptionKeys());
+    const before = emu.requests().length;
+    await sealed.investors.create(exampleInvestorInput() as never, { idempotencyKey: 'clear' });
+    expect(emu.requests().length).toBe(before);
+    expect(await sealed.protection.reencrypt()).toMatchObject({ intents: 1, retiredKeyIds: [] });
+    expect(await dumpCashlinkTables(sealed.dataSource)).not.toContain('Mustermann');
+    await sealed.investors.create(exampleInvestorInput() as never, { idempotencyKey: 'clear' });
+    expect(emu.requests().length).toBe(before);
   });
 });
 
