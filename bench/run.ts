@@ -46,7 +46,7 @@ const FULL: BenchSizes = {
   pageSize: 100,
   backlogSmall: 1000,
   backlogLarge: 100_000,
-  backlogSample: 1000,
+  backlogRounds: 2,
   instancesBacklog: 10_000,
 };
 
@@ -64,7 +64,7 @@ const QUICK: BenchSizes = {
   pageSize: 100,
   backlogSmall: 40,
   backlogLarge: 200,
-  backlogSample: 40,
+  backlogRounds: 2,
   instancesBacklog: 100,
 };
 
