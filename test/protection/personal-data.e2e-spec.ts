@@ -353,8 +353,22 @@ describeEachDatabase('personal data retention', (kind) => {
         [Date.now() - 91 * day, 'old-failed'],
       );
 
+      // A dead change (every dispatch failed) with its listener's error, received 91 days ago.
+      const dead = await inbox.insertChange(
+        { investmentId: 'inv-dead', status: 'ACCEPTED', changedAt: '2026-01-01T00:00:00.000000000Z' },
+        Date.now() - 91 * day,
+      );
+      await dataSource.query(
+        `UPDATE "cashlink_webhook_inbox" SET "state" = 'dead', "last_error" = 'Error: no customer erika@example.com' WHERE "id" = ${p(1)}`,
+        [dead.id],
+      );
       const summary = await app.get(CashlinkDataProtectionService).purgePersonalData();
-      expect(summary).toEqual({ intents: 1, webhooks: 1 });
+      expect(summary).toEqual({ intents: 1, webhooks: 2 });
+      expect(await inbox.find(dead.id)).toMatchObject({
+        state: 'dead',
+        lastError: null,
+        investmentId: 'inv-dead',
+      });
       const intents = app.get(CashlinkIntentsService);
       expect(await intents.find('old-failed')).toMatchObject({ state: 'failed' });
       const rows: { idempotency_key: string; request_body: string | null }[] = await dataSource.query(
