@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 import { CashlinkConfigError, CashlinkError } from '../errors/cashlink.error';
 import type { ResolvedProtectionOptions } from './protection.options';
 
@@ -6,6 +6,22 @@ import type { ResolvedProtectionOptions } from './protection.options';
 const PREFIX = 'cl1:';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+
+/**
+ * Random IVs drawn from one buffer filled 1024 at a time: a third of the cost of sealing a small value
+ * went to a `randomBytes(12)` call per value. Each IV is used once (GCM needs it unique per key); the
+ * bytes are the same CSPRNG's.
+ */
+const IV_POOL = Buffer.allocUnsafe(IV_BYTES * 1024);
+let ivAt = IV_POOL.length;
+function nextIv(): Buffer {
+  if (ivAt + IV_BYTES > IV_POOL.length) {
+    randomFillSync(IV_POOL);
+    ivAt = 0;
+  }
+  // A copy: the pool is refilled later, the value must keep its IV.
+  return Buffer.from(IV_POOL.subarray(ivAt, (ivAt += IV_BYTES)));
+}
 
 /** A stored value did not decrypt: it was altered, or copied from another row or column. */
 export class CashlinkDecryptionError extends CashlinkError {
@@ -59,10 +75,12 @@ export class ProtectionCodec {
   seal(text: string | null, binding: string): string | null;
   seal(text: string | null, binding: string): string | null {
     if (text === null || !this.enabled) return text;
-    const iv = randomBytes(IV_BYTES);
+    const iv = nextIv();
     const cipher = createCipheriv('aes-256-gcm', this.#active!, iv);
     cipher.setAAD(Buffer.from(binding, 'utf8'));
-    const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+    const body = cipher.update(text, 'utf8');
+    // GCM is a stream mode: final() adds no bytes, it computes the tag.
+    cipher.final();
     const out = Buffer.concat([iv, cipher.getAuthTag(), body]);
     return `${PREFIX}${this.activeKeyId}:${out.toString('base64')}`;
   }
