@@ -2,7 +2,7 @@
  * `npm run bench`: the cost of safety, measured against raw baselines in the same run.
  *
  *   node -r @swc-node/register bench/run.ts [--quick] [--db sqlite,postgres] [--rounds N]
- *                                           [--cases webhook,client,backlog,instances,events] [--out FILE]
+ *                                           [--cases webhook,client,encryption,backlog,instances,events] [--out FILE]
  *
  * Starts the emulator (own process) and Nest apps using the library (own processes) on a fresh
  * database per run, runs every case on SQLite and Postgres, prints one table with each figure beside
@@ -16,6 +16,7 @@ import type { EmulatorInfo } from './lib/bench-constants';
 import {
   backlogScaling,
   clientCases,
+  encryptionCost,
   eventsCase,
   instances,
   webhookIngest,
@@ -68,7 +69,7 @@ const QUICK: BenchSizes = {
   instancesBacklog: 100,
 };
 
-const CASES = ['webhook', 'client', 'backlog', 'instances', 'events'] as const;
+const CASES = ['webhook', 'client', 'encryption', 'backlog', 'instances', 'events'] as const;
 type CaseName = (typeof CASES)[number];
 
 function parseArgs(argv: string[]) {
@@ -185,6 +186,7 @@ export async function runBench(
         await attempt('webhook ingest + dispatch, one process', () => webhookIngest(ctx, true));
       }
       if (cases.includes('client')) await attempt('client cases', () => clientCases(ctx));
+      if (cases.includes('encryption')) await attempt('encryption', () => encryptionCost(ctx));
       if (cases.includes('backlog')) await attempt('backlog scaling', () => backlogScaling(ctx));
       if (cases.includes('instances') && kind === 'postgres')
         await attempt('instances', () => instances(ctx));

@@ -34,7 +34,7 @@ import {
   type CashlinkInvestment,
   type InvestmentStatusChangedEvent,
 } from 'nestjs-cashlink';
-import { EMULATOR_CAMPAIGN_ID } from 'nestjs-cashlink/testing';
+import { EMULATOR_CAMPAIGN_ID, testEncryptionKeys } from 'nestjs-cashlink/testing';
 // Internal files, on purpose: the baseline route must authenticate and parse exactly as the receiver does.
 import { createWebhookAuthenticator } from '../../libs/cashlink/src/webhooks/auth/webhook-authenticator.factory';
 import { readRequestBody, type WebhookRequest } from '../../libs/cashlink/src/webhooks/webhook-http';
@@ -62,6 +62,8 @@ export interface BootOptions {
   recovery?: boolean;
   /** Instance id (lease owner) of this process. */
   instanceId?: string;
+  /** Encrypt stored personal data (a test key ring); `false` stores it in clear. @default true */
+  encryption?: boolean;
   /**
    * The events case: a handler that inserts one row per change into `bench_effects`, as a plain
    * `@OnEvent` listener (what apps write today) or as a transactional `@OnCashlinkEvent` handler.
@@ -214,6 +216,7 @@ function moduleFor(options: BootOptions, persistence = true) {
               }
             : false,
         persistence,
+        encryption: options.encryption === false ? false : testEncryptionKeys(),
       }),
     ],
     providers: options.handler ? [{ provide: BOOT, useValue: options }, EffectHandlers] : [],

@@ -89,5 +89,14 @@ describeEachDatabase('intent outcomes survive a SIGKILL between commit and dispa
     const delivered = await effects(handle!.dataSource, 'intentTx');
     expect([...delivered.keys()].sort()).toEqual(settled.map((s) => s.key).sort());
     expect([...delivered.values()].filter((n) => n !== 1)).toEqual([]);
+    // Handlers get the answer in clear (the intents table holds it sealed with the test key ring).
+    const details = (await handle!.dataSource.query(
+      `SELECT detail FROM test_effects WHERE handler = 'intentTx'`,
+    )) as Array<{ detail: string }>;
+    expect(details.filter((d) => !/^succeeded:\{"/.test(d.detail))).toEqual([]);
+    const sealed = (await handle!.dataSource.query(
+      `SELECT response_body FROM cashlink_intents WHERE state = 'succeeded' LIMIT 1`,
+    )) as Array<{ response_body: string }>;
+    expect(sealed[0]!.response_body.startsWith('{')).toBe(false);
   });
 });

@@ -8,6 +8,7 @@ import {
   type ResolvedClientOptions,
 } from './options/client-options';
 import { checkUnknownOptions, type OptionSections } from './options/option-checks';
+import { resolveProtectionOptions } from './protection/protection.options';
 import { resolveWebhooksOptions, WEBHOOKS_OPTION_NAMES } from './webhooks/webhooks.options';
 
 export { CASHLINK_OPTION_DEFAULTS } from './options/client-options';
@@ -15,7 +16,7 @@ export { CASHLINK_OPTION_DEFAULTS } from './options/client-options';
 /** Every option name of the module, by section: the client core's and each feature's. */
 const MODULE_OPTION_NAMES: OptionSections = {
   ...CLIENT_OPTION_NAMES,
-  '': [...CLIENT_OPTION_NAMES[''], 'idempotency', 'webhooks', 'events'],
+  '': [...CLIENT_OPTION_NAMES[''], 'idempotency', 'webhooks', 'events', 'encryption', 'personalData'],
   ...IDEMPOTENCY_OPTION_NAMES,
   ...WEBHOOKS_OPTION_NAMES,
   ...EVENTS_OPTION_NAMES,
@@ -40,16 +41,23 @@ export function resolveCashlinkOptions(input: CashlinkModuleOptions): ResolvedCa
   const idempotency = resolveIdempotencyOptions(o.idempotency, problems, MODULE_OPTION_NAMES);
   const webhooks = resolveWebhooksOptions(o.webhooks, problems, MODULE_OPTION_NAMES);
   const events = resolveEventsOptions(o.events, problems, MODULE_OPTION_NAMES);
+  const protection = resolveProtectionOptions(o.encryption, o.personalData, problems);
   if (problems.length > 0) throw new CashlinkConfigError(problems);
 
-  const resolved = { ...client, idempotency, webhooks, events } as ResolvedCashlinkOptions;
+  const resolved = { ...client, idempotency, webhooks, events, protection } as ResolvedCashlinkOptions;
   Object.defineProperty(resolved, 'clientSecret', { value: client.clientSecret, enumerable: false });
   return Object.freeze(resolved);
 }
 
 /** The client core's slice of the resolved options (what `CASHLINK_CLIENT_OPTIONS` provides). */
 export function clientOptionsOf(options: ResolvedCashlinkOptions): ResolvedClientOptions {
-  const { idempotency: _idempotency, webhooks: _webhooks, events: _events, ...client } = options;
+  const {
+    idempotency: _idempotency,
+    webhooks: _webhooks,
+    events: _events,
+    protection: _protection,
+    ...client
+  } = options;
   Object.defineProperty(client, 'clientSecret', { value: options.clientSecret, enumerable: false });
   return Object.freeze(client);
 }

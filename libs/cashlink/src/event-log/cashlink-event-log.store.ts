@@ -1,5 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { storeDialectOf, type StoreDialect } from '../persistence/store-dialect';
+import { intentBinding } from '../protection/protected-columns';
+import { ProtectionCodec } from '../protection/protection-codec';
 import { CashlinkError } from '../errors/cashlink.error';
 import type { CashlinkIntentErrorRecord } from '../idempotency/cashlink-intent.entity';
 import type {
@@ -62,7 +64,11 @@ export interface IntentEventFact {
 export class CashlinkEventLogStore {
   private readonly dialect: StoreDialect;
 
-  constructor(readonly dataSource: DataSource) {
+  constructor(
+    readonly dataSource: DataSource,
+    /** Opens the intent columns sealed at rest (answer and error) for the handlers. */
+    private readonly codec: ProtectionCodec = ProtectionCodec.PLAIN,
+  ) {
     this.dialect = storeDialectOf(dataSource);
   }
 
@@ -235,15 +241,17 @@ export class CashlinkEventLogStore {
       [...keys],
     );
     for (const row of rows) {
+      const key = String(row.idempotency_key);
+      const sealedError = typeof row.last_error === 'string' ? row.last_error : null;
+      const sealedBody = typeof row.response_body === 'string' ? row.response_body : null;
       let lastError: CashlinkIntentErrorRecord | undefined;
       try {
-        lastError =
-          typeof row.last_error === 'string'
-            ? (JSON.parse(row.last_error) as CashlinkIntentErrorRecord)
-            : undefined;
+        const text = this.codec.open(sealedError, intentBinding('last_error', key));
+        lastError = text === null ? undefined : (JSON.parse(text) as CashlinkIntentErrorRecord);
       } catch {
         lastError = undefined;
       }
+      const responseBody = this.codec.open(sealedBody, intentBinding('response_body', key));
       out.set(String(row.idempotency_key), {
         key: String(row.idempotency_key),
         operation: String(row.operation),
@@ -253,7 +261,7 @@ export class CashlinkEventLogStore {
           row.response_status === null || row.response_status === undefined
             ? null
             : Number(row.response_status),
-        responseBody: typeof row.response_body === 'string' ? row.response_body : null,
+        responseBody,
         lastError,
       });
     }

@@ -1,5 +1,6 @@
 import type { Provider, Type } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { ProtectionCodec } from '../protection/protection-codec';
 import { CASHLINK_WEBHOOKS_DATA_SOURCE } from '../webhooks/webhooks.constants';
 import { CashlinkEventHandlers } from './cashlink-event-handlers';
 import { CashlinkEventDispatcher } from './cashlink-event.dispatcher';
@@ -14,8 +15,9 @@ import { CashlinkEventsService } from './cashlink-events.service';
 export const EVENT_LOG_PROVIDERS: Provider[] = [
   {
     provide: CashlinkEventLogStore,
-    useFactory: (dataSource: DataSource) => new CashlinkEventLogStore(dataSource),
-    inject: [CASHLINK_WEBHOOKS_DATA_SOURCE],
+    useFactory: (dataSource: DataSource, codec: ProtectionCodec) =>
+      new CashlinkEventLogStore(dataSource, codec),
+    inject: [CASHLINK_WEBHOOKS_DATA_SOURCE, ProtectionCodec],
   },
   CashlinkEventHandlers,
   CashlinkEventDispatcher,
