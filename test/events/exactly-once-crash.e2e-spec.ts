@@ -60,6 +60,8 @@ describeEachDatabase('transactional handler under SIGKILL', (kind) => {
         while (next < deliveries.length) {
           const body = deliveries[next++]!;
           await deliverUntilAccepted(() => app!.origin, TOKEN, body);
+          // Spread over the kills, so each lands while changes arrive and wait for the handler.
+          await new Promise((r) => setTimeout(r, 60));
         }
       }),
     );
@@ -70,6 +72,10 @@ describeEachDatabase('transactional handler under SIGKILL', (kind) => {
       const before = (await effects(ds, 'tx')).size;
       await waitFor(async () => (await effects(ds, 'tx')).size >= before + 20, 60_000, 'progress');
       await new Promise((r) => setTimeout(r, Math.random() * 300));
+      // A moment with work in flight (events stored, not yet handled).
+      await waitFor(async () => (await countEvents(ds, 'pending')) > 0, 10_000, 'pending events').catch(
+        () => undefined,
+      );
       pendingAtKill.push(await countEvents(ds, 'pending'));
       await app.kill('SIGKILL');
       app = await spawnEventsApp(config);
