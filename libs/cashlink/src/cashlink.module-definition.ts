@@ -1,4 +1,4 @@
-import { ConfigurableModuleBuilder, type DynamicModule } from '@nestjs/common';
+import { ConfigurableModuleBuilder, type DynamicModule, type ValueProvider } from '@nestjs/common';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { CASHLINK_INTENTS_DATA_SOURCE } from './idempotency/idempotency.constants';
 import {
@@ -8,12 +8,9 @@ import {
 } from './idempotency/idempotency.providers';
 import type { CashlinkModuleOptions } from './options/cashlink-module-options.interface';
 import { CASHLINK_WEBHOOKS_DATA_SOURCE } from './webhooks/webhooks.constants';
-import {
-  WEBHOOK_CONTROLLERS,
-  WEBHOOK_ENTITIES,
-  WEBHOOK_EXPORTS,
-  WEBHOOK_PROVIDERS,
-} from './webhooks/webhooks.providers';
+import { createCashlinkWebhooksController } from './webhooks/cashlink-webhooks.controller';
+import { CASHLINK_WEBHOOKS_ROUTE_PATHS, webhookRoutePaths } from './webhooks/webhook-routes';
+import { WEBHOOK_ENTITIES, WEBHOOK_EXPORTS, WEBHOOK_PROVIDERS } from './webhooks/webhooks.providers';
 
 /** Options of `forRoot` / `forRootAsync` that shape the module itself (known before any factory runs). */
 export interface CashlinkModuleExtras {
@@ -34,6 +31,20 @@ export interface CashlinkModuleExtras {
    * @default true
    */
   persistence?: boolean;
+  /**
+   * Path of the webhook receiver's route (relative to the app root; a global prefix applies). A
+   * controller's path is fixed when the module is defined, so with `forRootAsync` the path is set
+   * here, not by the factory (`forRoot` also takes `webhooks.path`). The route answers 404 while
+   * `webhooks` is off.
+   * @default 'cashlink/webhooks'
+   */
+  webhooksPath?: string;
+  /**
+   * Path of the OAuth token endpoint (`webhooks.auth.type: 'oauth2'`), like `webhooksPath`
+   * (`forRoot` also takes `webhooks.auth.tokenPath`). Answers 404 with another auth type.
+   * @default `${webhooksPath}/oauth/token`
+   */
+  webhooksTokenPath?: string;
 }
 
 export const {
@@ -47,7 +58,13 @@ export const {
   // Every extra is listed (dataSource too, though undefined): Nest strips only listed keys from the
   // options object that `forRoot` receives.
   .setExtras<CashlinkModuleExtras>(
-    { isGlobal: false, persistence: true, dataSource: undefined },
+    {
+      isGlobal: false,
+      persistence: true,
+      dataSource: undefined,
+      webhooksPath: undefined,
+      webhooksTokenPath: undefined,
+    },
     addPersistence,
   )
   .build();
@@ -57,6 +74,12 @@ function addPersistence(definition: DynamicModule, extras: CashlinkModuleExtras)
   const module: DynamicModule = { ...definition, global: extras.isGlobal ?? false };
   if (extras.persistence === false) return module;
   const entities = [...IDEMPOTENCY_ENTITIES, ...WEBHOOK_ENTITIES];
+  // With forRoot the options are a value already; with forRootAsync only the extras are known here.
+  const syncOptions = (module.providers ?? []).find(
+    (p): p is ValueProvider =>
+      typeof p === 'object' && 'provide' in p && p.provide === CASHLINK_MODULE_OPTIONS && 'useValue' in p,
+  )?.useValue;
+  const routes = webhookRoutePaths(extras, syncOptions);
   return {
     ...module,
     imports: [
@@ -71,8 +94,9 @@ function addPersistence(definition: DynamicModule, extras: CashlinkModuleExtras)
       // The webhook inbox lives on the DataSource named by the `dataSource` extra.
       { provide: CASHLINK_WEBHOOKS_DATA_SOURCE, useExisting: getDataSourceToken(extras.dataSource) },
       ...WEBHOOK_PROVIDERS,
+      { provide: CASHLINK_WEBHOOKS_ROUTE_PATHS, useValue: routes },
     ],
-    controllers: [...(module.controllers ?? []), ...WEBHOOK_CONTROLLERS],
+    controllers: [...(module.controllers ?? []), createCashlinkWebhooksController(routes)],
     exports: [...(module.exports ?? []), ...IDEMPOTENCY_EXPORTS, ...WEBHOOK_EXPORTS],
   };
 }
