@@ -24,6 +24,10 @@ const PEERS = [
   'typeorm',
   'reflect-metadata',
   'rxjs',
+  // One OpenTelemetry API shared with the app's SDK (the OpenTelemetry guidance for instrumented
+  // libraries); without an SDK registered it is a no-op. The platform packages are not peers: the
+  // controller reaches the request and response through duck typing, on Express and Fastify alike.
+  '@opentelemetry/api',
 ];
 /** Always shipped, whatever the compiled code's require() scan finds. */
 const ALWAYS = [];

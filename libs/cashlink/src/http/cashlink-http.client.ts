@@ -10,6 +10,7 @@ import type { ResolvedCashlinkOptions } from '../options/cashlink-module-options
 import { sleep } from './abort';
 import { CashlinkTransport } from './cashlink-transport';
 import { buildMultipartBody, isReplayableMultipart, type MultipartPayload } from './multipart';
+import { countRetry, errorType, startClientSpan } from '../telemetry/cashlink-telemetry';
 import { redactHeaders } from './redact-headers';
 import { decideRetry, describeNoRetry } from './retry-policy';
 
@@ -98,6 +99,7 @@ export class CashlinkHttpClient {
         });
         if (!decision.retry) throw error;
         retries++;
+        countRetry(req.method, req.path, 'token');
         this.logger.warn(
           `Token request failed; retry ${retries} of ${req.method} ${req.path} in ${decision.delayMs} ms`,
         );
@@ -134,6 +136,11 @@ export class CashlinkHttpClient {
         throw error;
       }
       retries++;
+      countRetry(
+        req.method,
+        req.path,
+        error instanceof CashlinkApiError ? String(error.status) : errorType(error),
+      );
       this.logger.warn(
         `${req.method} ${req.path} failed (${describe(error)}); retry ${retries}/${settings.maxRetries} in ${decision.delayMs} ms` +
           (req.idempotencyKey ? ` with the same idempotency key ${req.idempotencyKey}` : ''),
@@ -188,6 +195,8 @@ export class CashlinkHttpClient {
       `${req.method} ${req.path} sending, headers ${JSON.stringify(redactHeaders(headers))}` +
         (retries > 0 ? ` (retry ${retries})` : ''),
     );
+    const span = startClientSpan({ method: req.method, path: req.path, url, resendCount: retries });
+    let spanResult: { status?: number; requestId?: string; error?: unknown } = {};
     try {
       // The transport follows no redirect: one could carry the bearer token to another host.
       const response = await this.transport.send({
@@ -201,6 +210,7 @@ export class CashlinkHttpClient {
       });
       const { headers: responseHeaders, text } = response;
       const requestId = responseHeaders[REQUEST_ID_HEADER] || undefined;
+      spanResult = { status: response.status, requestId };
       this.logger.debug(
         `${req.method} ${req.path} -> ${response.status} in ${Date.now() - started} ms` +
           (retries > 0 ? ` (retry ${retries})` : '') +
@@ -239,6 +249,7 @@ export class CashlinkHttpClient {
         }),
       };
     } catch (error) {
+      spanResult = { error: bodyFailure?.error ?? error };
       if (bodyFailure?.error) return { ok: false, error: bodyFailure.error };
       if (controller.signal.aborted && controller.signal.reason === TIMEOUT) {
         return {
@@ -268,6 +279,7 @@ export class CashlinkHttpClient {
         ),
       };
     } finally {
+      span.end(spanResult);
       clearTimeout(timer);
       req.signal?.removeEventListener('abort', onCallerAbort);
     }

@@ -1,4 +1,5 @@
 import { Controller, Inject, Post, Req, Res, SetMetadata, VERSION_NEUTRAL, type Type } from '@nestjs/common';
+import { traceWebhookReceive } from '../telemetry/cashlink-telemetry';
 import { CASHLINK_ROUTE } from './cashlink-route';
 import { sendJson, toNodeExchange } from './webhook-http';
 import { WebhookReceiverMiddleware } from './webhook-receiver.middleware';
@@ -36,7 +37,10 @@ export function createCashlinkWebhooksController(paths: CashlinkWebhookRoutePath
         sendJson(exchange.res, 404, { error: 'not_found' });
         return;
       }
-      await this.receiver.use(exchange.req, exchange.res);
+      await traceWebhookReceive(paths.path, async () => {
+        await this.receiver.use(exchange.req, exchange.res);
+        return exchange.res.statusCode;
+      });
     }
 
     /** The OAuth client-credentials token endpoint (`webhooks.auth.type: 'oauth2'`; 404 otherwise). */
