@@ -100,11 +100,11 @@ describe('OpenTelemetry (in-memory exporters)', () => {
     const investors = app.app.get(CashlinkInvestorsService);
     const input = exampleInvestorInput();
     const email = `erika.${randomUUID()}@example.com`;
-    (input as { email?: string }).email = email;
+    input.communication = { email, email_confirmed: true };
     // One 503 first: the write is retried with the same key (a resend span and a retry count).
     emu.injectFault({ route: 'POST /v2/investors/', kind: 'server_error', status: 503, count: 1 });
     const key = `customer-${randomUUID()}`;
-    const investor = await investors.create(input as never, { idempotencyKey: key });
+    const investor = await investors.create(input, { idempotencyKey: key });
     await investors.get(investor.id);
 
     const change = { investment_id: randomUUID(), status: 'ACCEPTED', changed_at: new Date().toISOString() };
@@ -186,7 +186,7 @@ describe('OpenTelemetry (in-memory exporters)', () => {
         ),
       ),
     ].map(String);
-    const person = (input as { natural_person: Record<string, string> }).natural_person;
+    const person = input.natural_person!;
     const forbidden = [
       emu.clientSecret,
       BEARER,

@@ -1,4 +1,4 @@
-import type { MixedList } from 'typeorm';
+import type { MigrationInterface } from 'typeorm';
 import { CreateCashlinkIntents1795985000000 } from './1795985000000-create-cashlink-intents';
 import { CashlinkIntentsPurgeTombstones1795995000000 } from './1795995000000-cashlink-intents-purge-tombstones';
 import { CreateCashlinkWebhookInbox1795990000000 } from './1795990000000-create-cashlink-webhook-inbox';
@@ -8,8 +8,9 @@ import { CashlinkWebhookInboxChangeIndex1796000000000 } from './1796000000000-ca
  * Every TypeORM migration of the library, for SQLite and PostgreSQL. Add them to the host's
  * DataSource `migrations` (or use `migrationsRun: true`). Each feature appends its own class.
  */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const CASHLINK_MIGRATIONS: MixedList<Function> = [
+// An array of migration classes (not TypeORM's `MixedList`, which may be an object): it can be
+// spread next to the app's own, `migrations: [...CASHLINK_MIGRATIONS, ...]`, under strict tsc.
+export const CASHLINK_MIGRATIONS: Array<new () => MigrationInterface> = [
   CreateCashlinkIntents1795985000000,
   CreateCashlinkWebhookInbox1795990000000,
   CashlinkIntentsPurgeTombstones1795995000000,
