@@ -96,16 +96,20 @@ describe('the installable package (npm run build, npm pack, install, strict tsc,
 
   it('follows the README literally: pack, install, strict tsc, a webhook event reaches an @OnEvent listener', async () => {
     const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## Installation in your app'), readme.indexOf('## Options'));
-    const block = (marker: string): string => {
-      const at = section.indexOf(`<!-- ${marker}`);
-      expect(at).toBeGreaterThanOrEqual(0);
-      const match = /```\w*\n([\s\S]*?)```/.exec(section.slice(at));
-      return match![1]!;
+    const section = readme.slice(
+      readme.indexOf('## A first app in five minutes'),
+      readme.indexOf('Then inject a service'),
+    );
+    // The section's code blocks, found by what they hold (their markers name the tests that use them).
+    const blocks = [...section.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], code: m[2]! }));
+    const block = (lang: string, holding: string): string => {
+      const found = blocks.find((b) => b.lang === lang && b.code.includes(holding));
+      expect(found).toBeDefined();
+      return found!.code;
     };
 
     // The commands: build and pack in the repository, then the two installs in the app.
-    const commands = block('install-commands').trim().split('\n');
+    const commands = block('bash', 'npm pack').trim().split('\n');
     expect(commands).toContain(
       '(cd nestjs-cashlink && npm ci && npm run build && npm pack ./dist/nestjs-cashlink)',
     );
@@ -154,7 +158,7 @@ describe('the installable package (npm run build, npm pack, install, strict tsc,
     );
 
     // The README's tsconfig settings, plus where the sources are.
-    const { compilerOptions } = JSON.parse(block('install-tsconfig')) as { compilerOptions: object };
+    const { compilerOptions } = JSON.parse(block('json', 'compilerOptions')) as { compilerOptions: object };
     writeFileSync(
       join(app, 'tsconfig.json'),
       JSON.stringify({
@@ -164,7 +168,7 @@ describe('the installable package (npm run build, npm pack, install, strict tsc,
     );
     // The README's module, with the emulator in place of `environment` (as the README says to).
     const environmentLine = "environment: 'demo', // or baseUrl + tokenUrl for a customer-specific sandbox";
-    const moduleSource = block('install-module');
+    const moduleSource = block('ts', 'CashlinkModule.forRootAsync');
     expect(moduleSource).toContain(environmentLine);
     writeFileSync(
       join(app, 'src', 'app.module.ts'),

@@ -1,16 +1,16 @@
 import type { Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CASHLINK_OPTIONS, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER } from '../cashlink.constants';
+import { CASHLINK_CLIENT_OPTIONS, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER } from '../cashlink.constants';
 import { CashlinkAuthService } from '../auth/cashlink-auth.service';
 import { CashlinkApiError, CashlinkUnreadableAnswerError } from '../errors/cashlink-api.error';
 import { CashlinkAbortedError } from '../errors/cashlink-client.error';
 import { CashlinkError, CashlinkNetworkError, CashlinkTimeoutError } from '../errors/cashlink.error';
 import { createCashlinkApiError, parseBody } from '../errors/create-cashlink-api-error';
-import type { ResolvedCashlinkOptions } from '../options/cashlink-module-options.interface';
-import { sleep } from './abort';
-import { CashlinkTransport } from './cashlink-transport';
-import { buildMultipartBody, isReplayableMultipart, type MultipartPayload } from './multipart';
+import type { ResolvedClientOptions } from '../options/client-options';
+import { sleep } from '../transport/abort';
+import { CashlinkTransport } from '../transport/cashlink-transport';
 import { countRetry, errorType, startClientSpan } from '../telemetry/cashlink-telemetry';
+import { buildMultipartBody, isReplayableMultipart, type MultipartPayload } from './multipart';
 import { redactHeaders } from './redact-headers';
 import { decideRetry, describeNoRetry } from './retry-policy';
 
@@ -48,6 +48,9 @@ export interface CashlinkResponse<T> {
 
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
+/** A path that `new URL` would leave as it is: unreserved characters and slashes only. */
+const SAFE_PATH = /^[A-Za-z0-9\-._~/]*$/;
+
 /** Thrown inside one attempt so that the loop can tell the caller's abort from our timeout. */
 const TIMEOUT = Symbol('timeout');
 
@@ -61,7 +64,7 @@ export class CashlinkHttpClient {
   private readonly logger = new Logger(CashlinkHttpClient.name);
 
   constructor(
-    @Inject(CASHLINK_OPTIONS) private readonly options: ResolvedCashlinkOptions,
+    @Inject(CASHLINK_CLIENT_OPTIONS) private readonly options: ResolvedClientOptions,
     private readonly transport: CashlinkTransport,
     private readonly auth: CashlinkAuthService,
   ) {}
@@ -191,10 +194,13 @@ export class CashlinkHttpClient {
     }
 
     const started = Date.now();
-    this.logger.verbose(
-      `${req.method} ${req.path} sending, headers ${JSON.stringify(redactHeaders(headers))}` +
-        (retries > 0 ? ` (retry ${retries})` : ''),
-    );
+    // The header dump is built only when someone reads it: a read is cheap, and this string is not.
+    if (Logger.isLevelEnabled('verbose')) {
+      this.logger.verbose(
+        `${req.method} ${req.path} sending, headers ${JSON.stringify(redactHeaders(headers))}` +
+          (retries > 0 ? ` (retry ${retries})` : ''),
+      );
+    }
     const span = startClientSpan({ method: req.method, path: req.path, url, resendCount: retries });
     let spanResult: { status?: number; requestId?: string; error?: unknown } = {};
     try {
@@ -211,11 +217,13 @@ export class CashlinkHttpClient {
       const { headers: responseHeaders, text } = response;
       const requestId = responseHeaders[REQUEST_ID_HEADER] || undefined;
       spanResult = { status: response.status, requestId };
-      this.logger.debug(
-        `${req.method} ${req.path} -> ${response.status} in ${Date.now() - started} ms` +
-          (retries > 0 ? ` (retry ${retries})` : '') +
-          (requestId ? ` request id ${requestId}` : ''),
-      );
+      if (Logger.isLevelEnabled('debug')) {
+        this.logger.debug(
+          `${req.method} ${req.path} -> ${response.status} in ${Date.now() - started} ms` +
+            (retries > 0 ? ` (retry ${retries})` : '') +
+            (requestId ? ` request id ${requestId}` : ''),
+        );
+      }
       if (response.status >= 200 && response.status < 300) {
         const parsed = parseBody(text);
         if (typeof parsed === 'string') {
@@ -286,6 +294,8 @@ export class CashlinkHttpClient {
   }
 
   private buildUrl(path: string, query: CashlinkQuery | undefined): string {
+    // A checked path of unreserved characters needs no parsing: the URL would serialise it unchanged.
+    if (query === undefined && SAFE_PATH.test(path)) return `${this.options.baseUrl}${path}`;
     const url = new URL(`${this.options.baseUrl}${path}`);
     for (const [name, value] of Object.entries(query ?? {})) {
       if (value === undefined || value === null) continue;

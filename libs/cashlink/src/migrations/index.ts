@@ -6,10 +6,8 @@ import { CashlinkWebhookInboxChangeIndex1796000000000 } from './1796000000000-ca
 
 /**
  * Every TypeORM migration of the library, for SQLite and PostgreSQL. Add them to the host's
- * DataSource `migrations` (or use `migrationsRun: true`). Each feature appends its own class.
+ * DataSource `migrations` (or use `migrationsRun: true`): `migrations: [...CASHLINK_MIGRATIONS, ...yours]`. Each feature appends its own class.
  */
-// An array of migration classes (not TypeORM's `MixedList`, which may be an object): it can be
-// spread next to the app's own, `migrations: [...CASHLINK_MIGRATIONS, ...]`, under strict tsc.
 export const CASHLINK_MIGRATIONS: Array<new () => MigrationInterface> = [
   CreateCashlinkIntents1795985000000,
   CreateCashlinkWebhookInbox1795990000000,

@@ -119,17 +119,22 @@ export function startClientSpan(input: {
   resendCount: number;
 }): CashlinkClientSpan {
   const template = pathTemplate(input.path);
-  const url = new URL(input.url);
   const attributes: Attributes = {
     'http.request.method': input.method,
     'url.template': template,
-    'url.scheme': url.protocol.replace(':', ''),
-    'server.address': url.hostname,
-    'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
     'cashlink.attempt': input.resendCount + 1,
   };
   if (input.resendCount > 0) attributes['http.request.resend_count'] = input.resendCount;
   const span = tracer().startSpan(`${input.method} ${template}`, { kind: SpanKind.CLIENT, attributes });
+  // The URL is parsed only for a recorded span: without an SDK a call pays for no parsing.
+  if (span.isRecording()) {
+    const url = new URL(input.url);
+    span.setAttributes({
+      'url.scheme': url.protocol.replace(':', ''),
+      'server.address': url.hostname,
+      'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+    });
+  }
   const started = performance.now();
   return {
     end: ({ status, requestId, error }) => {
