@@ -101,7 +101,10 @@ describe('the installable package (npm run build, npm pack, install, strict tsc,
       readme.indexOf('Then inject a service'),
     );
     // The section's code blocks, found by what they hold (their markers name the tests that use them).
-    const blocks = [...section.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], code: m[2]! }));
+    const blocks = [...section.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => ({
+      lang: m[1],
+      code: m[2]!,
+    }));
     const block = (lang: string, holding: string): string => {
       const found = blocks.find((b) => b.lang === lang && b.code.includes(holding));
       expect(found).toBeDefined();
