@@ -123,6 +123,8 @@ export class DurableWriteExecutor extends CashlinkWriteExecutor {
           .then(async (prepared) => {
             // The intent may have been in a savepoint that rolled back: then it is not there.
             if (!(await this.store.find(key))) throw new CashlinkIntentRolledBackError(key);
+            // Counted once your commit made it real (a rolled-back intent never existed).
+            countIntent('recorded', write.operation);
             return this.drive<T>(key, { ...live, multipart: prepared.liveMultipart });
           })
           .then(resolve, reject);
