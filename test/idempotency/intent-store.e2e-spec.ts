@@ -6,6 +6,8 @@ import {
 } from '../../libs/cashlink/src/idempotency/cashlink-intent.store';
 import { CASHLINK_MIGRATIONS } from '../../libs/cashlink/src/migrations/index';
 import { CreateCashlinkIntents1795985000000 } from '../../libs/cashlink/src/migrations/1795985000000-create-cashlink-intents';
+import { CashlinkDataProtection1796200000000 } from '../../libs/cashlink/src/migrations/1796200000000-cashlink-data-protection';
+import { CashlinkEncryptionKeyEntity } from '../../libs/cashlink/src/protection/cashlink-encryption-key.entity';
 import { CashlinkIntentsPurgeTombstones1795995000000 } from '../../libs/cashlink/src/migrations/1795995000000-cashlink-intents-purge-tombstones';
 import { createTestDatabase, describeEachDatabase } from '../support/databases';
 import { createIntentDatabase, type IntentDatabase } from './support/intent-database';
@@ -366,7 +368,11 @@ describeEachDatabase('intent migrations', (kind) => {
     const before = new DataSource({ ...options, migrations: [CreateCashlinkIntents1795985000000] });
     const after = new DataSource({
       ...options,
-      migrations: [CreateCashlinkIntents1795985000000, CashlinkIntentsPurgeTombstones1795995000000],
+      migrations: [
+        CreateCashlinkIntents1795985000000,
+        CashlinkIntentsPurgeTombstones1795995000000,
+        CashlinkDataProtection1796200000000,
+      ],
     });
     try {
       await before.initialize();
@@ -380,9 +386,15 @@ describeEachDatabase('intent migrations', (kind) => {
       await after.initialize();
       expect((await after.runMigrations()).map((m) => m.name)).toEqual([
         CashlinkIntentsPurgeTombstones1795995000000.name,
+        CashlinkDataProtection1796200000000.name,
       ]);
       const store = new CashlinkIntentStore(after, LEASE);
-      expect(await store.find('old-1')).toMatchObject({ requestBody: '{"json":{}}', purgedAt: null });
+      expect(await store.find('old-1')).toMatchObject({
+        requestBody: '{"json":{}}',
+        purgedAt: null,
+        erasedAt: null,
+      });
+      await after.undoLastMigration();
       await after.undoLastMigration();
       expect(await after.query(`SELECT "idempotency_key" FROM "cashlink_intents"`)).toHaveLength(1);
     } finally {
@@ -396,8 +408,12 @@ describeEachDatabase('intent migrations', (kind) => {
     const db = await createTestDatabase(kind);
     const ds = new DataSource({
       ...db.options,
-      entities: [CashlinkIntent],
-      migrations: [CreateCashlinkIntents1795985000000, CashlinkIntentsPurgeTombstones1795995000000],
+      entities: [CashlinkIntent, CashlinkEncryptionKeyEntity],
+      migrations: [
+        CreateCashlinkIntents1795985000000,
+        CashlinkIntentsPurgeTombstones1795995000000,
+        CashlinkDataProtection1796200000000,
+      ],
       synchronize: false,
       logging: false,
     } as ConstructorParameters<typeof DataSource>[0]);

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CashlinkModule } from 'nestjs-cashlink';
+import { testEncryptionKeys } from 'nestjs-cashlink/testing';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { OAuth2WebhookTokenIssuer } from '../../libs/cashlink/src/webhooks/auth/oauth2-webhook-token.issuer';
 import { WebhookInboxEntity } from '../../libs/cashlink/src/webhooks/webhook-inbox.entity';
@@ -552,6 +553,7 @@ describeEachDatabase('webhook receiver', (kind) => {
                     allowInsecureHttp: true,
                     clientId: 'unused',
                     clientSecret: 'unused-secret',
+                    encryption: testEncryptionKeys(),
                     webhooks: { path: 'elsewhere', auth: { type: 'bearer', tokens: [BEARER] } },
                   }),
                 }),

@@ -13,6 +13,15 @@ import { CASHLINK_OPTIONS } from './cashlink.constants';
 import type { CashlinkModuleOptions, ResolvedCashlinkOptions } from './cashlink-module-options.interface';
 import { createCashlinkWebhooksController } from './webhooks/cashlink-webhooks.controller';
 import { CASHLINK_WEBHOOKS_ROUTE_PATHS, webhookRoutePaths } from './webhooks/webhook-routes';
+import {
+  PROTECTION_ENTITIES,
+  PROTECTION_EXPORTS,
+  PROTECTION_PROVIDERS,
+} from './protection/protection.providers';
+import {
+  CASHLINK_PROTECTION_DATA_SOURCE,
+  CASHLINK_PROTECTION_OPTIONS,
+} from './protection/protection.constants';
 import { CASHLINK_WEBHOOKS_DATA_SOURCE, CASHLINK_WEBHOOKS_OPTIONS } from './webhooks/webhooks.constants';
 import { WEBHOOK_ENTITIES, WEBHOOK_EXPORTS, WEBHOOK_PROVIDERS } from './webhooks/webhooks.providers';
 
@@ -77,7 +86,7 @@ export const {
 function addPersistence(definition: DynamicModule, extras: CashlinkModuleExtras): DynamicModule {
   const module: DynamicModule = { ...definition, global: extras.isGlobal ?? false };
   if (extras.persistence === false) return module;
-  const entities = [...IDEMPOTENCY_ENTITIES, ...WEBHOOK_ENTITIES];
+  const entities = [...IDEMPOTENCY_ENTITIES, ...WEBHOOK_ENTITIES, ...PROTECTION_ENTITIES];
   // With forRoot the options are a value already; with forRootAsync only the extras are known here.
   const syncOptions = (module.providers ?? []).find(
     (p): p is ValueProvider =>
@@ -110,8 +119,16 @@ function addPersistence(definition: DynamicModule, extras: CashlinkModuleExtras)
       },
       ...WEBHOOK_PROVIDERS,
       { provide: CASHLINK_WEBHOOKS_ROUTE_PATHS, useValue: routes },
+      // Encryption at rest, erasure and retention of the stored personal data, on the same DataSource.
+      { provide: CASHLINK_PROTECTION_DATA_SOURCE, useExisting: getDataSourceToken(extras.dataSource) },
+      {
+        provide: CASHLINK_PROTECTION_OPTIONS,
+        useFactory: (options: ResolvedCashlinkOptions) => options.protection,
+        inject: [CASHLINK_OPTIONS],
+      },
+      ...PROTECTION_PROVIDERS,
     ],
     controllers: [...(module.controllers ?? []), createCashlinkWebhooksController(routes)],
-    exports: [...(module.exports ?? []), ...IDEMPOTENCY_EXPORTS, ...WEBHOOK_EXPORTS],
+    exports: [...(module.exports ?? []), ...IDEMPOTENCY_EXPORTS, ...WEBHOOK_EXPORTS, ...PROTECTION_EXPORTS],
   };
 }
