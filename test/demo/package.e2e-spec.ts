@@ -89,6 +89,8 @@ describe('the installable package (npm run build, npm pack, install, strict tsc,
         '@opentelemetry/api',
       ].sort(),
     );
+    // One OpenTelemetry API shared with the app's SDK, any 1.x from the tested minor on.
+    expect(pkg.peerDependencies['@opentelemetry/api']).toMatch(/^\^1\.\d+\.\d+$/);
     for (const name of ['undici', 'dinero.js', 'busboy', 'jose'])
       expect(pkg.dependencies[name]).toBeDefined();
     for (const name of Object.keys(pkg.dependencies)) expect(name.startsWith('@nestjs/')).toBe(false);
