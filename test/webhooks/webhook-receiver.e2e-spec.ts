@@ -605,6 +605,28 @@ describeEachDatabase('webhook receiver', (kind) => {
         expect([403, 404]).toContain(other.status);
       });
 
+      it('stores the exact bytes of a quarantined body when the app keeps raw bodies', async () => {
+        const raw = await startWebhooksTestApp({
+          platform,
+          db: db.options,
+          rawBody: true,
+          webhooks: { auth: { type: 'bearer', tokens: [BEARER] } },
+        });
+        started.push(raw);
+        // Spacing and key order that a re-serialisation of the parsed JSON would not keep.
+        const body = `{ "status" : "?",\n  "investment_id": "${randomUUID()}" }`;
+        const res = await fetch(`${raw.origin}/cashlink/webhooks`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${BEARER}` },
+          body,
+        });
+        expect(await res.json()).toEqual({ received: true, outcome: 'quarantined' });
+        const rows = await raw.webhooks.list({ state: 'quarantined' });
+        const ids = rows.map((r) => r.id);
+        const stored = await Promise.all(ids.map((id) => raw.webhooks.find(id)));
+        expect(stored.map((r) => r?.rawBody)).toContain(body);
+      });
+
       it('answers the same under a response-mapping interceptor', async () => {
         const wrapped = await startWebhooksTestApp({
           platform,
