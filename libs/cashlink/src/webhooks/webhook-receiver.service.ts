@@ -3,6 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { CASHLINK_EVENT_LOG_WAKE, type CashlinkEventLogWake } from '../events/event-log-wake';
 import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
 import { WebhookQuarantinedEvent } from '../events/webhook-quarantined.event';
+import { recordReceipt } from '../telemetry/cashlink-telemetry';
 import { WebhookDispatcher } from './webhook-dispatcher.service';
 import type { ReceiptOutcome } from './webhook-http';
 import { WebhookInboxStore } from './webhook-inbox.store';
@@ -41,6 +42,7 @@ export class WebhookReceiverService {
         this.dispatcher.kick();
         this.eventLog?.kick();
       }
+      recordReceipt(inserted ? 'stored' : 'duplicate', id);
       return { outcome: inserted ? 'stored' : 'duplicate', inboxId: id };
     }
     const { inserted, id } = await this.store.insertQuarantined(rawBody);
@@ -55,6 +57,7 @@ export class WebhookReceiverService {
           ),
         );
     }
+    recordReceipt('quarantined', id);
     return { outcome: 'quarantined', inboxId: id };
   }
 }
