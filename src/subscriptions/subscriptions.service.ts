@@ -12,6 +12,7 @@ import {
   CashlinkInvestmentsService,
   type CashlinkInvestment,
   type CashlinkInvestmentCreate,
+  type IntentSettledEvent,
 } from 'nestjs-cashlink';
 import { DataSource, IsNull, Repository } from 'typeorm';
 import { CustomersService } from '../customers/customers.service';
@@ -53,7 +54,7 @@ export class SubscriptionsService implements OnApplicationBootstrap {
       if (intent.state === 'succeeded' && typeof investment?.id === 'string') {
         await this.link(subscription.id, investment.id, investment.status ?? 'UNKNOWN');
         changed += 1;
-      } else if (intent.state === 'failed' || intent.state === 'expired') {
+      } else if (intent.state !== 'pending' && intent.state !== 'succeeded') {
         await this.markNotCreated(subscription.id, intent.state);
         changed += 1;
       }
@@ -61,9 +62,15 @@ export class SubscriptionsService implements OnApplicationBootstrap {
     return changed;
   }
 
-  /** Cashlink refused the investment (`failed`), or it could not be confirmed in time (`expired`). */
-  async markNotCreated(subscriptionId: string, state: 'failed' | 'expired'): Promise<string | null> {
-    const status = state === 'expired' ? 'NEEDS_RECONCILIATION' : 'REJECTED';
+  /**
+   * Cashlink refused the investment (`failed`), or it could not be confirmed (`expired`, `needs_review`)
+   * or was resolved by a person without an investment under this key (`abandoned`, `replaced`).
+   */
+  async markNotCreated(
+    subscriptionId: string,
+    state: Exclude<IntentSettledEvent['state'], 'succeeded'>,
+  ): Promise<string | null> {
+    const status = state === 'failed' ? 'REJECTED' : 'NEEDS_RECONCILIATION';
     const result = await this.subscriptions.update(
       { id: subscriptionId, cashlinkInvestmentId: IsNull() },
       { status, updatedAt: new Date().toISOString() },

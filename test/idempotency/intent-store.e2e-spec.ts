@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { CashlinkIntent } from '../../libs/cashlink/src/idempotency/cashlink-intent.entity';
+import { CashlinkIntentResolution } from '../../libs/cashlink/src/idempotency/cashlink-intent-resolution.entity';
 import {
   CashlinkIntentStore,
   type NewCashlinkIntent,
@@ -7,10 +8,21 @@ import {
 import { CASHLINK_MIGRATIONS } from '../../libs/cashlink/src/migrations/index';
 import { CreateCashlinkIntents1795985000000 } from '../../libs/cashlink/src/migrations/1795985000000-create-cashlink-intents';
 import { CashlinkIntentsPurgeTombstones1795995000000 } from '../../libs/cashlink/src/migrations/1795995000000-cashlink-intents-purge-tombstones';
+import { CashlinkIntentResolutions1796060000000 } from '../../libs/cashlink/src/migrations/1796060000000-cashlink-intent-resolutions';
 import { createTestDatabase, describeEachDatabase } from '../support/databases';
 import { createIntentDatabase, type IntentDatabase } from './support/intent-database';
 
 const LEASE = 1000;
+/** countByState() of an empty table: every state, zero. */
+const NO_INTENTS = {
+  pending: 0,
+  succeeded: 0,
+  failed: 0,
+  expired: 0,
+  needs_review: 0,
+  abandoned: 0,
+  replaced: 0,
+};
 
 /** A lease token of one claim by `owner`. */
 function leaseOf(owner: string) {
@@ -206,7 +218,11 @@ describeEachDatabase('intent store', (kind) => {
     ).toBe(true);
     expect(JSON.parse((await store.find('f'))!.lastError!)).toEqual(err);
     expect((await store.find('e'))!.state).toBe('expired');
-    expect(await store.countByState()).toEqual({ pending: 0, succeeded: 0, failed: 1, expired: 1 });
+    expect(await store.countByState()).toEqual({
+      ...NO_INTENTS,
+      failed: 1,
+      expired: 1,
+    });
   });
 
   it('claimDue takes due, unleased, pending intents only, oldest first, up to the limit', async () => {
@@ -278,7 +294,7 @@ describeEachDatabase('intent store', (kind) => {
     );
     expect(await store.purge(['succeeded', 'failed'], 500, 1_000, 7)).toBe(20);
     // Tombstones stay: every key is still known, in its state.
-    expect(await store.countByState()).toEqual({ pending: 1, succeeded: 25, failed: 0, expired: 1 });
+    expect(await store.countByState()).toEqual({ ...NO_INTENTS, pending: 1, succeeded: 25, expired: 1 });
     expect(await store.find('s0')).toMatchObject({
       state: 'succeeded',
       requestBody: null,
@@ -366,7 +382,11 @@ describeEachDatabase('intent migrations', (kind) => {
     const before = new DataSource({ ...options, migrations: [CreateCashlinkIntents1795985000000] });
     const after = new DataSource({
       ...options,
-      migrations: [CreateCashlinkIntents1795985000000, CashlinkIntentsPurgeTombstones1795995000000],
+      migrations: [
+        CreateCashlinkIntents1795985000000,
+        CashlinkIntentsPurgeTombstones1795995000000,
+        CashlinkIntentResolutions1796060000000,
+      ],
     });
     try {
       await before.initialize();
@@ -380,9 +400,15 @@ describeEachDatabase('intent migrations', (kind) => {
       await after.initialize();
       expect((await after.runMigrations()).map((m) => m.name)).toEqual([
         CashlinkIntentsPurgeTombstones1795995000000.name,
+        CashlinkIntentResolutions1796060000000.name,
       ]);
       const store = new CashlinkIntentStore(after, LEASE);
-      expect(await store.find('old-1')).toMatchObject({ requestBody: '{"json":{}}', purgedAt: null });
+      expect(await store.find('old-1')).toMatchObject({
+        requestBody: '{"json":{}}',
+        purgedAt: null,
+        conflicts: 0,
+      });
+      await after.undoLastMigration();
       await after.undoLastMigration();
       expect(await after.query(`SELECT "idempotency_key" FROM "cashlink_intents"`)).toHaveLength(1);
     } finally {
@@ -396,8 +422,12 @@ describeEachDatabase('intent migrations', (kind) => {
     const db = await createTestDatabase(kind);
     const ds = new DataSource({
       ...db.options,
-      entities: [CashlinkIntent],
-      migrations: [CreateCashlinkIntents1795985000000, CashlinkIntentsPurgeTombstones1795995000000],
+      entities: [CashlinkIntent, CashlinkIntentResolution],
+      migrations: [
+        CreateCashlinkIntents1795985000000,
+        CashlinkIntentsPurgeTombstones1795995000000,
+        CashlinkIntentResolutions1796060000000,
+      ],
       synchronize: false,
       logging: false,
     } as ConstructorParameters<typeof DataSource>[0]);

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { CashlinkIntent } from '../../../libs/cashlink/src/idempotency/cashlink-intent.entity';
 import { CreateCashlinkIntents1795985000000 } from '../../../libs/cashlink/src/migrations/1795985000000-create-cashlink-intents';
 import { CashlinkIntentsPurgeTombstones1795995000000 } from '../../../libs/cashlink/src/migrations/1795995000000-cashlink-intents-purge-tombstones';
+import { CashlinkIntentResolutions1796060000000 } from '../../../libs/cashlink/src/migrations/1796060000000-cashlink-intent-resolutions';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from '../../support/databases';
 
 /** A fresh database with the intents table migrated, and a DataSource on it. */
@@ -21,7 +22,11 @@ export async function createIntentDatabase(kind: DatabaseKind): Promise<IntentDa
       ...db.options,
       ...(kind === 'sqlite' ? { timeout: 10_000 } : { extra: { max: 10 } }),
       entities: [CashlinkIntent],
-      migrations: [CreateCashlinkIntents1795985000000, CashlinkIntentsPurgeTombstones1795995000000],
+      migrations: [
+        CreateCashlinkIntents1795985000000,
+        CashlinkIntentsPurgeTombstones1795995000000,
+        CashlinkIntentResolutions1796060000000,
+      ],
       migrationsRun,
       synchronize: false,
       logging: false,

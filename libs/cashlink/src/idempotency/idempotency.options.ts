@@ -106,6 +106,14 @@ export interface CashlinkIdempotencyOptions {
    * @default `<hostname>:<pid>:<random>` (hostname truncated to fit)
    */
   instanceId?: string;
+  /**
+   * 409 answers in a row after which an intent stops being retried and goes to `needs_review` (with the
+   * reason), instead of being retried silently until `maxAgeMs`. Assumption (Cashlink's docs are
+   * silent): 409 means the key is held for a request still running, or for another body; the first
+   * clears within seconds, the second never does. With the default backoff, 8 conflicts span about 4 min.
+   * @default 8
+   */
+  conflictBudget?: number;
 }
 
 /** The idempotency options with every default merged. */
@@ -118,6 +126,7 @@ export interface ResolvedIdempotencyOptions {
   retentionMs: number | false;
   documentBytesLimit: number;
   instanceId: string;
+  conflictBudget: number;
 }
 
 /** The defaults, in one place. */
@@ -128,6 +137,7 @@ export const IDEMPOTENCY_DEFAULTS = {
   recovery: { intervalMs: 10 * SECOND, batchSize: 50, concurrency: 5 },
   retentionMs: 30 * DAY,
   documentBytesLimit: 10 * 1024 * 1024,
+  conflictBudget: 8,
 } as const;
 
 function checkNumber(
@@ -178,6 +188,7 @@ export function resolveIdempotencyOptions(
       retentionMs: d.retentionMs,
       documentBytesLimit: d.documentBytesLimit,
       instanceId: instanceIdDefault,
+      conflictBudget: d.conflictBudget,
     };
   }
   if (input !== undefined && !isPlainObject(input)) {
@@ -301,6 +312,12 @@ export function resolveIdempotencyOptions(
     ms(0, 'a whole number of bytes, 0 or more'),
   );
 
+  const conflictBudget = checkNumber(problems, 'conflictBudget', o.conflictBudget, d.conflictBudget, {
+    min: 1,
+    integer: true,
+    hint: 'a whole number of 409 answers, 1 or more',
+  });
+
   let instanceId = instanceIdDefault;
   if (o.instanceId !== undefined) {
     if (
@@ -325,5 +342,6 @@ export function resolveIdempotencyOptions(
     retentionMs,
     documentBytesLimit,
     instanceId,
+    conflictBudget,
   };
 }

@@ -6,6 +6,8 @@ import { CASHLINK_DURABLE_WRITE_EXECUTOR, CASHLINK_OPTIONS } from '../cashlink.c
 import { CashlinkHttpClient } from '../http/cashlink-http.client';
 import type { ResolvedCashlinkOptions } from '../options/cashlink-module-options.interface';
 import { CashlinkIntent } from './cashlink-intent.entity';
+import { CashlinkIntentResolution } from './cashlink-intent-resolution.entity';
+import { CashlinkReconciliationService } from './cashlink-reconciliation.service';
 import { CashlinkIntentRecoveryWorker } from './cashlink-intent-recovery.worker';
 import { CashlinkIntentRunner } from './cashlink-intent.runner';
 import { CashlinkIntentStore } from './cashlink-intent.store';
@@ -15,7 +17,7 @@ import { CASHLINK_INTENTS_DATA_SOURCE } from './idempotency.constants';
 import { IntentTransactionHooks } from './intent-transaction.hooks';
 
 /** TypeORM entities of the idempotency feature, registered on the host's DataSource. */
-export const IDEMPOTENCY_ENTITIES: Type[] = [CashlinkIntent];
+export const IDEMPOTENCY_ENTITIES: Type[] = [CashlinkIntent, CashlinkIntentResolution];
 
 /**
  * Nest providers of the idempotency feature (added to CashlinkModule when persistence is on). They
@@ -78,6 +80,12 @@ export const IDEMPOTENCY_PROVIDERS: Provider[] = [
     inject: [CashlinkIntentStore, CashlinkIntentRunner, CASHLINK_OPTIONS],
   },
   {
+    provide: CashlinkReconciliationService,
+    useFactory: (store: CashlinkIntentStore, runner: CashlinkIntentRunner, http: CashlinkHttpClient) =>
+      new CashlinkReconciliationService(store, runner, http),
+    inject: [CashlinkIntentStore, CashlinkIntentRunner, CashlinkHttpClient],
+  },
+  {
     provide: CashlinkIntentRecoveryWorker,
     useFactory: (intents: CashlinkIntentsService, options: ResolvedCashlinkOptions) =>
       new CashlinkIntentRecoveryWorker(intents, options.idempotency),
@@ -86,7 +94,7 @@ export const IDEMPOTENCY_PROVIDERS: Provider[] = [
 ];
 
 /** Services of the idempotency feature the module exports to the host. */
-export const IDEMPOTENCY_EXPORTS = [CashlinkIntentsService];
+export const IDEMPOTENCY_EXPORTS = [CashlinkIntentsService, CashlinkReconciliationService];
 
 /**
  * The longest one attempt of an intent can take with the module's `http` options: every counted round

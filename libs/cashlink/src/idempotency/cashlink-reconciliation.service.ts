@@ -1,0 +1,521 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { CashlinkNotFoundError } from '../errors/cashlink-api.error';
+import type { CashlinkHttpClient } from '../http/cashlink-http.client';
+import type { Page } from '../pagination/page';
+import {
+  AWAITING_RESOLUTION_STATES,
+  CASHLINK_INTENTS_TABLE,
+  type CashlinkIntent,
+  type CashlinkIntentErrorRecord,
+  type CashlinkIntentState,
+} from './cashlink-intent.entity';
+import { CashlinkIntentResolution } from './cashlink-intent-resolution.entity';
+import type { CashlinkIntentRunner } from './cashlink-intent.runner';
+import type { CashlinkIntentStore } from './cashlink-intent.store';
+import {
+  CashlinkIntentNotAwaitingResolutionError,
+  CashlinkIntentNotFoundError,
+  CashlinkReconcileCandidateError,
+  CashlinkReconcileUnsupportedError,
+  CashlinkResolutionInputError,
+} from './cashlink-reconciliation.error';
+import type {
+  CashlinkIntentResolutionView,
+  CashlinkReconcileCandidate,
+  CashlinkReconcileOptions,
+  CashlinkReconciliation,
+  CashlinkResolutionInput,
+  CashlinkResolutionResult,
+} from './cashlink-reconciliation.types';
+import type { StoredRequest } from './intent-request';
+import { parseStoredJson } from './stored-json';
+
+const PAGE_SIZE = 100;
+const DEFAULT_SKEW_MS = 5 * 60_000;
+const DEFAULT_MAX_PAGES = 10;
+
+/** Fields compared between a stored create request and a listed object, by list path. */
+const LIST_LOOKUPS: Record<string, { path: string; fields: string[] }> = {
+  'investments.create': {
+    path: '/v2/investments/',
+    fields: ['investor_id', 'campaign_id', 'units', 'signed_at', 'accepted_at', 'paid_at', 'wallet'],
+  },
+  'investors.create': {
+    path: '/v2/investors/',
+    fields: [
+      'natural_person.forename',
+      'natural_person.surname',
+      'natural_person.birth_date',
+      'legal_person.company_name',
+      'communication.email',
+      'bank_account.iban',
+    ],
+  },
+};
+
+/** Why an operation has no lookup (Cashlink's API has no read endpoint for what it creates). */
+const NO_LOOKUP: Record<string, string> = {
+  'documents.upload': 'Cashlink has no endpoint to list or read documents',
+  'investors.identifications.create': 'Cashlink has no endpoint to list or read identifications',
+  'investors.wallets.create-generic': 'Cashlink has no endpoint to list or read wallets',
+  'investors.wallets.create-managed': 'Cashlink has no endpoint to list or read wallets',
+};
+
+function valueAt(object: unknown, path: string): unknown {
+  let value: unknown = object;
+  for (const part of path.split('.')) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+/** Equal as Cashlink would store them: timestamps compared as instants, numbers as numbers. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (typeof a === 'string' && typeof b === 'string') {
+    if (a === b) return true;
+    if (/^\d{4}-\d{2}-\d{2}T/.test(a) && /^\d{4}-\d{2}-\d{2}T/.test(b)) {
+      return Date.parse(a) === Date.parse(b);
+    }
+    return a.trim().toLowerCase() === b.trim().toLowerCase();
+  }
+  if (typeof a === 'number' || typeof b === 'number') return Number(a) === Number(b);
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** `?` placeholders as Postgres's `$n`. */
+function dialect(sql: string, postgres: boolean): string {
+  if (!postgres) return sql;
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+export function toResolutionView(row: CashlinkIntentResolution): CashlinkIntentResolutionView {
+  return {
+    id: row.id,
+    key: row.intentKey,
+    action: row.action,
+    actor: row.actor,
+    reason: row.reason,
+    previousState: row.previousState,
+    objectId: row.objectId,
+    newKey: row.newKey,
+    createdAt: new Date(row.createdAt),
+  };
+}
+
+/**
+ * Reconciliation of intents whose outcome is unknown (`expired`, `needs_review`): `reconcile` looks at
+ * Cashlink for what the request may have created; `resolve` records a person's decision and carries it
+ * out. Every resolution is one transaction guarded by the intent's state and a unique resolution per
+ * intent, so a double submit (two tabs, a retried CLI call, two operators) changes nothing the second time.
+ */
+export class CashlinkReconciliationService {
+  private readonly logger = new Logger('CashlinkReconciliation');
+
+  constructor(
+    private readonly store: CashlinkIntentStore,
+    private readonly runner: CashlinkIntentRunner,
+    private readonly http: CashlinkHttpClient,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Looks at Cashlink for objects that the intent `key` may have created. Changes nothing. */
+  async reconcile(key: string, options: CashlinkReconcileOptions = {}): Promise<CashlinkReconciliation> {
+    const intent = await this.requireIntent(key);
+    const skew = options.skewMs ?? DEFAULT_SKEW_MS;
+    const lastAttempt = intent.settledAt ?? intent.updatedAt;
+    const window = { from: new Date(intent.createdAt - skew), to: new Date(lastAttempt + skew) };
+    const base: Omit<CashlinkReconciliation, 'lookup' | 'candidates' | 'scanned' | 'complete'> = {
+      key,
+      operation: intent.operation,
+      state: intent.state,
+      window,
+    };
+    const request = parseStoredJson<StoredRequest>(intent.requestBody);
+    const noLookup = NO_LOOKUP[intent.operation];
+    if (noLookup !== undefined || !request) {
+      return {
+        ...base,
+        lookup: 'none',
+        candidates: [],
+        scanned: 0,
+        complete: true,
+        note: request
+          ? `${noLookup}: check with Cashlink out of band, then resolve as send_again or abandoned`
+          : 'the stored request was purged or is unreadable; nothing to compare',
+      };
+    }
+    if (intent.operation === 'investors.update') {
+      // A PATCH names its object: read it and compare the patched fields.
+      const investor = await this.http.request<Record<string, unknown>>({ method: 'GET', path: intent.path });
+      const patch = (request.json ?? {}) as Record<string, unknown>;
+      const fields = Object.keys(patch);
+      const matched = fields.filter((f) => sameValue(patch[f], investor.data[f]));
+      const candidates: CashlinkReconcileCandidate[] =
+        matched.length === fields.length
+          ? [{ id: String(investor.data.id), matched, object: investor.data }]
+          : [];
+      return {
+        ...base,
+        lookup: 'get',
+        candidates,
+        scanned: 1,
+        complete: true,
+        note:
+          candidates.length === 0
+            ? 'the investor does not carry the patched values: the PATCH was probably not applied'
+            : 'the investor carries the patched values (they may also have been set by another change)',
+      };
+    }
+    const lookup = LIST_LOOKUPS[intent.operation];
+    if (!lookup) {
+      return {
+        ...base,
+        lookup: 'none',
+        candidates: [],
+        scanned: 0,
+        complete: true,
+        note: `no lookup is known for ${intent.operation}`,
+      };
+    }
+    const wanted = lookup.fields
+      .map((field) => ({ field, value: valueAt(request.json, field) }))
+      .filter((f) => f.value !== undefined && f.value !== null);
+    // Cashlink lists oldest first with no filter (cashlink-api.md §2): read the newest pages, backwards,
+    // until objects are older than the window or maxPages is reached.
+    const first = await this.page(lookup.path, 1);
+    const lastPage = Math.max(1, Math.ceil(first.count / PAGE_SIZE));
+    const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
+    const candidates: CashlinkReconcileCandidate[] = [];
+    let scanned = 0;
+    let complete = false;
+    for (let n = lastPage, read = 0; n >= 1; n--, read++) {
+      if (read >= maxPages) break;
+      const page = n === 1 ? first : await this.page(lookup.path, n);
+      let olderThanWindow = false;
+      for (const object of [...page.results].reverse()) {
+        scanned++;
+        const createdAt = valueAt(object, 'created_at');
+        const created = typeof createdAt === 'string' ? Date.parse(createdAt) : NaN;
+        if (!Number.isNaN(created)) {
+          if (created < window.from.getTime()) {
+            olderThanWindow = true;
+            continue;
+          }
+          if (created > window.to.getTime()) continue;
+        }
+        const matched = wanted.filter((w) => sameValue(w.value, valueAt(object, w.field)));
+        if (matched.length === wanted.length) {
+          candidates.push({
+            id: String(valueAt(object, 'id')),
+            matched: matched.map((m) => m.field),
+            ...(typeof createdAt === 'string' ? { createdAt } : {}),
+            object,
+          });
+        }
+      }
+      if (olderThanWindow || n === 1) {
+        complete = true;
+        break;
+      }
+    }
+    return {
+      ...base,
+      lookup: 'list',
+      candidates: candidates.reverse(),
+      scanned,
+      complete,
+      ...(complete ? {} : { note: `stopped after ${maxPages} pages; raise maxPages to look further back` }),
+    };
+  }
+
+  /**
+   * Records a person's decision about an `expired` or `needs_review` intent and carries it out:
+   * - `created`: the object is read at Cashlink (a 404 refuses it), stored as the intent's answer, the
+   *   intent becomes `succeeded` and `CASHLINK_EVENTS.intentSucceeded` is emitted;
+   * - `send_again`: the intent becomes `replaced` and the same request is recorded under a new key
+   *   (default `<key>-again`) in the same transaction, then sent; the old key is never sent again;
+   * - `abandoned`: the intent becomes `abandoned`.
+   * Bad input, an unknown key, an intent not waiting for a person and a second resolution throw typed
+   * errors and change nothing.
+   */
+  async resolve(key: string, input: CashlinkResolutionInput): Promise<CashlinkResolutionResult> {
+    const actor = typeof input?.actor === 'string' ? input.actor.trim() : '';
+    const reason = typeof input?.reason === 'string' ? input.reason.trim() : '';
+    if (!['created', 'send_again', 'abandoned'].includes(input?.action)) {
+      throw new CashlinkResolutionInputError(
+        `Unknown resolution action ${JSON.stringify(input?.action)}: use created, send_again or abandoned. Nothing was changed.`,
+      );
+    }
+    if (actor === '' || actor.length > 200) {
+      throw new CashlinkResolutionInputError(
+        'A resolution needs who decided it (actor, 1 to 200 characters). Nothing was changed.',
+      );
+    }
+    if (reason === '') {
+      throw new CashlinkResolutionInputError('A resolution needs a reason. Nothing was changed.');
+    }
+    const intent = await this.requireAwaiting(key);
+
+    if (input.action === 'created') {
+      const objectId = typeof input.objectId === 'string' ? input.objectId.trim() : '';
+      if (objectId === '') {
+        throw new CashlinkResolutionInputError(
+          'A "created" resolution needs the id of the object Cashlink created. Nothing was changed.',
+        );
+      }
+      const path = this.objectPath(intent, objectId);
+      let object: { status: number; data: unknown };
+      try {
+        object = await this.http.request<unknown>({ method: 'GET', path });
+      } catch (error) {
+        if (error instanceof CashlinkNotFoundError) {
+          throw new CashlinkReconcileCandidateError(key, objectId, 'Cashlink does not know it (404)');
+        }
+        throw error;
+      }
+      const status = intent.method === 'POST' ? 201 : 200;
+      const body = JSON.stringify(object.data ?? null);
+      const resolution = await this.commit(intent, actor, reason, 'created', objectId, null, (m, now) =>
+        this.transition(m, intent, 'succeeded', now, { status, body }),
+      );
+      this.runner.emit(intent, { state: 'succeeded', responseStatus: status, responseBody: body });
+      this.logger.log(`Intent ${key} resolved as created (${objectId}) by ${actor}`);
+      return { resolution, state: 'succeeded' };
+    }
+
+    if (input.action === 'abandoned') {
+      const resolution = await this.commit(intent, actor, reason, 'abandoned', null, null, (m, now) =>
+        this.transition(m, intent, 'abandoned', now, {
+          reason: `abandoned by ${actor} on ${new Date(now).toISOString()}`,
+        }),
+      );
+      this.logger.log(`Intent ${key} abandoned by ${actor}`);
+      return { resolution, state: 'abandoned' };
+    }
+
+    // send_again
+    if (!intent.requestBody) {
+      throw new CashlinkResolutionInputError(
+        `The request of intent ${key} was purged; it cannot be sent again. Nothing was changed.`,
+      );
+    }
+    const newKey = input.newKey?.trim() || (key.length <= 249 ? `${key}-again` : randomUUID());
+    if (newKey.length > 255) {
+      throw new CashlinkResolutionInputError(
+        'The new key is longer than 255 characters. Nothing was changed.',
+      );
+    }
+    if (await this.store.find(newKey)) {
+      throw new CashlinkResolutionInputError(
+        `The new key ${newKey} is already used by another intent; pass another newKey. Nothing was changed.`,
+      );
+    }
+    let recorded: CashlinkIntent | undefined;
+    const resolution = await this.commit(
+      intent,
+      actor,
+      reason,
+      'send_again',
+      null,
+      newKey,
+      async (m, now) => {
+        await this.transition(m, intent, 'replaced', now, {
+          reason: `not created (decided by ${actor} on ${new Date(now).toISOString()}); sent again under key ${newKey}`,
+        });
+        const result = await this.store.record(
+          {
+            key: newKey,
+            operation: intent.operation,
+            method: intent.method,
+            path: intent.path,
+            requestBody: intent.requestBody!,
+            requestHash: intent.requestHash,
+            unrecoverableReason: intent.unrecoverableReason,
+            leaseOwner: this.runner.instanceId,
+          },
+          now,
+          m,
+        );
+        if (!result.created) {
+          throw new CashlinkResolutionInputError(
+            `The new key ${newKey} is already used by another intent; pass another newKey. Nothing was changed.`,
+          );
+        }
+        recorded = result.intent;
+      },
+    );
+    this.logger.log(`Intent ${key} resolved as not created by ${actor}; sending it again as ${newKey}`);
+    // Committed with our lease: sent now; if this process dies first, recovery sends it after the lease.
+    const outcome = await this.runner.attempt(recorded!).catch((error: unknown) => ({
+      state: 'pending' as const,
+      error: error as Error,
+    }));
+    return {
+      resolution,
+      state: 'replaced',
+      newIntent: {
+        key: newKey,
+        state: outcome.state,
+        ...(outcome.state === 'succeeded' ? {} : { error: outcome.error.message }),
+      },
+    };
+  }
+
+  /** The resolution of an intent, or null. */
+  async findResolution(key: string): Promise<CashlinkIntentResolutionView | null> {
+    const row = await this.store.dataSource.manager.findOneBy(CashlinkIntentResolution, { intentKey: key });
+    return row ? toResolutionView(row) : null;
+  }
+
+  /** Resolutions, newest first. */
+  async listResolutions(query: { limit?: number } = {}): Promise<CashlinkIntentResolutionView[]> {
+    const rows = await this.store.dataSource.manager.find(CashlinkIntentResolution, {
+      order: { createdAt: 'DESC', id: 'ASC' },
+      take: query.limit ?? 100,
+    });
+    return rows.map(toResolutionView);
+  }
+
+  private async requireIntent(key: string): Promise<CashlinkIntent> {
+    const intent = typeof key === 'string' && key !== '' ? await this.store.find(key) : null;
+    if (!intent) throw new CashlinkIntentNotFoundError(String(key));
+    return intent;
+  }
+
+  private async requireAwaiting(key: string): Promise<CashlinkIntent> {
+    const intent = await this.requireIntent(key);
+    if (!AWAITING_RESOLUTION_STATES.includes(intent.state)) {
+      throw new CashlinkIntentNotAwaitingResolutionError(
+        key,
+        intent.state,
+        (await this.findResolution(key)) ?? undefined,
+      );
+    }
+    return intent;
+  }
+
+  /** The detail path of the object a created intent stands for. */
+  private objectPath(intent: CashlinkIntent, objectId: string): string {
+    if (NO_LOOKUP[intent.operation] !== undefined) {
+      throw new CashlinkReconcileUnsupportedError(intent.key, intent.operation);
+    }
+    if (intent.operation === 'investors.update') {
+      const named = decodeURIComponent(intent.path.split('/').filter(Boolean).pop() ?? '');
+      if (named !== objectId) {
+        throw new CashlinkReconcileCandidateError(
+          intent.key,
+          objectId,
+          `the PATCH was for investor ${named}, not this one`,
+        );
+      }
+      return intent.path;
+    }
+    const lookup = LIST_LOOKUPS[intent.operation];
+    if (!lookup) throw new CashlinkReconcileUnsupportedError(intent.key, intent.operation);
+    if (objectId === '.' || objectId === '..') {
+      throw new CashlinkReconcileCandidateError(intent.key, objectId, 'not an id');
+    }
+    return `${lookup.path}${encodeURIComponent(objectId)}/`;
+  }
+
+  /**
+   * One transaction: the intent's state change (only from the state it was read in) and the resolution
+   * row (unique per intent). Either both commit, or neither and the caller gets why.
+   */
+  private async commit(
+    intent: CashlinkIntent,
+    actor: string,
+    reason: string,
+    action: CashlinkIntentResolution['action'],
+    objectId: string | null,
+    newKey: string | null,
+    change: (manager: EntityManager, now: number) => Promise<void>,
+  ): Promise<CashlinkIntentResolutionView> {
+    const now = this.now();
+    const row = Object.assign(new CashlinkIntentResolution(), {
+      id: randomUUID(),
+      intentKey: intent.key,
+      action,
+      actor,
+      reason,
+      previousState: intent.state,
+      objectId,
+      newKey,
+      createdAt: now,
+    });
+    try {
+      await this.store.dataSource.transaction(async (manager) => {
+        await change(manager, now);
+        await manager.insert(CashlinkIntentResolution, row);
+      });
+    } catch (error) {
+      if (error instanceof CashlinkIntentNotAwaitingResolutionError) {
+        throw new CashlinkIntentNotAwaitingResolutionError(
+          intent.key,
+          (await this.store.find(intent.key))?.state ?? intent.state,
+          (await this.findResolution(intent.key)) ?? undefined,
+        );
+      }
+      // A concurrent resolution won the unique index: report it like any double submit.
+      const existing = await this.findResolution(intent.key);
+      if (existing && existing.id !== row.id) {
+        throw new CashlinkIntentNotAwaitingResolutionError(
+          intent.key,
+          (await this.store.find(intent.key))?.state ?? intent.state,
+          existing,
+        );
+      }
+      throw error;
+    }
+    return toResolutionView(row);
+  }
+
+  /** The guarded state change: only while the intent is still in the state it was read in, unleased. */
+  private async transition(
+    manager: EntityManager,
+    intent: CashlinkIntent,
+    state: CashlinkIntentState,
+    now: number,
+    what: { status: number; body: string } | { reason: string },
+  ): Promise<void> {
+    const postgres = this.store.dataSource.options.type === 'postgres';
+    const previous = parseStoredJson<CashlinkIntentErrorRecord>(intent.lastError);
+    const lastError =
+      'reason' in what
+        ? JSON.stringify({
+            ...(previous ?? { className: 'CashlinkIntentResolved', message: what.reason }),
+            reason: what.reason,
+          })
+        : intent.lastError;
+    const sql = `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "state" = ?, "response_status" = ?, "response_body" = ?, "last_error" = ?,
+        "lease_owner" = NULL, "lease_until" = NULL, "settled_at" = ?, "updated_at" = ?
+      WHERE "idempotency_key" = ? AND "state" = ? AND "lease_owner" IS NULL`;
+    const params = [
+      state,
+      'status' in what ? what.status : null,
+      'status' in what ? what.body : null,
+      lastError,
+      now,
+      now,
+      intent.key,
+      intent.state,
+    ];
+    const result = await manager.queryRunner!.query(dialect(sql, postgres), params, true);
+    if ((result.affected ?? 0) !== 1) {
+      throw new CashlinkIntentNotAwaitingResolutionError(intent.key, intent.state);
+    }
+  }
+
+  private async page(path: string, page: number): Promise<Page<Record<string, unknown>>> {
+    const response = await this.http.request<Page<Record<string, unknown>>>({
+      method: 'GET',
+      path,
+      query: { page, page_size: PAGE_SIZE },
+    });
+    return response.data;
+  }
+}
