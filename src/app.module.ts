@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { CashlinkModule } from 'nestjs-cashlink';
+import { CashlinkModule, CashlinkOpsPageModule } from 'nestjs-cashlink';
 import { cashlinkOptionsFactory } from './config/cashlink-options.factory';
 import { demoDataSourceOptions } from './config/database.options';
 import { DEMO_SETTINGS, DemoConfigModule } from './config/demo-config.module';
@@ -11,6 +11,7 @@ import { EmbeddedCashlink } from './config/embedded-cashlink';
 import { CustomersModule } from './customers/customers.module';
 import { DocumentsModule } from './documents/documents.module';
 import { HealthModule } from './health/health.module';
+import { DemoOpsGuard } from './ops/demo-ops.guard';
 import { ScenarioModule } from './scenario/scenario.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { TimelineModule } from './timeline/timeline.module';
@@ -41,6 +42,8 @@ import { TimelineModule } from './timeline/timeline.module';
     SubscriptionsModule,
     HealthModule,
     ScenarioModule,
+    // The ops page (intents to reconcile, dead webhook rows to replay) behind the demo's Basic-auth guard.
+    CashlinkOpsPageModule.forRoot({ path: 'ops', guard: DemoOpsGuard }),
   ],
 })
 export class AppModule {}

@@ -149,3 +149,5 @@ export {
 export { maskPersonalData } from './ops/ops-masking';
 export { CashlinkCommandsModule } from './ops/cli/cashlink-commands.module';
 export { CASHLINK_CLI_EXIT, type CashlinkCliOptions, runCashlinkCli } from './ops/cli/run-cashlink-cli';
+export { CashlinkOpsPageModule } from './ops/page/cashlink-ops-page.module';
+export { type CashlinkOpsPageOptions, OPS_PAGE_UNGUARDED_LOCAL_ONLY } from './ops/page/ops-page.options';
