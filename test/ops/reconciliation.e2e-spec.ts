@@ -4,8 +4,11 @@
 // key; bad input changes nothing; 409s past the budget stop in `needs_review`.
 import type { INestApplicationContext } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { HealthIndicatorService } from '@nestjs/terminus';
 import {
   CASHLINK_EVENTS,
+  CashlinkAuthService,
+  CashlinkWebhooksService,
   CashlinkIntentNotAwaitingResolutionError,
   CashlinkIntentNotFoundError,
   CashlinkIntentsService,
@@ -23,6 +26,7 @@ import {
   exampleInvestorInput,
   startCashlinkEmulator,
 } from 'nestjs-cashlink/testing';
+import { CashlinkHealthIndicators } from '../../src/health/cashlink.health';
 import { api, getToken } from '../emulator/emulator-test.helpers';
 import { FAST_IDEMPOTENCY, startDurableApp } from '../idempotency/support/durable-app';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from '../support/databases';
@@ -224,16 +228,41 @@ describeEachDatabase('reconciliation', (kind) => {
     await expect(
       reconciliation.resolve('wallet-1', { action: 'created', objectId: 'w', actor: 'a', reason: 'r' }),
     ).rejects.toBeInstanceOf(CashlinkReconcileUnsupportedError);
-    const result = await reconciliation.resolve('wallet-1', {
-      action: 'abandoned',
-      actor: 'alice',
-      reason: 'the investor no longer wants a wallet',
+    // Two operators at once: one resolution wins, the other is told and changes nothing.
+    const both = await Promise.allSettled([
+      reconciliation.resolve('wallet-1', { action: 'abandoned', actor: 'alice', reason: 'no wallet wanted' }),
+      reconciliation.resolve('wallet-1', { action: 'send_again', actor: 'bob', reason: 'retry it' }),
+    ]);
+    const won = both.filter((r) => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    expect(both.find((r) => r.status === 'rejected')).toMatchObject({
+      reason: expect.any(CashlinkIntentNotAwaitingResolutionError),
     });
-    expect(result.state).toBe('abandoned');
-    expect((await intents.find('wallet-1'))?.state).toBe('abandoned');
+    const result = (won[0] as PromiseFulfilledResult<{ state: string }>).value;
+    if (result.state === 'replaced') {
+      expect((await intents.find('wallet-1-again'))?.state).toBeDefined();
+    } else {
+      expect(result.state).toBe('abandoned');
+      expect(await intents.find('wallet-1-again')).toBeNull();
+    }
+    expect((await intents.find('wallet-1'))?.state).toBe(result.state);
   });
 
   it('409s past the conflict budget stop in needs_review with the reason', async () => {
+    // Long maxAgeMs here: the budget, not the age, must be what stops the intent.
+    await app.close();
+    app = await startDurableApp({
+      database: db.options,
+      baseUrl: emu.baseUrl,
+      tokenUrl: emu.tokenUrl,
+      clientId: emu.clientId,
+      clientSecret: emu.clientSecret,
+      maxRetries: 0,
+      idempotency: { ...FAST_IDEMPOTENCY, maxAgeMs: 60_000, conflictBudget: 3 },
+    });
+    intents = app.get(CashlinkIntentsService);
+    reconciliation = app.get(CashlinkReconciliationService);
+    investments = app.get(CashlinkInvestmentsService);
     // Cashlink holds the key for another body (e.g. a second system that reused our order id).
     const token = await getToken(emu);
     const held = await api(emu, token, 'POST', '/v2/investments/', {
@@ -250,6 +279,16 @@ describeEachDatabase('reconciliation', (kind) => {
     expect(view?.attempts).toBe(3);
     const counts = await intents.count();
     expect(counts.needs_review).toBe(1);
+    // The demo's health check reports it as waiting for a person (degraded, not down).
+    const health = new CashlinkHealthIndicators(
+      new HealthIndicatorService(),
+      app.get(CashlinkAuthService),
+      intents,
+      app.get(CashlinkWebhooksService),
+    );
+    expect(await health.intentsBacklog()).toEqual({
+      intents: { status: 'degraded', pending: 0, expired: 0, needsReview: 1, needingPerson: 1 },
+    });
     const result = await reconciliation.resolve('order-409', {
       action: 'abandoned',
       actor: 'alice',

@@ -1,19 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { idleSqliteConnection } from '../common/sqlite-connection';
+import { SqliteGroupCommit } from '../common/sqlite-group-commit';
 import { CashlinkNotFoundError } from '../errors/cashlink-api.error';
 import type { CashlinkHttpClient } from '../http/cashlink-http.client';
 import type { Page } from '../pagination/page';
 import {
   AWAITING_RESOLUTION_STATES,
   CASHLINK_INTENTS_TABLE,
+  CashlinkIntent as CashlinkIntentEntity,
   type CashlinkIntent,
   type CashlinkIntentErrorRecord,
   type CashlinkIntentState,
 } from './cashlink-intent.entity';
-import { CashlinkIntentResolution } from './cashlink-intent-resolution.entity';
+import {
+  CASHLINK_INTENT_RESOLUTIONS_TABLE,
+  CashlinkIntentResolution,
+} from './cashlink-intent-resolution.entity';
 import type { CashlinkIntentRunner } from './cashlink-intent.runner';
-import type { CashlinkIntentStore } from './cashlink-intent.store';
+import { type CashlinkIntentStore, newLeaseToken } from './cashlink-intent.store';
 import {
   CashlinkIntentNotAwaitingResolutionError,
   CashlinkIntentNotFoundError,
@@ -33,6 +38,14 @@ import type { StoredRequest } from './intent-request';
 import { parseStoredJson } from './stored-json';
 
 const PAGE_SIZE = 100;
+
+/** One statement of a resolution's transaction (`?` placeholders). */
+interface Statement {
+  sql: string;
+  params: unknown[];
+  /** It must change exactly one row (the guarded state change). */
+  expectOne?: boolean;
+}
 const DEFAULT_SKEW_MS = 5 * 60_000;
 const DEFAULT_MAX_PAGES = 10;
 
@@ -119,6 +132,8 @@ export class CashlinkReconciliationService {
     private readonly store: CashlinkIntentStore,
     private readonly runner: CashlinkIntentRunner,
     private readonly http: CashlinkHttpClient,
+    /** The intents' lease time (`idempotency.leaseMs`): the new key of a send_again is recorded claimed. */
+    private readonly leaseMs: number,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -279,20 +294,20 @@ export class CashlinkReconciliationService {
       }
       const status = intent.method === 'POST' ? 201 : 200;
       const body = JSON.stringify(object.data ?? null);
-      const resolution = await this.commit(intent, actor, reason, 'created', objectId, null, (m, now) =>
-        this.transition(m, intent, 'succeeded', now, { status, body }),
-      );
+      const resolution = await this.commit(intent, actor, reason, 'created', objectId, null, (now) => [
+        this.transition(intent, 'succeeded', now, { status, body }),
+      ]);
       this.runner.emit(intent, { state: 'succeeded', responseStatus: status, responseBody: body });
       this.logger.log(`Intent ${key} resolved as created (${objectId}) by ${actor}`);
       return { resolution, state: 'succeeded' };
     }
 
     if (input.action === 'abandoned') {
-      const resolution = await this.commit(intent, actor, reason, 'abandoned', null, null, (m, now) =>
-        this.transition(m, intent, 'abandoned', now, {
+      const resolution = await this.commit(intent, actor, reason, 'abandoned', null, null, (now) => [
+        this.transition(intent, 'abandoned', now, {
           reason: `abandoned by ${actor} on ${new Date(now).toISOString()}`,
         }),
-      );
+      ]);
       this.logger.log(`Intent ${key} abandoned by ${actor}`);
       return { resolution, state: 'abandoned' };
     }
@@ -314,40 +329,59 @@ export class CashlinkReconciliationService {
         `The new key ${newKey} is already used by another intent; pass another newKey. Nothing was changed.`,
       );
     }
+    const lease = newLeaseToken(this.runner.instanceId);
     let recorded: CashlinkIntent | undefined;
-    const resolution = await this.commit(
-      intent,
-      actor,
-      reason,
-      'send_again',
-      null,
-      newKey,
-      async (m, now) => {
-        await this.transition(m, intent, 'replaced', now, {
+    const resolution = await this.commit(intent, actor, reason, 'send_again', null, newKey, (now) => {
+      recorded = Object.assign(new CashlinkIntentEntity(), {
+        key: newKey,
+        operation: intent.operation,
+        method: intent.method,
+        path: intent.path,
+        requestBody: intent.requestBody,
+        requestHash: intent.requestHash,
+        state: 'pending',
+        // Recorded already claimed by us (one attempt, under our lease): sent right after the commit, and
+        // by recovery after the lease if this process dies first.
+        attempts: 1,
+        nextAttemptAt: now + this.leaseMs,
+        leaseOwner: lease,
+        leaseUntil: now + this.leaseMs,
+        responseStatus: null,
+        responseBody: null,
+        lastError: null,
+        unrecoverableReason: intent.unrecoverableReason,
+        conflicts: 0,
+        createdAt: now,
+        updatedAt: now,
+        settledAt: null,
+        purgedAt: null,
+      } satisfies Omit<CashlinkIntent, never>);
+      const r = recorded;
+      return [
+        this.transition(intent, 'replaced', now, {
           reason: `not created (decided by ${actor} on ${new Date(now).toISOString()}); sent again under key ${newKey}`,
-        });
-        const result = await this.store.record(
-          {
-            key: newKey,
-            operation: intent.operation,
-            method: intent.method,
-            path: intent.path,
-            requestBody: intent.requestBody!,
-            requestHash: intent.requestHash,
-            unrecoverableReason: intent.unrecoverableReason,
-            leaseOwner: this.runner.instanceId,
-          },
-          now,
-          m,
-        );
-        if (!result.created) {
-          throw new CashlinkResolutionInputError(
-            `The new key ${newKey} is already used by another intent; pass another newKey. Nothing was changed.`,
-          );
-        }
-        recorded = result.intent;
-      },
-    );
+        }),
+        {
+          sql: `INSERT INTO "${CASHLINK_INTENTS_TABLE}" ("idempotency_key", "operation", "method", "path", "request_body",
+              "request_hash", "state", "attempts", "next_attempt_at", "lease_owner", "lease_until", "unrecoverable_reason",
+              "conflicts", "created_at", "updated_at") VALUES (?, ?, ?, ?, ?, ?, 'pending', 1, ?, ?, ?, ?, 0, ?, ?)`,
+          params: [
+            r.key,
+            r.operation,
+            r.method,
+            r.path,
+            r.requestBody,
+            r.requestHash,
+            r.nextAttemptAt,
+            r.leaseOwner,
+            r.leaseUntil,
+            r.unrecoverableReason,
+            now,
+            now,
+          ],
+        },
+      ];
+    });
     this.logger.log(`Intent ${key} resolved as not created by ${actor}; sending it again as ${newKey}`);
     // Committed with our lease: sent now; if this process dies first, recovery sends it after the lease.
     const outcome = await this.runner.attempt(recorded!).catch((error: unknown) => ({
@@ -423,8 +457,9 @@ export class CashlinkReconciliationService {
   }
 
   /**
-   * One transaction: the intent's state change (only from the state it was read in) and the resolution
-   * row (unique per intent). Either both commit, or neither and the caller gets why.
+   * One transaction: the intent's state change (only from the state it was read in), the resolution row
+   * (unique per intent) and, for send_again, the new intent. Either all commit, or none and the caller
+   * gets why.
    */
   private async commit(
     intent: CashlinkIntent,
@@ -433,10 +468,10 @@ export class CashlinkReconciliationService {
     action: CashlinkIntentResolution['action'],
     objectId: string | null,
     newKey: string | null,
-    change: (manager: EntityManager, now: number) => Promise<void>,
+    statements: (now: number) => Statement[],
   ): Promise<CashlinkIntentResolutionView> {
     const now = this.now();
-    const row = Object.assign(new CashlinkIntentResolution(), {
+    const row = {
       id: randomUUID(),
       intentKey: intent.key,
       action,
@@ -446,43 +481,82 @@ export class CashlinkReconciliationService {
       objectId,
       newKey,
       createdAt: now,
-    });
+    } satisfies Omit<CashlinkIntentResolution, never>;
+    const all: Statement[] = [
+      ...statements(now),
+      {
+        sql: `INSERT INTO "${CASHLINK_INTENT_RESOLUTIONS_TABLE}" ("id", "intent_key", "action", "actor", "reason",
+            "previous_state", "object_id", "new_key", "created_at") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        params: [row.id, row.intentKey, action, actor, reason, row.previousState, objectId, newKey, now],
+      },
+    ];
     try {
-      await this.store.dataSource.transaction(async (manager) => {
-        await change(manager, now);
-        await manager.insert(CashlinkIntentResolution, row);
-      });
+      await this.runAtomically(intent.key, all);
     } catch (error) {
-      if (error instanceof CashlinkIntentNotAwaitingResolutionError) {
-        throw new CashlinkIntentNotAwaitingResolutionError(
-          intent.key,
-          (await this.store.find(intent.key))?.state ?? intent.state,
-          (await this.findResolution(intent.key)) ?? undefined,
-        );
-      }
-      // A concurrent resolution won the unique index: report it like any double submit.
       const existing = await this.findResolution(intent.key);
-      if (existing && existing.id !== row.id) {
+      if (error instanceof CashlinkIntentNotAwaitingResolutionError || (existing && existing.id !== row.id)) {
+        // Another resolution (or a worker) got there first: report it like any double submit.
         throw new CashlinkIntentNotAwaitingResolutionError(
           intent.key,
           (await this.store.find(intent.key))?.state ?? intent.state,
-          existing,
+          existing ?? undefined,
         );
       }
       throw error;
     }
-    return toResolutionView(row);
+    return toResolutionView(Object.assign(new CashlinkIntentResolution(), row));
+  }
+
+  /**
+   * Runs the statements in one transaction; a statement with `expectOne` that changes no row rolls it
+   * back with `CashlinkIntentNotAwaitingResolutionError`.
+   */
+  private async runAtomically(key: string, statements: Statement[]): Promise<void> {
+    const dataSource = this.store.dataSource;
+    const handle = await idleSqliteConnection(dataSource);
+    if (handle) {
+      // SQLite: TypeORM shares one connection, so a transaction opened with `dataSource.transaction`
+      // would nest into (and roll back with) any other open one, e.g. a second resolution at the same
+      // moment. Run the statements synchronously on the idle raw handle instead: nothing can interleave.
+      handle.transaction(() => {
+        for (const statement of statements) {
+          const { changes } = handle.prepare(statement.sql).run(...statement.params);
+          if (statement.expectOne && changes !== 1)
+            throw new CashlinkIntentNotAwaitingResolutionError(key, 'expired');
+        }
+      })();
+      // A durable write through the library's group commit syncs the log with ours in it (with
+      // synchronous=NORMAL a plain commit is not on disk yet): a resolution must survive a power loss
+      // before the new key is sent.
+      await SqliteGroupCommit.of(dataSource).run(
+        `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "updated_at" = "updated_at" WHERE "idempotency_key" = ?`,
+        [key],
+        { durable: true },
+      );
+      return;
+    }
+    const postgres = dataSource.options.type === 'postgres';
+    await dataSource.transaction(async (manager) => {
+      for (const statement of statements) {
+        const result = await manager.queryRunner!.query(
+          dialect(statement.sql, postgres),
+          statement.params,
+          true,
+        );
+        if (statement.expectOne && (result.affected ?? 0) !== 1) {
+          throw new CashlinkIntentNotAwaitingResolutionError(key, 'expired');
+        }
+      }
+    });
   }
 
   /** The guarded state change: only while the intent is still in the state it was read in, unleased. */
-  private async transition(
-    manager: EntityManager,
+  private transition(
     intent: CashlinkIntent,
     state: CashlinkIntentState,
     now: number,
     what: { status: number; body: string } | { reason: string },
-  ): Promise<void> {
-    const postgres = this.store.dataSource.options.type === 'postgres';
+  ): Statement {
     const previous = parseStoredJson<CashlinkIntentErrorRecord>(intent.lastError);
     const lastError =
       'reason' in what
@@ -491,23 +565,22 @@ export class CashlinkReconciliationService {
             reason: what.reason,
           })
         : intent.lastError;
-    const sql = `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "state" = ?, "response_status" = ?, "response_body" = ?, "last_error" = ?,
-        "lease_owner" = NULL, "lease_until" = NULL, "settled_at" = ?, "updated_at" = ?
-      WHERE "idempotency_key" = ? AND "state" = ? AND "lease_owner" IS NULL`;
-    const params = [
-      state,
-      'status' in what ? what.status : null,
-      'status' in what ? what.body : null,
-      lastError,
-      now,
-      now,
-      intent.key,
-      intent.state,
-    ];
-    const result = await manager.queryRunner!.query(dialect(sql, postgres), params, true);
-    if ((result.affected ?? 0) !== 1) {
-      throw new CashlinkIntentNotAwaitingResolutionError(intent.key, intent.state);
-    }
+    return {
+      sql: `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "state" = ?, "response_status" = ?, "response_body" = ?, "last_error" = ?,
+          "lease_owner" = NULL, "lease_until" = NULL, "settled_at" = ?, "updated_at" = ?
+        WHERE "idempotency_key" = ? AND "state" = ? AND "lease_owner" IS NULL`,
+      params: [
+        state,
+        'status' in what ? what.status : null,
+        'status' in what ? what.body : null,
+        lastError,
+        now,
+        now,
+        intent.key,
+        intent.state,
+      ],
+      expectOne: true,
+    };
   }
 
   private async page(path: string, page: number): Promise<Page<Record<string, unknown>>> {

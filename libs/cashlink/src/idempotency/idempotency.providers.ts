@@ -81,9 +81,13 @@ export const IDEMPOTENCY_PROVIDERS: Provider[] = [
   },
   {
     provide: CashlinkReconciliationService,
-    useFactory: (store: CashlinkIntentStore, runner: CashlinkIntentRunner, http: CashlinkHttpClient) =>
-      new CashlinkReconciliationService(store, runner, http),
-    inject: [CashlinkIntentStore, CashlinkIntentRunner, CashlinkHttpClient],
+    useFactory: (
+      store: CashlinkIntentStore,
+      runner: CashlinkIntentRunner,
+      http: CashlinkHttpClient,
+      options: ResolvedCashlinkOptions,
+    ) => new CashlinkReconciliationService(store, runner, http, options.idempotency.leaseMs),
+    inject: [CashlinkIntentStore, CashlinkIntentRunner, CashlinkHttpClient, CASHLINK_OPTIONS],
   },
   {
     provide: CashlinkIntentRecoveryWorker,
