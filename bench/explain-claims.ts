@@ -1,5 +1,5 @@
 /**
- * The plans of the claim queries on a 100,000-row backlog (issue 7: "no scan grows with the backlog").
+ * The plans of the claim queries on a 100,000-row backlog (no scan may grow with the backlog).
  *
  *   node -r @swc-node/register bench/explain-claims.ts [rows]
  *

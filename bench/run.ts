@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the cost of safety, measured against raw baselines in the same run (issue 7).
+ * `npm run bench`: the cost of safety, measured against raw baselines in the same run.
  *
  *   node -r @swc-node/register bench/run.ts [--quick] [--db sqlite,postgres] [--rounds N]
  *                                           [--cases webhook,client,backlog,instances] [--out FILE]
@@ -45,7 +45,7 @@ const FULL: BenchSizes = {
   pageSize: 100,
   backlogSmall: 1000,
   backlogLarge: 100_000,
-  backlogSample: 1000,
+  backlogRounds: 2,
   instancesBacklog: 10_000,
 };
 
@@ -63,7 +63,7 @@ const QUICK: BenchSizes = {
   pageSize: 100,
   backlogSmall: 40,
   backlogLarge: 200,
-  backlogSample: 40,
+  backlogRounds: 2,
   instancesBacklog: 100,
 };
 

@@ -341,14 +341,25 @@ serveCommands(
       return summarise(await runConcurrent(n, concurrency, call, maxDurationMs));
     },
 
-    paginate: async ({ pageSize, raw }: { pageSize: number; raw: boolean }) => {
+    paginate: async ({
+      pageSize,
+      raw,
+      client = 'fetch',
+    }: {
+      pageSize: number;
+      raw: boolean;
+      client?: RawClient;
+    }) => {
       const heap = heapSampler();
       const started = performance.now();
       let items = 0;
       if (raw) {
         let next: string | null = `${boot!.emulator.baseUrl}/v2/investments/?page_size=${pageSize}`;
         while (next) {
-          const page = (await rawJson('GET', next)) as { next: string | null; results: CashlinkInvestment[] };
+          const page = (await rawCall(client)('GET', next)) as {
+            next: string | null;
+            results: CashlinkInvestment[];
+          };
           items += page.results.length;
           next = page.next;
           heap.page();

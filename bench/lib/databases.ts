@@ -24,7 +24,7 @@ export function postgresAvailable(): Promise<boolean> {
  * `synchronous = FULL`): each commit is synced by SQLite, as durable as with the rollback journal.
  * `BENCH_SQLITE_SYNCHRONOUS=NORMAL` measures what better-sqlite3 gives a connection that opens a
  * database already in WAL mode: SQLite does not sync commits, and the library syncs the log of its own
- * commits off the event loop before it resolves them (bench/README.md, change 21).
+ * commits off the event loop before it resolves them.
  * `BENCH_SQLITE_WAL=0` measures TypeORM's default rollback journal instead.
  */
 export const SQLITE_WAL = process.env.BENCH_SQLITE_WAL !== '0';

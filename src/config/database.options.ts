@@ -11,7 +11,7 @@ export const DEMO_ENTITIES = [Customer, Subscription];
 
 /** The library's migrations first, then the demo's. */
 export const DEMO_MIGRATIONS: Array<new () => MigrationInterface> = [
-  ...(CASHLINK_MIGRATIONS as Array<new () => MigrationInterface>),
+  ...CASHLINK_MIGRATIONS,
   CreateDemoTables1796100000000,
 ];
 

@@ -26,8 +26,10 @@ describe('npm run bench (quick, SQLite)', () => {
       expect.arrayContaining([
         'webhook ingest',
         'webhook ingest + dispatch, one process',
-        'read call',
-        'durable create',
+        'read call (vs undici.request)',
+        'read call (vs fetch)',
+        'durable create (vs undici.request)',
+        'durable create (vs fetch)',
         'token single flight',
         'pagination',
         'backlog dispatch (inbox)',
@@ -47,6 +49,14 @@ describe('npm run bench (quick, SQLite)', () => {
     expect(report.rows.find((r) => r.case === 'token single flight')?.value).toBe(1);
     for (const row of report.rows.filter((r) => r.detail && 'errors' in r.detail)) {
       expect(row.detail?.errors).toBe(0);
+    }
+    // Read and create are judged against the faster raw client of the run; the other row informs.
+    for (const name of ['read call', 'durable create']) {
+      const perSecond = report.rows.filter((r) => r.case.startsWith(`${name} (vs`) && r.metric === 'req/s');
+      expect(perSecond).toHaveLength(2);
+      const judged = perSecond.filter((r) => r.target !== '');
+      expect(judged).toHaveLength(1);
+      expect(judged[0]!.baseline).toBe(Math.max(...perSecond.map((r) => r.baseline ?? 0)));
     }
     const pagination = report.rows.find((r) => r.case === 'pagination' && r.metric.startsWith('ms for'));
     expect(pagination?.detail?.items).toBe(450);

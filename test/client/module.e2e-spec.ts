@@ -18,7 +18,7 @@ import {
   CASHLINK_DURABLE_WRITE_EXECUTOR,
   CASHLINK_OPTIONS,
 } from '../../libs/cashlink/src/cashlink.constants';
-import type { ResolvedCashlinkOptions } from '../../libs/cashlink/src/options/cashlink-module-options.interface';
+import type { ResolvedCashlinkOptions } from '../../libs/cashlink/src/cashlink-module-options.interface';
 import { CashlinkHttpClient } from '../../libs/cashlink/src/http/cashlink-http.client';
 import { CashlinkWriteExecutor } from '../../libs/cashlink/src/http/cashlink-write-executor';
 import { DirectWriteExecutor } from '../../libs/cashlink/src/http/direct-write-executor';

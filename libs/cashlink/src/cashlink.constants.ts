@@ -1,8 +1,16 @@
 /**
  * Injection token of the resolved module options (`ResolvedCashlinkOptions`): defaults merged and
- * validated once, at start-up. Inject it with `@Inject(CASHLINK_OPTIONS)`.
+ * validated once, at start-up. Internal: the library's own providers inject it; it is not exported,
+ * because the resolved options are not part of the public API (an app reads its own settings where it
+ * builds the options).
  */
 export const CASHLINK_OPTIONS = Symbol('CASHLINK_OPTIONS');
+
+/**
+ * Injection token of the client core's slice of the resolved options (`ResolvedClientOptions`): what
+ * the auth, HTTP client, pagination and resource services receive. Internal.
+ */
+export const CASHLINK_CLIENT_OPTIONS = Symbol('CASHLINK_CLIENT_OPTIONS');
 
 /**
  * Seam for durable idempotent writes. When a provider exists under this token (the idempotency

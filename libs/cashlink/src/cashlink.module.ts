@@ -8,19 +8,20 @@ import {
 } from '@nestjs/common';
 import { CashlinkAuthService } from './auth/cashlink-auth.service';
 import { CashlinkTokenClient } from './auth/token-client';
-import { CASHLINK_DURABLE_WRITE_EXECUTOR, CASHLINK_OPTIONS } from './cashlink.constants';
+import {
+  CASHLINK_CLIENT_OPTIONS,
+  CASHLINK_DURABLE_WRITE_EXECUTOR,
+  CASHLINK_OPTIONS,
+} from './cashlink.constants';
 import { CASHLINK_MODULE_OPTIONS, CashlinkConfigurableModuleClass } from './cashlink.module-definition';
-import { UndiciCashlinkTransport } from './http/undici-transport';
+import { UndiciCashlinkTransport } from './transport/undici-transport';
 import { CashlinkHttpClient } from './http/cashlink-http.client';
-import { CashlinkTransport } from './http/cashlink-transport';
+import { CashlinkTransport } from './transport/cashlink-transport';
 import { CashlinkWriteExecutor } from './http/cashlink-write-executor';
 import { DirectWriteExecutor } from './http/direct-write-executor';
 import { CashlinkMoneyService } from './money/cashlink-money.service';
-import type {
-  CashlinkModuleOptions,
-  ResolvedCashlinkOptions,
-} from './options/cashlink-module-options.interface';
-import { resolveCashlinkOptions } from './options/resolve-cashlink-options';
+import type { CashlinkModuleOptions, ResolvedCashlinkOptions } from './cashlink-module-options.interface';
+import { clientOptionsOf, resolveCashlinkOptions } from './resolve-cashlink-options';
 import { CashlinkPaginator } from './pagination/cashlink-paginator';
 import { CashlinkCampaignsService } from './resources/cashlink-campaigns.service';
 import { CashlinkDocumentsService } from './resources/cashlink-documents.service';
@@ -49,6 +50,8 @@ const providers: Provider[] = [
     useFactory: (raw: CashlinkModuleOptions): ResolvedCashlinkOptions => resolveCashlinkOptions(raw),
     inject: [CASHLINK_MODULE_OPTIONS],
   },
+  // The client core's slice: what auth, the HTTP client, pagination and the resources receive.
+  { provide: CASHLINK_CLIENT_OPTIONS, useFactory: clientOptionsOf, inject: [CASHLINK_OPTIONS] },
   // The only provider that knows the HTTP client (undici); everything else depends on the abstract transport.
   { provide: CashlinkTransport, useClass: UndiciCashlinkTransport },
   CashlinkTokenClient,

@@ -28,14 +28,15 @@ export { assertWireMoney, isWireMoney } from './money/cashlink-money.validation'
 export { CashlinkModule } from './cashlink.module';
 export { type CashlinkModuleExtras } from './cashlink.module-definition';
 export { CASHLINK_DEFAULT_SCOPES, CASHLINK_ENVIRONMENTS } from './cashlink.constants';
+export type { CashlinkModuleOptions } from './cashlink-module-options.interface';
 export type {
   CashlinkAuthOptions,
+  CashlinkClientOptions,
   CashlinkDocumentsOptions,
   CashlinkEnvironment,
   CashlinkHttpOptions,
-  CashlinkModuleOptions,
   CashlinkTokenAuthMethod,
-} from './options/cashlink-module-options.interface';
+} from './options/client-options';
 export { CashlinkAuthService } from './auth/cashlink-auth.service';
 export { CashlinkInvestorsService } from './resources/cashlink-investors.service';
 export { CashlinkInvestmentsService } from './resources/cashlink-investments.service';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CASHLINK_OPTIONS } from '../cashlink.constants';
-import { raceAbort } from '../http/abort';
-import type { ResolvedCashlinkOptions } from '../options/cashlink-module-options.interface';
+import { CASHLINK_CLIENT_OPTIONS } from '../cashlink.constants';
+import { raceAbort } from '../transport/abort';
+import type { ResolvedClientOptions } from '../options/client-options';
 import { CashlinkTokenClient } from './token-client';
 
 interface CachedToken {
@@ -22,7 +22,7 @@ export class CashlinkAuthService {
   private inflight?: Promise<string>;
 
   constructor(
-    @Inject(CASHLINK_OPTIONS) private readonly options: ResolvedCashlinkOptions,
+    @Inject(CASHLINK_CLIENT_OPTIONS) private readonly options: ResolvedClientOptions,
     // The request itself lives in an internal class: this public class's typings stay free of the transport.
     private readonly tokens: CashlinkTokenClient,
   ) {}

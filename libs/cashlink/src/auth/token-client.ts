@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CASHLINK_OPTIONS } from '../cashlink.constants';
+import { CASHLINK_CLIENT_OPTIONS } from '../cashlink.constants';
 import { CashlinkAuthenticationError } from '../errors/cashlink-api.error';
 import { CashlinkNetworkError, CashlinkTimeoutError } from '../errors/cashlink.error';
 import { createCashlinkApiError, parseBody } from '../errors/create-cashlink-api-error';
-import { CashlinkTransport, type TransportResponse } from '../http/cashlink-transport';
-import type { ResolvedCashlinkOptions } from '../options/cashlink-module-options.interface';
+import { CashlinkTransport, type TransportResponse } from '../transport/cashlink-transport';
+import type { ResolvedClientOptions } from '../options/client-options';
 
 /** A token fresh from the token endpoint. */
 export interface FetchedToken {
@@ -22,7 +22,7 @@ export interface FetchedToken {
 @Injectable()
 export class CashlinkTokenClient {
   constructor(
-    @Inject(CASHLINK_OPTIONS) private readonly options: ResolvedCashlinkOptions,
+    @Inject(CASHLINK_CLIENT_OPTIONS) private readonly options: ResolvedClientOptions,
     private readonly transport: CashlinkTransport,
   ) {}
 

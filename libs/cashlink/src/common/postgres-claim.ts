@@ -12,7 +12,7 @@ import { runPostgresTransaction, type PgStatement } from './postgres-statements'
  * a burst of webhooks or failed calls that autovacuum has not analysed yet) it believes the backlog is
  * a few rows and plans a bitmap scan of every pending row plus a sort: about 20 ms per claim at 40,000
  * rows, growing with the backlog, so the dispatcher falls further behind the more it has to do
- * (measured in bench/README.md, change 12). The settings make the claim's cost independent of the
+ * (measured with `bench/explain-claims.ts`). The settings make the claim's cost independent of the
  * statistics; they change nothing else (the rest of the session keeps its settings).
  */
 export const INDEX_ORDERED_CLAIM_SETTINGS =

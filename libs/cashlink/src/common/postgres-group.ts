@@ -41,7 +41,7 @@ export function postgresRolledBack(error: unknown): boolean {
  * Group commit on Postgres for writes issued outside the app's transactions: the items submitted
  * while a group is being written (or in the same event-loop turn) are written together by
  * `writeGroup`, in one statement and one commit, instead of one commit each (on Postgres each commit
- * is a WAL flush: bench/README.md, changes 1 and 19). Each submitter still gets its own result, after
+ * is a WAL flush). Each submitter still gets its own result, after
  * the commit. When Postgres refuses a group (it rolled back), each of its items is written again on
  * its own, so one bad item fails only itself; when the outcome is unknown (the connection failed),
  * every item of the group fails with that error, as it would have on its own, and nothing is written

@@ -57,7 +57,7 @@ export interface SqliteGroupWriteOptions extends IdleSqliteWaitOptions {
  *
  * Durable means on disk, not only committed (`sqliteDurability`): with synchronous FULL SQLite syncs
  * inside the commit (better-sqlite3 runs it synchronously, blocking the event loop for the flush: most
- * of a write's cost, bench/README.md); in WAL mode with synchronous=NORMAL — better-sqlite3's setting
+ * of a write's cost); in WAL mode with synchronous=NORMAL — better-sqlite3's setting
  * for every connection that opens a database already in WAL mode — SQLite does not sync commits at all,
  * so the library syncs the log itself (`WalSync`, on the thread pool: the loop goes on, and the groups
  * committed meanwhile share the next sync) and only then resolves. With synchronous=OFF nothing is

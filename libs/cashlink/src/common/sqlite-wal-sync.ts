@@ -63,8 +63,7 @@ export function sqliteDurability(
  * checked against the path before every sync (a `stat` on the loop, about a µs), so that a log replaced
  * meanwhile (the app switched the journal mode away and back) is opened anew. The `fdatasync` itself runs
  * on the thread pool. Against opening, syncing and closing at every sync (`fdatasyncFile`, three
- * thread-pool round trips) a probe of 30,000 grouped inserts took 29-32 instead of 39-46 µs per row
- * (bench/README.md, change 21).
+ * thread-pool round trips) a probe of 30,000 grouped inserts took 29-32 instead of 39-46 µs per row.
  */
 class OpenLog {
   private file: { fd: number; ino: number } | null = null;

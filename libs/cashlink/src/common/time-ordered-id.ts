@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
  * 74 free bits random (taken from `randomUUID()`, whose entropy Node buffers). Ids created later
  * sort later, so a primary key index receives them at its right edge: a group of inserts dirties one
  * or two index pages instead of one random page per row, which is most of what an insert costs in
- * SQLite's WAL (every dirty page is written whole at commit) and in Postgres (bench/README.md, change 13).
+ * SQLite's WAL (every dirty page is written whole at commit) and in Postgres.
  * Within one millisecond the order is random; uniqueness rests on the 74 random bits, as with v4.
  */
 export function timeOrderedUuid(now = Date.now()): string {

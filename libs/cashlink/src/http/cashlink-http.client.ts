@@ -1,14 +1,14 @@
 import type { Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CASHLINK_OPTIONS, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER } from '../cashlink.constants';
+import { CASHLINK_CLIENT_OPTIONS, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER } from '../cashlink.constants';
 import { CashlinkAuthService } from '../auth/cashlink-auth.service';
 import { CashlinkApiError, CashlinkUnreadableAnswerError } from '../errors/cashlink-api.error';
 import { CashlinkAbortedError } from '../errors/cashlink-client.error';
 import { CashlinkError, CashlinkNetworkError, CashlinkTimeoutError } from '../errors/cashlink.error';
 import { createCashlinkApiError, parseBody } from '../errors/create-cashlink-api-error';
-import type { ResolvedCashlinkOptions } from '../options/cashlink-module-options.interface';
-import { sleep } from './abort';
-import { CashlinkTransport } from './cashlink-transport';
+import type { ResolvedClientOptions } from '../options/client-options';
+import { sleep } from '../transport/abort';
+import { CashlinkTransport } from '../transport/cashlink-transport';
 import { buildMultipartBody, isReplayableMultipart, type MultipartPayload } from './multipart';
 import { redactHeaders } from './redact-headers';
 import { decideRetry, describeNoRetry } from './retry-policy';
@@ -60,7 +60,7 @@ export class CashlinkHttpClient {
   private readonly logger = new Logger(CashlinkHttpClient.name);
 
   constructor(
-    @Inject(CASHLINK_OPTIONS) private readonly options: ResolvedCashlinkOptions,
+    @Inject(CASHLINK_CLIENT_OPTIONS) private readonly options: ResolvedClientOptions,
     private readonly transport: CashlinkTransport,
     private readonly auth: CashlinkAuthService,
   ) {}

@@ -509,7 +509,7 @@ export class CashlinkIntentStore {
     }
     if (this.postgres && !manager) {
       // Outside the app's transaction: a named statement on a pooled connection (fixed text, parsed
-      // and planned once per connection: a third less database time per write, bench/README.md change 18).
+      // and planned once per connection: a third less database time per write).
       const text = this.placeholders(sql);
       const result = await runPostgresStatement(this.dataSource, {
         name: statementName('cashlink_intents', text),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { CashlinkAbortedError } from '../errors/cashlink-client.error';
 import { CashlinkError, IdempotencyConflictError } from '../errors/cashlink.error';
-import { sleep } from '../http/abort';
+import { sleep } from '../transport/abort';
 import {
   assertValidIdempotencyKey,
   type CashlinkWrite,

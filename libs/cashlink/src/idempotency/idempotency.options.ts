@@ -1,5 +1,11 @@
-// Owned by the idempotency feature (issue 4).
 import { createInstanceId, INSTANCE_ID_MAX_LENGTH } from '../common/instance-id';
+import {
+  checkBoolean,
+  checkNumber,
+  checkSection,
+  checkString,
+  type OptionSections,
+} from '../options/option-checks';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -140,41 +146,18 @@ export const IDEMPOTENCY_DEFAULTS = {
   conflictBudget: 8,
 } as const;
 
-function checkNumber(
-  problems: string[],
-  name: string,
-  value: unknown,
-  fallback: number,
-  rule: { min: number; integer?: boolean; hint: string },
-): number {
-  if (value === undefined) return fallback;
-  if (
-    typeof value !== 'number' ||
-    !Number.isFinite(value) ||
-    value < rule.min ||
-    (rule.integer === true && !Number.isInteger(value))
-  ) {
-    problems.push(`idempotency.${name} must be ${rule.hint} (got ${describe(value)}).`);
-    return fallback;
-  }
-  return value;
-}
+/** Every option name of the idempotency section, by section. */
+export const IDEMPOTENCY_OPTION_NAMES = {
+  idempotency: [...Object.keys(IDEMPOTENCY_DEFAULTS), 'instanceId'],
+  'idempotency.backoff': Object.keys(IDEMPOTENCY_DEFAULTS.backoff),
+  'idempotency.recovery': Object.keys(IDEMPOTENCY_DEFAULTS.recovery),
+} satisfies OptionSections;
 
-function describe(value: unknown): string {
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'string') return `a string`;
-  if (value === null) return 'null';
-  return typeof value;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Merges defaults and pushes one line per invalid option onto `problems`. */
+/** Merges defaults and pushes one line per invalid option onto `problems` (the shared checks' format). */
 export function resolveIdempotencyOptions(
   input: CashlinkIdempotencyOptions | false | undefined,
   problems: string[],
+  known: OptionSections = IDEMPOTENCY_OPTION_NAMES,
 ): ResolvedIdempotencyOptions {
   const instanceIdDefault = createInstanceId();
   const d = IDEMPOTENCY_DEFAULTS;
@@ -191,147 +174,52 @@ export function resolveIdempotencyOptions(
       conflictBudget: d.conflictBudget,
     };
   }
-  if (input !== undefined && !isPlainObject(input)) {
-    problems.push(`idempotency must be an object or false (got ${describe(input)}).`);
-    input = undefined;
-  }
-  const o: CashlinkIdempotencyOptions = input ?? {};
-  const ms = (min: number, hint: string) => ({ min, integer: true, hint });
+  const o = checkSection(problems, 'idempotency', input, known, { orFalse: true });
+  const num = (name: string, value: unknown, fallback: number, min: number, integer = true) =>
+    checkNumber(problems, `idempotency.${name}`, value, fallback, { min, integer });
 
-  const maxAgeMs = checkNumber(
-    problems,
-    'maxAgeMs',
-    o.maxAgeMs,
-    d.maxAgeMs,
-    ms(1, "a positive whole number of milliseconds (below Cashlink's key retention, assumed 24 h)"),
-  );
-  const leaseMs = checkNumber(
-    problems,
-    'leaseMs',
-    o.leaseMs,
-    d.leaseMs,
-    ms(100, 'a whole number of milliseconds, at least 100'),
-  );
+  const maxAgeMs = num('maxAgeMs', o.maxAgeMs, d.maxAgeMs, 1);
+  const leaseMs = num('leaseMs', o.leaseMs, d.leaseMs, 100);
 
-  let backoff: Required<CashlinkIntentBackoffOptions> = { ...d.backoff };
-  if (o.backoff !== undefined) {
-    if (!isPlainObject(o.backoff)) {
-      problems.push(`idempotency.backoff must be an object (got ${describe(o.backoff)}).`);
-    } else {
-      const b = o.backoff;
-      backoff = {
-        initialDelayMs: checkNumber(
-          problems,
-          'backoff.initialDelayMs',
-          b.initialDelayMs,
-          d.backoff.initialDelayMs,
-          ms(0, 'a whole number of milliseconds, 0 or more'),
-        ),
-        maxDelayMs: checkNumber(
-          problems,
-          'backoff.maxDelayMs',
-          b.maxDelayMs,
-          d.backoff.maxDelayMs,
-          ms(0, 'a whole number of milliseconds, 0 or more'),
-        ),
-        multiplier: checkNumber(problems, 'backoff.multiplier', b.multiplier, d.backoff.multiplier, {
-          min: 1,
-          hint: 'a number, 1 or more',
-        }),
-        jitter: (b.jitter ?? d.backoff.jitter) as boolean,
-      };
-      if (typeof backoff.jitter !== 'boolean') {
-        problems.push(`idempotency.backoff.jitter must be true or false (got ${describe(backoff.jitter)}).`);
-        backoff.jitter = d.backoff.jitter;
-      }
-      if (backoff.maxDelayMs < backoff.initialDelayMs) {
-        problems.push(
-          `idempotency.backoff.maxDelayMs (${backoff.maxDelayMs}) must not be below backoff.initialDelayMs (${backoff.initialDelayMs}).`,
-        );
-      }
-    }
-  }
-
-  let recovery: Required<CashlinkIntentRecoveryOptions> | false = { ...d.recovery };
-  if (o.recovery === false) {
-    recovery = false;
-  } else if (o.recovery !== undefined) {
-    if (!isPlainObject(o.recovery)) {
-      problems.push(`idempotency.recovery must be an object or false (got ${describe(o.recovery)}).`);
-    } else {
-      const r = o.recovery;
-      recovery = {
-        intervalMs: checkNumber(
-          problems,
-          'recovery.intervalMs',
-          r.intervalMs,
-          d.recovery.intervalMs,
-          ms(10, 'a whole number of milliseconds, at least 10'),
-        ),
-        batchSize: checkNumber(
-          problems,
-          'recovery.batchSize',
-          r.batchSize,
-          d.recovery.batchSize,
-          ms(1, 'a whole number, at least 1'),
-        ),
-        concurrency: checkNumber(
-          problems,
-          'recovery.concurrency',
-          r.concurrency,
-          d.recovery.concurrency,
-          ms(1, 'a whole number, at least 1'),
-        ),
-      };
-    }
-  }
-
-  let retentionMs: number | false;
-  if (o.retentionMs === false) {
-    retentionMs = false;
-  } else {
-    retentionMs = checkNumber(
-      problems,
-      'retentionMs',
-      o.retentionMs,
-      d.retentionMs,
-      ms(1, 'a positive whole number of milliseconds, or false to keep settled intents'),
+  const b = checkSection(problems, 'idempotency.backoff', o.backoff, known);
+  const backoff: Required<CashlinkIntentBackoffOptions> = {
+    initialDelayMs: num('backoff.initialDelayMs', b.initialDelayMs, d.backoff.initialDelayMs, 0),
+    maxDelayMs: num('backoff.maxDelayMs', b.maxDelayMs, d.backoff.maxDelayMs, 0),
+    multiplier: num('backoff.multiplier', b.multiplier, d.backoff.multiplier, 1, false),
+    jitter: checkBoolean(problems, 'idempotency.backoff.jitter', b.jitter, d.backoff.jitter),
+  };
+  if (backoff.maxDelayMs < backoff.initialDelayMs) {
+    problems.push(
+      `idempotency.backoff.maxDelayMs: must be at least idempotency.backoff.initialDelayMs (${backoff.initialDelayMs}); raise it or lower the initial delay`,
     );
+  }
+
+  let recovery: Required<CashlinkIntentRecoveryOptions> | false = false;
+  if (o.recovery !== false) {
+    const r = checkSection(problems, 'idempotency.recovery', o.recovery, known, { orFalse: true });
+    recovery = {
+      intervalMs: num('recovery.intervalMs', r.intervalMs, d.recovery.intervalMs, 10),
+      batchSize: num('recovery.batchSize', r.batchSize, d.recovery.batchSize, 1),
+      concurrency: num('recovery.concurrency', r.concurrency, d.recovery.concurrency, 1),
+    };
+  }
+
+  let retentionMs: number | false = false;
+  if (o.retentionMs !== false) {
+    retentionMs = num('retentionMs', o.retentionMs, d.retentionMs, 1);
     if (retentionMs < maxAgeMs) {
       problems.push(
-        `idempotency.retentionMs (${retentionMs}) must not be below idempotency.maxAgeMs (${maxAgeMs}): a repeat of a key while Cashlink still knows it would find the outcome purged (CashlinkIntentPurgedError) instead of getting it.`,
+        `idempotency.retentionMs: must be at least idempotency.maxAgeMs (${maxAgeMs}), or false to keep settled intents: a repeat of a key while Cashlink still knows it would find the outcome purged (CashlinkIntentPurgedError) instead of getting it`,
       );
     }
   }
 
-  const documentBytesLimit = checkNumber(
-    problems,
-    'documentBytesLimit',
-    o.documentBytesLimit,
-    d.documentBytesLimit,
-    ms(0, 'a whole number of bytes, 0 or more'),
-  );
-
-  const conflictBudget = checkNumber(problems, 'conflictBudget', o.conflictBudget, d.conflictBudget, {
-    min: 1,
-    integer: true,
-    hint: 'a whole number of 409 answers, 1 or more',
+  const documentBytesLimit = num('documentBytesLimit', o.documentBytesLimit, d.documentBytesLimit, 0);
+  const conflictBudget = num('conflictBudget', o.conflictBudget, d.conflictBudget, 1);
+  const instanceId = checkString(problems, 'idempotency.instanceId', o.instanceId, instanceIdDefault, {
+    maxLength: INSTANCE_ID_MAX_LENGTH,
+    expected: `a non-empty string of at most ${INSTANCE_ID_MAX_LENGTH} characters`,
   });
-
-  let instanceId = instanceIdDefault;
-  if (o.instanceId !== undefined) {
-    if (
-      typeof o.instanceId !== 'string' ||
-      o.instanceId.length === 0 ||
-      o.instanceId.length > INSTANCE_ID_MAX_LENGTH
-    ) {
-      problems.push(
-        `idempotency.instanceId must be a non-empty string of at most ${INSTANCE_ID_MAX_LENGTH} characters.`,
-      );
-    } else {
-      instanceId = o.instanceId;
-    }
-  }
 
   return {
     enabled: true,

@@ -1,4 +1,4 @@
-import { CASHLINK_OPTION_DEFAULTS } from '../options/resolve-cashlink-options';
+import { CASHLINK_OPTION_DEFAULTS } from '../resolve-cashlink-options';
 import { IDEMPOTENCY_DEFAULTS } from './idempotency.options';
 import { longestAttemptMs } from './idempotency.providers';
 

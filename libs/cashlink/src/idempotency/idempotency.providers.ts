@@ -1,10 +1,9 @@
-// Owned by the idempotency feature (issue 4).
 import { Logger, type Provider, type Type } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { DataSource } from 'typeorm';
-import { CASHLINK_DURABLE_WRITE_EXECUTOR, CASHLINK_OPTIONS } from '../cashlink.constants';
+import { CASHLINK_CLIENT_OPTIONS, CASHLINK_DURABLE_WRITE_EXECUTOR } from '../cashlink.constants';
 import { CashlinkHttpClient } from '../http/cashlink-http.client';
-import type { ResolvedCashlinkOptions } from '../options/cashlink-module-options.interface';
+import type { ResolvedClientOptions } from '../options/client-options';
 import { CashlinkIntent } from './cashlink-intent.entity';
 import { CashlinkIntentResolution } from './cashlink-intent-resolution.entity';
 import { CashlinkReconciliationService } from './cashlink-reconciliation.service';
@@ -13,7 +12,8 @@ import { CashlinkIntentRunner } from './cashlink-intent.runner';
 import { CashlinkIntentStore } from './cashlink-intent.store';
 import { CashlinkIntentsService } from './cashlink-intents.service';
 import { DurableWriteExecutor } from './durable-write.executor';
-import { CASHLINK_INTENTS_DATA_SOURCE } from './idempotency.constants';
+import { CASHLINK_IDEMPOTENCY_OPTIONS, CASHLINK_INTENTS_DATA_SOURCE } from './idempotency.constants';
+import type { ResolvedIdempotencyOptions } from './idempotency.options';
 import { IntentTransactionHooks } from './intent-transaction.hooks';
 
 /** TypeORM entities of the idempotency feature, registered on the host's DataSource. */
@@ -21,7 +21,7 @@ export const IDEMPOTENCY_ENTITIES: Type[] = [CashlinkIntent, CashlinkIntentResol
 
 /**
  * Nest providers of the idempotency feature (added to CashlinkModule when persistence is on). They
- * need `CASHLINK_INTENTS_DATA_SOURCE` (the module aliases it to the host's DataSource), `CASHLINK_OPTIONS`,
+ * need `CASHLINK_INTENTS_DATA_SOURCE` (the module aliases it to the host's DataSource), `CASHLINK_IDEMPOTENCY_OPTIONS`, `CASHLINK_CLIENT_OPTIONS`,
  * `CashlinkHttpClient` and, optionally, `EventEmitter2`. The durable executor is provided under
  * `CASHLINK_DURABLE_WRITE_EXECUTOR`; the module binds `CashlinkWriteExecutor` to it when
  * `idempotency` is enabled.
@@ -29,9 +29,9 @@ export const IDEMPOTENCY_ENTITIES: Type[] = [CashlinkIntent, CashlinkIntentResol
 export const IDEMPOTENCY_PROVIDERS: Provider[] = [
   {
     provide: CashlinkIntentStore,
-    useFactory: (dataSource: DataSource, options: ResolvedCashlinkOptions) =>
-      new CashlinkIntentStore(dataSource, options.idempotency.leaseMs),
-    inject: [CASHLINK_INTENTS_DATA_SOURCE, CASHLINK_OPTIONS],
+    useFactory: (dataSource: DataSource, options: ResolvedIdempotencyOptions) =>
+      new CashlinkIntentStore(dataSource, options.leaseMs),
+    inject: [CASHLINK_INTENTS_DATA_SOURCE, CASHLINK_IDEMPOTENCY_OPTIONS],
   },
   {
     provide: IntentTransactionHooks,
@@ -47,16 +47,18 @@ export const IDEMPOTENCY_PROVIDERS: Provider[] = [
     useFactory: (
       store: CashlinkIntentStore,
       http: CashlinkHttpClient,
-      options: ResolvedCashlinkOptions,
+      options: ResolvedIdempotencyOptions,
+      client: ResolvedClientOptions,
       events: EventEmitter2 | undefined,
     ) => {
-      warnIfLeaseTooShort(options);
-      return new CashlinkIntentRunner(store, http, options.idempotency, events);
+      warnIfLeaseTooShort(options, client.http);
+      return new CashlinkIntentRunner(store, http, options, events);
     },
     inject: [
       CashlinkIntentStore,
       CashlinkHttpClient,
-      CASHLINK_OPTIONS,
+      CASHLINK_IDEMPOTENCY_OPTIONS,
+      CASHLINK_CLIENT_OPTIONS,
       { token: EventEmitter2, optional: true },
     ],
   },
@@ -66,18 +68,18 @@ export const IDEMPOTENCY_PROVIDERS: Provider[] = [
       store: CashlinkIntentStore,
       runner: CashlinkIntentRunner,
       hooks: IntentTransactionHooks,
-      options: ResolvedCashlinkOptions,
-    ) => new DurableWriteExecutor(store, runner, hooks, options.idempotency),
-    inject: [CashlinkIntentStore, CashlinkIntentRunner, IntentTransactionHooks, CASHLINK_OPTIONS],
+      options: ResolvedIdempotencyOptions,
+    ) => new DurableWriteExecutor(store, runner, hooks, options),
+    inject: [CashlinkIntentStore, CashlinkIntentRunner, IntentTransactionHooks, CASHLINK_IDEMPOTENCY_OPTIONS],
   },
   {
     provide: CashlinkIntentsService,
     useFactory: (
       store: CashlinkIntentStore,
       runner: CashlinkIntentRunner,
-      options: ResolvedCashlinkOptions,
-    ) => new CashlinkIntentsService(store, runner, options.idempotency),
-    inject: [CashlinkIntentStore, CashlinkIntentRunner, CASHLINK_OPTIONS],
+      options: ResolvedIdempotencyOptions,
+    ) => new CashlinkIntentsService(store, runner, options),
+    inject: [CashlinkIntentStore, CashlinkIntentRunner, CASHLINK_IDEMPOTENCY_OPTIONS],
   },
   {
     provide: CashlinkReconciliationService,
@@ -85,15 +87,15 @@ export const IDEMPOTENCY_PROVIDERS: Provider[] = [
       store: CashlinkIntentStore,
       runner: CashlinkIntentRunner,
       http: CashlinkHttpClient,
-      options: ResolvedCashlinkOptions,
-    ) => new CashlinkReconciliationService(store, runner, http, options.idempotency.leaseMs),
-    inject: [CashlinkIntentStore, CashlinkIntentRunner, CashlinkHttpClient, CASHLINK_OPTIONS],
+      options: ResolvedIdempotencyOptions,
+    ) => new CashlinkReconciliationService(store, runner, http, options.leaseMs),
+    inject: [CashlinkIntentStore, CashlinkIntentRunner, CashlinkHttpClient, CASHLINK_IDEMPOTENCY_OPTIONS],
   },
   {
     provide: CashlinkIntentRecoveryWorker,
-    useFactory: (intents: CashlinkIntentsService, options: ResolvedCashlinkOptions) =>
-      new CashlinkIntentRecoveryWorker(intents, options.idempotency),
-    inject: [CashlinkIntentsService, CASHLINK_OPTIONS],
+    useFactory: (intents: CashlinkIntentsService, options: ResolvedIdempotencyOptions) =>
+      new CashlinkIntentRecoveryWorker(intents, options),
+    inject: [CashlinkIntentsService, CASHLINK_IDEMPOTENCY_OPTIONS],
   },
 ];
 
@@ -108,7 +110,7 @@ export const IDEMPOTENCY_EXPORTS = [CashlinkIntentsService, CashlinkReconciliati
  * `retryMaxDelayMs` (backoff) and `maxRetryAfterMs` (a 429's `Retry-After`). A per-call `timeoutMs` or
  * `maxRetries` cannot be known here: size `leaseMs` for the largest you pass.
  */
-export function longestAttemptMs(http: ResolvedCashlinkOptions['http']): number {
+export function longestAttemptMs(http: ResolvedClientOptions['http']): number {
   const calls = http.maxRetries + 1 + 2 + 1;
   const waits = http.maxRetries * Math.max(http.retryMaxDelayMs, http.maxRetryAfterMs);
   return calls * http.timeoutMs + waits;
@@ -118,8 +120,10 @@ export function longestAttemptMs(http: ResolvedCashlinkOptions['http']): number 
  * A claim shorter than the longest attempt lets another instance take an intent whose request is still
  * running (Cashlink would answer it 409, but the point of the lease is that this does not happen).
  */
-function warnIfLeaseTooShort(options: ResolvedCashlinkOptions): void {
-  const { http, idempotency } = options;
+function warnIfLeaseTooShort(
+  idempotency: ResolvedIdempotencyOptions,
+  http: ResolvedClientOptions['http'],
+): void {
   if (!idempotency.enabled) return;
   const longest = longestAttemptMs(http);
   if (idempotency.leaseMs < longest) {

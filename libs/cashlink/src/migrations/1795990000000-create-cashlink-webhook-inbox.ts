@@ -1,7 +1,7 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
- * The webhooks inbox (issue 5): one row per received change, unique per dedupe key; the
+ * The webhooks inbox: one row per received change, unique per dedupe key; the
  * per-investment watermark is read from it by `(investment_id, changed_at)`. Written with TypeORM's Table API so it runs on SQLite and Postgres.
  */
 export class CreateCashlinkWebhookInbox1795990000000 implements MigrationInterface {

@@ -8,7 +8,7 @@ const TABLE = 'cashlink_webhook_inbox';
  * both the unique `dedupe_key` index and the investment index. `dedupe_key` stays unique among
  * quarantined rows (no investment id) only. Every stored change already is unique by those columns
  * (its dedupe key is their hash), so the index builds on any existing table. Each row used to
- * touch three random index pages when inserted; now two (bench/README.md, change 15).
+ * touch three random index pages when inserted; now two.
  */
 export class CashlinkWebhookInboxChangeIndex1796000000000 implements MigrationInterface {
   name = 'CashlinkWebhookInboxChangeIndex1796000000000';

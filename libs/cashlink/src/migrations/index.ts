@@ -1,4 +1,4 @@
-import type { MixedList } from 'typeorm';
+import type { MigrationInterface } from 'typeorm';
 import { CreateCashlinkIntents1795985000000 } from './1795985000000-create-cashlink-intents';
 import { CashlinkIntentsPurgeTombstones1795995000000 } from './1795995000000-cashlink-intents-purge-tombstones';
 import { CreateCashlinkWebhookInbox1795990000000 } from './1795990000000-create-cashlink-webhook-inbox';
@@ -7,10 +7,9 @@ import { CashlinkIntentResolutions1796060000000 } from './1796060000000-cashlink
 
 /**
  * Every TypeORM migration of the library, for SQLite and PostgreSQL. Add them to the host's
- * DataSource `migrations` (or use `migrationsRun: true`). Each feature appends its own class.
+ * DataSource `migrations` (or use `migrationsRun: true`): `migrations: [...CASHLINK_MIGRATIONS, ...yours]`. Each feature appends its own class.
  */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const CASHLINK_MIGRATIONS: MixedList<Function> = [
+export const CASHLINK_MIGRATIONS: Array<new () => MigrationInterface> = [
   CreateCashlinkIntents1795985000000,
   CreateCashlinkWebhookInbox1795990000000,
   CashlinkIntentsPurgeTombstones1795995000000,

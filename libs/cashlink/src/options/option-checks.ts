@@ -103,3 +103,141 @@ export function checkSecureUrl(
   }
   return parsed;
 }
+
+/** Every option name, by section (`''` is the top level, `'http'`, `'webhooks.dispatch'`, …). */
+export type OptionSections = Record<string, readonly string[]>;
+
+/**
+ * One problem per unknown key of `value` (the section `sectionName`), naming the known option of the
+ * same name elsewhere when there is one: an unknown name is most likely a typo.
+ */
+export function checkUnknownOptions(
+  problems: string[],
+  sectionName: string,
+  value: Record<string, unknown>,
+  known: OptionSections,
+): void {
+  const here = known[sectionName];
+  if (here === undefined) return;
+  for (const key of Object.keys(value)) {
+    if (here.includes(key)) continue;
+    const name = sectionName ? `${sectionName}.${key}` : key;
+    const match = Object.entries(known).flatMap(([section, keys]) =>
+      keys.filter((k) => k.toLowerCase() === key.toLowerCase()).map((k) => (section ? `${section}.${k}` : k)),
+    )[0];
+    problems.push(
+      `${name}: unknown option` + (match ? `; did you mean ${match}?` : `; known here: ${here.join(', ')}`),
+    );
+  }
+}
+
+/** Whether `value` is a plain object (not null, not an array). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * An options section: a plain object (its unknown keys reported), or `{}` when undefined or invalid.
+ * With `orFalse`, the message says that `false` is accepted too (the caller handles `false` first).
+ */
+export function checkSection<T extends object>(
+  problems: string[],
+  name: string,
+  value: T | undefined,
+  known: OptionSections,
+  rule: { orFalse?: boolean } = {},
+): Partial<T> {
+  if (value === undefined) return {};
+  if (!isPlainObject(value)) {
+    problems.push(
+      `${name}: must be an object${rule.orFalse ? ' or false' : ''} (or omitted for the defaults)`,
+    );
+    return {};
+  }
+  checkUnknownOptions(problems, name, value, known);
+  return value as Partial<T>;
+}
+
+/** A string (non-empty, at most `maxLength`, matching `pattern`); `fallback` when undefined. */
+export function checkString(
+  problems: string[],
+  name: string,
+  value: unknown,
+  fallback: string,
+  rule: { maxLength?: number; pattern?: RegExp; expected: string },
+): string {
+  if (value === undefined) return fallback;
+  if (
+    typeof value !== 'string' ||
+    value.trim() === '' ||
+    (rule.maxLength !== undefined && value.length > rule.maxLength) ||
+    (rule.pattern !== undefined && !rule.pattern.test(value))
+  ) {
+    problems.push(`${name}: must be ${rule.expected}`);
+    return fallback;
+  }
+  return value;
+}
+
+/** One of `allowed`; `fallback` when undefined. */
+export function checkOneOf<T extends string>(
+  problems: string[],
+  name: string,
+  value: unknown,
+  fallback: T,
+  allowed: readonly T[],
+): T {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    problems.push(`${name}: must be ${allowed.map((a) => `'${a}'`).join(' or ')}`);
+    return fallback;
+  }
+  return value as T;
+}
+
+/** A secret of at least `minLength` characters (matching `pattern`). Never echoed; `undefined` when invalid. */
+export function checkSecret(
+  problems: string[],
+  name: string,
+  value: unknown,
+  rule: { minLength: number; pattern?: RegExp; hint?: string },
+): string | undefined {
+  if (
+    typeof value !== 'string' ||
+    value.length < rule.minLength ||
+    (rule.pattern !== undefined && !rule.pattern.test(value))
+  ) {
+    problems.push(
+      `${name}: must be a string of at least ${rule.minLength} characters${rule.hint ? `, ${rule.hint}` : ''}`,
+    );
+    return undefined;
+  }
+  return value;
+}
+
+/** A URL path without query, spaces or wildcards, without leading and trailing slashes; `fallback` when undefined. */
+export function checkUrlPath(problems: string[], name: string, value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || trimSlashes(value) === '' || /[?#\s*:]/.test(value)) {
+    problems.push(
+      `${name}: must be a non-empty URL path without query, spaces or wildcards, e.g. '${fallback}'`,
+    );
+    return fallback;
+  }
+  return trimSlashes(value);
+}
+
+function trimSlashes(path: string): string {
+  return path.replace(/^\/+/, '').replace(/\/+$/, '');
+}
+
+/**
+ * Makes secret fields non-enumerable: `JSON.stringify`, `util.inspect` and a careless
+ * `logger.log(options)` then skip them.
+ */
+export function hideSecrets<T extends object>(target: T, secrets: Record<string, unknown>): T {
+  for (const [key, value] of Object.entries(secrets)) {
+    Object.defineProperty(target, key, { value, enumerable: false });
+  }
+  return target;
+}

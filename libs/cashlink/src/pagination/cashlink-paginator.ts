@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CASHLINK_OPTIONS } from '../cashlink.constants';
+import { CASHLINK_CLIENT_OPTIONS } from '../cashlink.constants';
 import { CashlinkUnsafeUrlError } from '../errors/cashlink-client.error';
 import { CashlinkHttpClient, type CashlinkQuery } from '../http/cashlink-http.client';
-import type { ResolvedCashlinkOptions } from '../options/cashlink-module-options.interface';
+import type { ResolvedClientOptions } from '../options/client-options';
 import type { CashlinkListQuery, CashlinkRequestOptions, Page } from './page';
 
 /** A pagination link turned into a request relative to the API base. */
@@ -18,7 +18,7 @@ export interface PageLink {
  */
 export function resolvePageLink(
   link: string,
-  options: Pick<ResolvedCashlinkOptions, 'apiOrigin' | 'apiBasePath'>,
+  options: Pick<ResolvedClientOptions, 'apiOrigin' | 'apiBasePath'>,
 ): PageLink {
   let url: URL;
   try {
@@ -42,7 +42,7 @@ export function resolvePageLink(
 @Injectable()
 export class CashlinkPaginator {
   constructor(
-    @Inject(CASHLINK_OPTIONS) private readonly options: ResolvedCashlinkOptions,
+    @Inject(CASHLINK_CLIENT_OPTIONS) private readonly options: ResolvedClientOptions,
     private readonly http: CashlinkHttpClient,
   ) {}
 

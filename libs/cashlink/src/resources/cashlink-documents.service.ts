@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { CASHLINK_OPTIONS } from '../cashlink.constants';
+import { CASHLINK_CLIENT_OPTIONS } from '../cashlink.constants';
 import { CashlinkWriteExecutor, type CashlinkWriteOptions } from '../http/cashlink-write-executor';
 import { assertMultipartWithinLimit, type MultipartPayload, type MultipartSource } from '../http/multipart';
-import type { ResolvedCashlinkOptions } from '../options/cashlink-module-options.interface';
+import type { ResolvedClientOptions } from '../options/client-options';
 
 /** File name and type of an uploaded document. */
 export interface CashlinkDocumentFile {
@@ -23,7 +23,7 @@ export interface CashlinkDocument {
 @Injectable()
 export class CashlinkDocumentsService {
   constructor(
-    @Inject(CASHLINK_OPTIONS) private readonly options: ResolvedCashlinkOptions,
+    @Inject(CASHLINK_CLIENT_OPTIONS) private readonly options: ResolvedClientOptions,
     private readonly writes: CashlinkWriteExecutor,
   ) {}
 

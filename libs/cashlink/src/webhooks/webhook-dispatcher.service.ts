@@ -26,7 +26,7 @@ const PURGE_INTERVAL_MS = 3_600_000;
  * When webhooks keep arriving while a round runs, the next round starts this much later rather than at
  * once, so that it finds a batch's worth instead of the few rows stored meanwhile: each round costs a
  * claim (three round trips on Postgres) and a processed mark, paid per batch. Under load that delay
- * turned rounds of a handful of rows into fuller batches (bench/README.md, change 20); a webhook that
+ * turned rounds of a handful of rows into fuller batches; a webhook that
  * arrives when the dispatcher is idle is still dispatched at once.
  */
 const BUSY_ROUND_DELAY_MS = 10;

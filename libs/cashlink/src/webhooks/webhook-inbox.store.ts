@@ -80,7 +80,7 @@ const INSERT_CHANGE_STATEMENT = 'cashlink_inbox_insert_change_v1';
  * Postgres: any number of changes (one wave of a group) in one statement of fixed text, the values as
  * one array per column, inserted in array order (`WITH ORDINALITY`). Fixed text, so it is prepared once
  * per connection as a named statement (`INSERT_CHANGES_STATEMENT`) and then only executed: planning the
- * watermark subqueries was about a third of the database's time per change (bench/README.md, change 14).
+ * watermark subqueries was about a third of the database's time per change.
  */
 const INSERT_CHANGES_POSTGRES =
   INSERT_CHANGE_COLUMNS +
@@ -131,8 +131,8 @@ interface PendingChange {
  *
  * Received changes are written by group commit: while one commit is under way, the changes that
  * arrive meanwhile queue up and are written together in the next one (one commit, one flush), so
- * that ingest under load is not bound by one disk flush per delivery (bench/README.md measured
- * 0.1-0.5 of a no-storage route with one commit per delivery). On Postgres (`PostgresGroupWriter`)
+ * that ingest under load is not bound by one disk flush per delivery (one commit per delivery
+ * measured 0.1-0.5 of a no-storage route). On Postgres (`PostgresGroupWriter`)
  * a group is one statement per wave, in the order of the dedupe keys, so the watermark sees the
  * earlier changes of the group exactly as if they had been committed one by one, and concurrent
  * groups of several instances take row locks in the same order (no deadlock); when a group fails,

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { resolveCashlinkOptions } from '../options/resolve-cashlink-options';
+import { resolveCashlinkOptions } from '../resolve-cashlink-options';
 import { BearerWebhookAuthenticator } from './auth/bearer-webhook-authenticator';
 import { resolveWebhooksOptions, type CashlinkWebhooksOptions } from './webhooks.options';
 
@@ -34,7 +34,9 @@ describe('resolveWebhooksOptions', () => {
     expect(resolveWebhooksOptions({ auth, retentionMs: 7_200_000 }, problems).retentionMs).toBe(7_200_000);
     expect(problems).toEqual([]);
     resolveWebhooksOptions({ auth, retentionMs: 60_000 }, problems);
-    expect(problems).toEqual(['webhooks.retentionMs must be an integer >= 3600000.']);
+    expect(problems).toEqual([
+      'webhooks.retentionMs: must be a whole number >= 3600000 (default 2592000000); omit it for the default',
+    ]);
   });
 
   it('normalises paths and derives the oauth2 token path and signing secret', () => {
@@ -74,7 +76,7 @@ describe('resolveWebhooksOptions', () => {
     expect(more).toHaveLength(3);
     const missing: string[] = [];
     resolveWebhooksOptions({} as never, missing);
-    expect(missing).toEqual([expect.stringContaining('webhooks.auth is required')]);
+    expect(missing).toEqual([expect.stringContaining('webhooks.auth: required')]);
   });
 
   it('keeps bearer tokens, the OAuth client secret and the signing secret out of JSON and inspect', () => {
@@ -121,7 +123,7 @@ describe('resolveWebhooksOptions', () => {
     for (const token of ['p@ss:word!'.repeat(4), `${'a'.repeat(39)}"`, `=${'a'.repeat(39)}`]) {
       const problems: string[] = [];
       resolveWebhooksOptions({ auth: { type: 'bearer', tokens: [SECRET, token] } }, problems);
-      expect(problems).toEqual([expect.stringMatching(/^webhooks\.auth\.tokens\[1\] .*RFC 6750/)]);
+      expect(problems).toEqual([expect.stringMatching(/^webhooks\.auth\.tokens\[1\]: .*RFC 6750/)]);
       expect(problems[0]).not.toContain(token);
     }
     // Everything the syntax allows is accepted, and does authenticate.
@@ -157,11 +159,11 @@ describe('resolveWebhooksOptions', () => {
     expect(jwt('http://localhost/jwks.json')).toEqual([]);
     expect(jwt('http://[::1]:9000/jwks.json')).toEqual([]);
     expect(jwt('http://issuer.example.test/jwks.json')).toEqual([
-      expect.stringContaining('webhooks.auth.jwksUrl must use https'),
+      expect.stringContaining('webhooks.auth.jwksUrl: must use https'),
     ]);
     expect(jwt('http://issuer.internal/jwks.json', true)).toEqual([]);
     expect(jwt('ftp://issuer.example.test/jwks.json')).toEqual([
-      expect.stringContaining('webhooks.auth.jwksUrl must be an absolute https URL'),
+      expect.stringContaining('webhooks.auth.jwksUrl: must use https'),
     ]);
     expect(jwt('http://issuer.internal/jwks.json', 'yes' as never)).toHaveLength(2);
   });

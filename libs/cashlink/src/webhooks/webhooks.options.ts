@@ -1,5 +1,17 @@
-// Owned by the webhooks feature (issue 5). Options are typed and documented here, defaults merged
-// and validated once, in `resolveWebhooksOptions`.
+// Options are typed and documented here, defaults merged and validated once, in `resolveWebhooksOptions`,
+// with the checks every options section shares.
+import {
+  checkBoolean,
+  checkNumber,
+  checkOneOf,
+  checkSecret,
+  checkSecureUrl,
+  checkSection,
+  checkString,
+  checkUrlPath,
+  hideSecrets,
+  type OptionSections,
+} from '../options/option-checks';
 import { BEARER_TOKEN_SYNTAX } from './auth/webhook-authenticator';
 
 /**
@@ -107,7 +119,7 @@ export interface CashlinkWebhooksDispatchOptions {
   /**
    * Rows claimed at once (one lease, one claim and one processed-mark statement per batch; the rows
    * are dispatched one after another). Larger batches cost less per row (on Postgres a batch of 100
-   * took about a third of the app's CPU per row of a batch of 20: bench/README.md, change 17); smaller
+   * took about a third of the app's CPU per row of a batch of 20); smaller
    * ones spread a backlog more finely across instances.
    * @default 100
    */
@@ -197,18 +209,6 @@ export interface ResolvedWebhooksOptions {
 
 const DEFAULT_PATH = 'cashlink/webhooks';
 const MIN_SECRET_LENGTH = 32;
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/**
- * Makes secret fields non-enumerable (as `resolveCashlinkOptions` does with `clientSecret`):
- * `JSON.stringify`, `util.inspect` and a careless `logger.log(options)` then skip them.
- */
-function hideSecrets<T extends object>(target: T, secrets: Record<string, string | string[]>): T {
-  for (const [key, value] of Object.entries(secrets)) {
-    Object.defineProperty(target, key, { value, enumerable: false });
-  }
-  return target;
-}
 
 function defaults(): ResolvedWebhooksOptions {
   return {
@@ -229,74 +229,60 @@ function defaults(): ResolvedWebhooksOptions {
   };
 }
 
-function normalisePath(path: string): string {
-  return path.replace(/^\/+/, '').replace(/\/+$/, '');
-}
+/** Every option name of the webhooks section, by section. */
+export const WEBHOOKS_OPTION_NAMES = {
+  webhooks: ['path', 'auth', 'maxBodyBytes', 'dispatch', 'fetchInvestment', 'retentionMs'],
+  'webhooks.dispatch': ['enabled', 'intervalMs', 'batchSize', 'maxAttempts', 'backoff', 'leaseMs'],
+  'webhooks.dispatch.backoff': ['initialDelayMs', 'multiplier', 'maxDelayMs'],
+} satisfies OptionSections;
 
 /** Merges defaults and pushes one line per invalid option onto `problems`. Secrets never appear in a line. */
 export function resolveWebhooksOptions(
   input: CashlinkWebhooksOptions | false | undefined,
   problems: string[],
+  known: OptionSections = WEBHOOKS_OPTION_NAMES,
 ): ResolvedWebhooksOptions {
   const resolved = defaults();
   if (!input) return resolved;
   resolved.enabled = true;
+  const o = checkSection(problems, 'webhooks', input, known, { orFalse: true });
+  const int = (name: string, value: unknown, fallback: number, min: number): number =>
+    checkNumber(problems, `webhooks.${name}`, value, fallback, { min });
 
-  const int = (value: unknown, name: string, fallback: number, min: number): number => {
-    if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-      problems.push(`webhooks.${name} must be an integer >= ${min}.`);
-      return fallback;
-    }
-    return value;
-  };
-  const num = (value: unknown, name: string, fallback: number, min: number): number => {
-    if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-      problems.push(`webhooks.${name} must be a number >= ${min}.`);
-      return fallback;
-    }
-    return value;
-  };
+  resolved.path = checkUrlPath(problems, 'webhooks.path', o.path, DEFAULT_PATH);
+  resolved.maxBodyBytes = int('maxBodyBytes', o.maxBodyBytes, resolved.maxBodyBytes, 256);
+  resolved.fetchInvestment = checkBoolean(problems, 'webhooks.fetchInvestment', o.fetchInvestment, false);
+  if (o.retentionMs === false) resolved.retentionMs = false;
+  else resolved.retentionMs = int('retentionMs', o.retentionMs, 30 * 24 * 3_600_000, 3_600_000);
 
-  if (input.path !== undefined) {
-    if (typeof input.path !== 'string' || normalisePath(input.path) === '' || /[?#\s*:]/.test(input.path)) {
-      problems.push(
-        `webhooks.path must be a non-empty URL path without query, spaces or wildcards, e.g. '${DEFAULT_PATH}'.`,
-      );
-    } else {
-      resolved.path = normalisePath(input.path);
-    }
-  }
-  resolved.maxBodyBytes = int(input.maxBodyBytes, 'maxBodyBytes', resolved.maxBodyBytes, 256);
-  resolved.fetchInvestment = input.fetchInvestment === true;
-  if (input.retentionMs === false) resolved.retentionMs = false;
-  else resolved.retentionMs = int(input.retentionMs, 'retentionMs', 30 * 24 * 3_600_000, 3_600_000);
-
-  const d = input.dispatch ?? {};
+  const d = checkSection(problems, 'webhooks.dispatch', o.dispatch, known);
   const rd = resolved.dispatch;
-  rd.enabled = d.enabled !== false;
-  rd.intervalMs = int(d.intervalMs, 'dispatch.intervalMs', rd.intervalMs, 10);
-  rd.batchSize = int(d.batchSize, 'dispatch.batchSize', rd.batchSize, 1);
-  rd.maxAttempts = int(d.maxAttempts, 'dispatch.maxAttempts', rd.maxAttempts, 1);
-  rd.leaseMs = int(d.leaseMs, 'dispatch.leaseMs', rd.leaseMs, 100);
-  const b = d.backoff ?? {};
+  rd.enabled = checkBoolean(problems, 'webhooks.dispatch.enabled', d.enabled, true);
+  rd.intervalMs = int('dispatch.intervalMs', d.intervalMs, rd.intervalMs, 10);
+  rd.batchSize = int('dispatch.batchSize', d.batchSize, rd.batchSize, 1);
+  rd.maxAttempts = int('dispatch.maxAttempts', d.maxAttempts, rd.maxAttempts, 1);
+  rd.leaseMs = int('dispatch.leaseMs', d.leaseMs, rd.leaseMs, 100);
+  const b = checkSection(problems, 'webhooks.dispatch.backoff', d.backoff, known);
   rd.backoff.initialDelayMs = int(
-    b.initialDelayMs,
     'dispatch.backoff.initialDelayMs',
+    b.initialDelayMs,
     rd.backoff.initialDelayMs,
     0,
   );
-  rd.backoff.multiplier = num(b.multiplier, 'dispatch.backoff.multiplier', rd.backoff.multiplier, 1);
-  rd.backoff.maxDelayMs = int(b.maxDelayMs, 'dispatch.backoff.maxDelayMs', rd.backoff.maxDelayMs, 0);
+  rd.backoff.multiplier = checkNumber(
+    problems,
+    'webhooks.dispatch.backoff.multiplier',
+    b.multiplier,
+    rd.backoff.multiplier,
+    { min: 1, integer: false },
+  );
+  rd.backoff.maxDelayMs = int('dispatch.backoff.maxDelayMs', b.maxDelayMs, rd.backoff.maxDelayMs, 0);
 
-  resolved.auth = resolveAuth(input.auth, resolved.path, problems);
+  resolved.auth = resolveAuth(o.auth, resolved.path, problems);
   return resolved;
 }
 
-function isSecret(value: unknown): value is string {
-  return typeof value === 'string' && value.length >= MIN_SECRET_LENGTH;
-}
+const SECRET_HINT = 'generate one with `openssl rand -hex 32`';
 
 function resolveAuth(
   auth: CashlinkWebhooksAuthOptions | undefined,
@@ -305,126 +291,101 @@ function resolveAuth(
 ): ResolvedWebhooksAuth | null {
   if (!auth || typeof auth !== 'object') {
     problems.push(
-      "webhooks.auth is required when webhooks are enabled: { type: 'bearer', tokens } | { type: 'oauth2', clientId, clientSecret } | { type: 'jwt', jwksUrl, issuer, audience }.",
+      "webhooks.auth: required when webhooks are enabled: { type: 'bearer', tokens } | { type: 'oauth2', clientId, clientSecret } | { type: 'jwt', jwksUrl, issuer, audience }",
     );
     return null;
   }
+  const type = checkOneOf(problems, 'webhooks.auth.type', auth.type ?? '', 'bearer', [
+    'bearer',
+    'oauth2',
+    'jwt',
+  ]);
+  if (type !== auth.type) return null;
   switch (auth.type) {
     case 'bearer': {
-      const tokens = Array.isArray(auth.tokens) ? auth.tokens : [];
-      if (tokens.length === 0) problems.push('webhooks.auth.tokens must list at least one accepted token.');
-      tokens.forEach((token, i) => {
-        if (!isSecret(token) || !BEARER_TOKEN_SYNTAX.test(token)) {
-          problems.push(
-            `webhooks.auth.tokens[${i}] must be a string of at least ${MIN_SECRET_LENGTH} characters, only letters, digits and - . _ ~ + / (optionally ending in =), the characters an \`Authorization: Bearer\` header can carry (RFC 6750); generate one with \`openssl rand -hex 32\`.`,
-          );
-        }
-      });
+      const tokens: unknown[] = Array.isArray(auth.tokens) ? auth.tokens : [];
+      if (tokens.length === 0) problems.push('webhooks.auth.tokens: must list at least one accepted token');
+      tokens.forEach((token, i) =>
+        checkSecret(problems, `webhooks.auth.tokens[${i}]`, token, {
+          minLength: MIN_SECRET_LENGTH,
+          pattern: BEARER_TOKEN_SYNTAX,
+          hint: `only letters, digits and - . _ ~ + / (optionally ending in =), the characters an \`Authorization: Bearer\` header can carry (RFC 6750); ${SECRET_HINT}`,
+        }),
+      );
       return hideSecrets({ type: 'bearer' } as ResolvedWebhooksAuth, { tokens: [...tokens] });
     }
     case 'oauth2': {
-      if (typeof auth.clientId !== 'string' || auth.clientId.trim() === '') {
-        problems.push('webhooks.auth.clientId must be a non-empty string (the client id you give Cashlink).');
+      const clientId = checkString(problems, 'webhooks.auth.clientId', auth.clientId ?? '', '', {
+        expected: 'a non-empty string (the client id you give Cashlink)',
+      });
+      checkSecret(problems, 'webhooks.auth.clientSecret', auth.clientSecret, {
+        minLength: MIN_SECRET_LENGTH,
+        hint: SECRET_HINT,
+      });
+      if (auth.signingSecret !== undefined) {
+        checkSecret(problems, 'webhooks.auth.signingSecret', auth.signingSecret, {
+          minLength: MIN_SECRET_LENGTH,
+          hint: SECRET_HINT,
+        });
       }
-      if (!isSecret(auth.clientSecret)) {
-        problems.push(
-          `webhooks.auth.clientSecret must be a string of at least ${MIN_SECRET_LENGTH} characters.`,
-        );
-      }
-      if (auth.signingSecret !== undefined && !isSecret(auth.signingSecret)) {
-        problems.push(
-          `webhooks.auth.signingSecret must be a string of at least ${MIN_SECRET_LENGTH} characters.`,
-        );
-      }
-      let ttl = 300;
-      if (auth.tokenTtlSeconds !== undefined) {
-        if (
-          !Number.isInteger(auth.tokenTtlSeconds) ||
-          auth.tokenTtlSeconds < 1 ||
-          auth.tokenTtlSeconds > 86400
-        ) {
-          problems.push('webhooks.auth.tokenTtlSeconds must be an integer between 1 and 86400.');
-        } else {
-          ttl = auth.tokenTtlSeconds;
-        }
-      }
-      let tokenPath = `${path}/oauth/token`;
-      if (auth.tokenPath !== undefined) {
-        if (
-          typeof auth.tokenPath !== 'string' ||
-          normalisePath(auth.tokenPath) === '' ||
-          /[?#\s*:]/.test(auth.tokenPath)
-        ) {
-          problems.push(
-            'webhooks.auth.tokenPath must be a non-empty URL path without query, spaces or wildcards.',
-          );
-        } else {
-          tokenPath = normalisePath(auth.tokenPath);
-        }
-      }
-      if (tokenPath === path) problems.push('webhooks.auth.tokenPath must differ from webhooks.path.');
-      return hideSecrets(
+      const tokenTtlSeconds = checkNumber(
+        problems,
+        'webhooks.auth.tokenTtlSeconds',
+        auth.tokenTtlSeconds,
+        300,
         {
-          type: 'oauth2',
-          clientId: String(auth.clientId ?? ''),
-          tokenTtlSeconds: ttl,
-          tokenPath,
-        } as ResolvedWebhooksAuth,
-        {
-          clientSecret: String(auth.clientSecret ?? ''),
-          signingSecret: String(auth.signingSecret ?? auth.clientSecret ?? ''),
+          min: 1,
+          max: 86400,
         },
       );
+      const tokenPath = checkUrlPath(
+        problems,
+        'webhooks.auth.tokenPath',
+        auth.tokenPath,
+        `${path}/oauth/token`,
+      );
+      if (tokenPath === path) problems.push('webhooks.auth.tokenPath: must differ from webhooks.path');
+      return hideSecrets({ type: 'oauth2', clientId, tokenTtlSeconds, tokenPath } as ResolvedWebhooksAuth, {
+        clientSecret: String(auth.clientSecret ?? ''),
+        signingSecret: String(auth.signingSecret ?? auth.clientSecret ?? ''),
+      });
     }
     case 'jwt': {
-      if (auth.allowInsecureHttp !== undefined && typeof auth.allowInsecureHttp !== 'boolean') {
-        problems.push('webhooks.auth.allowInsecureHttp must be a boolean.');
-      }
-      let url: URL | null = null;
-      try {
-        url = new URL(String(auth.jwksUrl));
-      } catch {
-        // not a URL: reported below
-      }
-      if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-        problems.push('webhooks.auth.jwksUrl must be an absolute https URL of the issuer JWKS.');
-      } else if (
-        url.protocol === 'http:' &&
-        !LOOPBACK_HOSTS.has(url.hostname) &&
-        auth.allowInsecureHttp !== true
-      ) {
-        // A JWKS fetched in clear text can be swapped on the way: the swapper then signs webhooks.
-        problems.push(
-          'webhooks.auth.jwksUrl must use https (http is accepted for loopback hosts, or anywhere with webhooks.auth.allowInsecureHttp: true).',
-        );
-      }
-      if (typeof auth.issuer !== 'string' || auth.issuer === '') {
-        problems.push('webhooks.auth.issuer must be the expected `iss` claim (a non-empty string).');
-      }
-      const audience = Array.isArray(auth.audience) ? auth.audience : [auth.audience];
+      const allowInsecureHttp = checkBoolean(
+        problems,
+        'webhooks.auth.allowInsecureHttp',
+        auth.allowInsecureHttp,
+        false,
+      );
+      // A JWKS fetched in clear text can be swapped on the way: the swapper then signs webhooks.
+      checkSecureUrl(problems, 'webhooks.auth.jwksUrl', auth.jwksUrl, {
+        allowInsecureHttp,
+        insecureOption: 'webhooks.auth.allowInsecureHttp',
+        example: 'https://issuer.example/.well-known/jwks.json',
+      });
+      const issuer = checkString(problems, 'webhooks.auth.issuer', auth.issuer ?? '', '', {
+        expected: 'the expected `iss` claim (a non-empty string)',
+      });
+      const audience: unknown[] = Array.isArray(auth.audience) ? auth.audience : [auth.audience];
       if (audience.length === 0 || audience.some((a) => typeof a !== 'string' || a === '')) {
         problems.push(
-          'webhooks.auth.audience must be the expected `aud` claim (a non-empty string or list of them).',
+          'webhooks.auth.audience: must be the expected `aud` claim (a non-empty string or list of them)',
         );
       }
-      let tolerance = 5;
-      if (auth.clockToleranceSeconds !== undefined) {
-        if (!Number.isInteger(auth.clockToleranceSeconds) || auth.clockToleranceSeconds < 0) {
-          problems.push('webhooks.auth.clockToleranceSeconds must be an integer >= 0.');
-        } else {
-          tolerance = auth.clockToleranceSeconds;
-        }
-      }
+      const clockToleranceSeconds = checkNumber(
+        problems,
+        'webhooks.auth.clockToleranceSeconds',
+        auth.clockToleranceSeconds,
+        5,
+        { min: 0 },
+      );
       return {
         type: 'jwt',
         jwksUrl: String(auth.jwksUrl),
-        issuer: String(auth.issuer),
+        issuer,
         audience: audience.map(String),
-        clockToleranceSeconds: tolerance,
+        clockToleranceSeconds,
       };
     }
-    default:
-      problems.push("webhooks.auth.type must be 'bearer', 'oauth2' or 'jwt'.");
-      return null;
   }
 }

@@ -1,8 +1,6 @@
-// Owned by the webhooks feature (issue 5): what CashlinkModule registers for the webhook receiver.
+// What CashlinkModule registers for the webhook receiver.
 import type { Provider, Type } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { CASHLINK_OPTIONS } from '../cashlink.constants';
-import type { ResolvedCashlinkOptions } from '../options/cashlink-module-options.interface';
 import { CashlinkInvestmentsService } from '../resources/cashlink-investments.service';
 import { createWebhookAuthenticator } from './auth/webhook-authenticator.factory';
 import { CashlinkWebhooksService } from './cashlink-webhooks.service';
@@ -47,11 +45,6 @@ export const WEBHOOK_CORE_PROVIDERS: Provider[] = [
  * module also provides `CASHLINK_WEBHOOKS_DATA_SOURCE` for the configured DataSource).
  */
 export const WEBHOOK_PROVIDERS: Provider[] = [
-  {
-    provide: CASHLINK_WEBHOOKS_OPTIONS,
-    useFactory: (options: ResolvedCashlinkOptions) => options.webhooks,
-    inject: [CASHLINK_OPTIONS],
-  },
   {
     provide: CASHLINK_WEBHOOKS_INVESTMENT_FETCHER,
     useFactory:

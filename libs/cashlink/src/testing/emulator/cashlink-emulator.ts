@@ -23,6 +23,7 @@ import {
 import {
   CASHLINK_SCOPES,
   type EmulatorCampaign,
+  type EmulatorControls,
   type EmulatorDocument,
   type EmulatorFaultSpec,
   type EmulatorIdentification,
@@ -33,11 +34,14 @@ import {
   type EmulatorReleaseOrder,
   type EmulatorRequestLogEntry,
   type EmulatorSeed,
+  type SeedInvestmentsOptions,
   type EmulatorWallet,
   type EmulatorWebhookConfig,
   type EmulatorWebhookDelivery,
 } from './emulator.types';
 import { validateInvestor } from './investor.validation';
+
+export type { SeedInvestmentsOptions } from './emulator.types';
 
 export { CONTROL_PREFIX, EMULATOR_API_BASE_PATH, EMULATOR_TOKEN_PATH } from './emulator-request.handler';
 
@@ -74,23 +78,11 @@ export interface CashlinkEmulatorOptions {
   maxLogEntries?: number;
 }
 
-/** Options of `seedInvestments`. */
-export interface SeedInvestmentsOptions {
-  /** @default EMULATOR_CAMPAIGN_ID */
-  campaignId?: string;
-  /** Investor of the investments; a new example investor when omitted. */
-  investorId?: string;
-  /** Units of each investment. @default 1 */
-  units?: number;
-  /** Status of each investment. @default 'KYC_PENDING' */
-  status?: EmulatorInvestmentStatus;
-}
-
 /**
  * A stateful Cashlink on loopback: the contract's endpoints, OAuth, idempotency, faults and webhooks,
  * with control methods for tests. Start it with `startCashlinkEmulator()`.
  */
-export class CashlinkEmulator {
+export class CashlinkEmulator implements EmulatorControls {
   /** `http://127.0.0.1:<port>/api/external/distributor` */
   readonly baseUrl: string;
   /** `http://127.0.0.1:<port>/api/external/oauth/token` */

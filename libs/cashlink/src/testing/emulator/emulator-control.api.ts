@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CashlinkEmulator } from './cashlink-emulator';
 import { EmulatorHttpError, detailError, readBody, sendJson } from './emulator-http';
 import { isObject } from './emulator-validation';
 import type {
+  EmulatorControls,
   EmulatorFaultSpec,
   EmulatorInvestmentStatus,
   EmulatorReleaseOrder,
@@ -11,7 +11,7 @@ import type {
 
 import { CONTROL_PREFIX } from './emulator-request.handler';
 
-type Handler = (emu: CashlinkEmulator, body: Record<string, unknown>, params: string[], url: URL) => unknown;
+type Handler = (emu: EmulatorControls, body: Record<string, unknown>, params: string[], url: URL) => unknown;
 
 interface ControlRoute {
   method: string;
@@ -126,7 +126,7 @@ const routes: ControlRoute[] = [
  * A control call that fails answers 400 `{"detail": ...}`.
  */
 export async function handleControlRequest(
-  emu: CashlinkEmulator,
+  emu: EmulatorControls,
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,

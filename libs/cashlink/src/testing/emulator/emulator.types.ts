@@ -221,3 +221,53 @@ export interface EmulatorWebhookDelivery {
 }
 
 export type EmulatorReleaseOrder = 'fifo' | 'reverse' | 'shuffle';
+
+/** Options of `seedInvestments`. */
+export interface SeedInvestmentsOptions {
+  /** @default EMULATOR_CAMPAIGN_ID */
+  campaignId?: string;
+  /** Investor of the investments; a new example investor when omitted. */
+  investorId?: string;
+  /** Units of each investment. @default 1 */
+  units?: number;
+  /** Status of each investment. @default 'KYC_PENDING' */
+  status?: EmulatorInvestmentStatus;
+}
+
+/**
+ * The emulator's control methods, as the HTTP control API drives them. Declared apart from the class so
+ * that the control API does not depend on the emulator that mounts it.
+ */
+export interface EmulatorControls {
+  readonly baseUrl: string;
+  readonly tokenUrl: string;
+  readonly clientId: string;
+  requests(): EmulatorRequestLogEntry[];
+  tokenRequests(): number;
+  investors(): EmulatorInvestor[];
+  investments(): EmulatorInvestment[];
+  documents(): EmulatorDocument[];
+  identifications(): EmulatorIdentification[];
+  wallets(): EmulatorWallet[];
+  products(): EmulatorProduct[];
+  campaigns(): EmulatorCampaign[];
+  effectsByIdempotencyKey(): Record<string, number>;
+  forgetIdempotencyKeys(): void;
+  injectFault(spec: EmulatorFaultSpec): string;
+  clearFaults(id?: string): void;
+  expireAllTokens(): void;
+  setInvestmentStatus(
+    id: string,
+    status: EmulatorInvestmentStatus | string,
+    options?: { cancellationReason?: string },
+  ): EmulatorInvestment;
+  advanceInvestment(id: string): EmulatorInvestment;
+  configureWebhooks(config: EmulatorWebhookConfig | null): void;
+  webhookDeliveries(): EmulatorWebhookDelivery[];
+  holdWebhooks(): void;
+  releaseWebhooks(order?: EmulatorReleaseOrder): Promise<void>;
+  duplicateWebhooks(count?: number): void;
+  webhooksIdle(timeoutMs?: number): Promise<void>;
+  seedInvestments(count: number, options?: SeedInvestmentsOptions): string[];
+  reset(): void;
+}

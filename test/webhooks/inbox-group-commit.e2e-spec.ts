@@ -1,5 +1,5 @@
 /**
- * The webhook inbox's group commit (introduced for the ingest benchmark, see bench/README.md):
+ * The webhook inbox's group commit:
  * concurrent deliveries share one transaction, yet each change is stored exactly once, duplicates
  * answer with the stored row's id, the per-investment watermark stays exact, and one failing change
  * fails only itself.
@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { WebhookInboxStore } from '../../libs/cashlink/src/webhooks/webhook-inbox.store';
 import { normaliseChangedAt } from '../../libs/cashlink/src/webhooks/webhook-status-change';
 import { describeEachDatabase } from '../support/databases';
-import { closeInboxDatabase, openInboxDatabase } from '../webhooks/support';
+import { closeInboxDatabase, openInboxDatabase } from './support';
 
 jest.setTimeout(30_000);
 

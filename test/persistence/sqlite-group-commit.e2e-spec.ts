@@ -1,5 +1,5 @@
 /**
- * The shared SQLite group commit (bench/README.md, change 8): the library's writes of one event-loop
+ * The shared SQLite group commit: the library's writes of one event-loop
  * turn, whichever store issues them, run in one better-sqlite3 transaction (one disk flush), each
  * statement still atomic on its own with its own result; statements are compiled once; a write never
  * joins the app's open transaction; one failing statement fails only its caller.

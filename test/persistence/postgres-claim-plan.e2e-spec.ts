@@ -1,5 +1,5 @@
 /**
- * Claims on Postgres stay ordered index scans whatever the statistics (bench/README.md, change 12):
+ * Claims on Postgres stay ordered index scans whatever the statistics:
  * on a table that autovacuum has not analysed yet, holding a backlog of 20,000 pending rows, the
  * claim statements of the webhook inbox and of the intents are planned without a sort and without a
  * bitmap scan of every pending row, and still claim the oldest rows first.

@@ -1,5 +1,5 @@
 /**
- * SQLite durability of the library's own writes (bench/README.md, change 21). better-sqlite3 gives
+ * SQLite durability of the library's own writes. better-sqlite3 gives
  * synchronous=NORMAL to a connection that opens a database already in WAL mode, and then SQLite does
  * not sync commits: a power loss could take back a webhook answered 2xx or an intent already sent. The
  * library then syncs the write-ahead log itself (off the event loop) and resolves its writes, answers

@@ -1,5 +1,5 @@
-import { CASHLINK_DEFAULT_SCOPES } from '../cashlink.constants';
-import { CashlinkConfigError } from '../errors/cashlink.error';
+import { CASHLINK_DEFAULT_SCOPES } from './cashlink.constants';
+import { CashlinkConfigError } from './errors/cashlink.error';
 import type { CashlinkModuleOptions } from './cashlink-module-options.interface';
 import { CASHLINK_OPTION_DEFAULTS, resolveCashlinkOptions } from './resolve-cashlink-options';
 
@@ -181,5 +181,27 @@ describe('resolveCashlinkOptions: unknown options', () => {
     expect(
       problemsOf({ environment: 'demo', clientId: 'i', clientSecret: 's', documents: { limit: 1 } }),
     ).toEqual(['documents.limit: unknown option; known here: maxSizeBytes']);
+  });
+
+  it("reports every section's problems in one format, and unknown options of every section", () => {
+    const problems = problemsOf({
+      clientId: 'id',
+      clientSecret: 'secret',
+      environment: 'demo',
+      http: { timeoutMs: 0 },
+      idempotency: { leaseMs: 1, recovery: { batchsize: 5 } },
+      webhooks: { auth: { type: 'bearer', tokens: ['short'] }, dispatch: { leaseMs: 1 }, maxBody: 1 },
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^http\.timeoutMs: must be a whole number >= 1/),
+        expect.stringMatching(/^idempotency\.leaseMs: must be a whole number >= 100/),
+        'idempotency.recovery.batchsize: unknown option; did you mean idempotency.recovery.batchSize?',
+        expect.stringMatching(/^webhooks\.auth\.tokens\[0\]: must be a string of at least 32 characters/),
+        expect.stringMatching(/^webhooks\.dispatch\.leaseMs: must be a whole number >= 100/),
+        expect.stringMatching(/^webhooks\.maxBody: unknown option/),
+      ]),
+    );
+    for (const problem of problems) expect(problem).toMatch(/^[\w.[\]]+: \S/);
   });
 });

@@ -1,12 +1,11 @@
 /**
- * The intent store's group commits (introduced for the durable-create benchmark, see bench/README.md,
- * changes 5 and 19): on SQLite the statements of concurrent writes share one transaction, on Postgres
+ * The intent store's group commits: on SQLite the statements of concurrent writes share one transaction, on Postgres
  * concurrent records and settlements share one statement; yet each is recorded, claimed and settled
  * exactly as on its own, and one failing write fails only its caller.
  */
 import { randomUUID } from 'node:crypto';
 import { CashlinkIntentStore } from '../../libs/cashlink/src/idempotency/cashlink-intent.store';
-import { createIntentDatabase, type IntentDatabase } from '../idempotency/support/intent-database';
+import { createIntentDatabase, type IntentDatabase } from './support/intent-database';
 import { describeEachDatabase, describeIfPostgres } from '../support/databases';
 
 jest.setTimeout(30_000);
