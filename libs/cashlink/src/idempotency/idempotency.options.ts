@@ -116,7 +116,7 @@ export interface CashlinkIdempotencyOptions {
    * 409 answers in a row after which an intent stops being retried and goes to `needs_review` (with the
    * reason), instead of being retried silently until `maxAgeMs`. Assumption (Cashlink's docs are
    * silent): 409 means the key is held for a request still running, or for another body; the first
-   * clears within seconds, the second never does. With the default backoff, 8 conflicts span about 4 min.
+   * clears within seconds, the second never does. With the default backoff, 8 conflicts in a row span about 1 to 2 minutes.
    * @default 8
    */
   conflictBudget?: number;
