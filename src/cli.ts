@@ -3,7 +3,7 @@
 // as the server, and adds the library's commands to it.
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
-import { CashlinkCommandsModule, runCashlinkCli } from 'nestjs-cashlink';
+import { CashlinkCommandsModule, runCashlinkCli } from 'nestjs-cashlink/ops';
 import { AppModule } from './app.module';
 
 @Module({ imports: [AppModule, CashlinkCommandsModule] })

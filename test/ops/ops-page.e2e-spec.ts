@@ -23,9 +23,9 @@ import {
   CashlinkInvestmentsService,
   CashlinkInvestorsService,
   CashlinkModule,
-  CashlinkOpsPageModule,
   CashlinkWebhooksService,
 } from 'nestjs-cashlink';
+import { CashlinkOpsPageModule } from 'nestjs-cashlink/ops';
 import {
   type CashlinkEmulator,
   EMULATOR_CAMPAIGN_ID,

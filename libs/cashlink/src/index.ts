@@ -140,15 +140,3 @@ export type { WebhookInboxState } from './webhooks/webhook-inbox.entity';
 export { InvestmentStatusChangedEvent } from './events/investment-status-changed.event';
 export { WebhookQuarantinedEvent } from './events/webhook-quarantined.event';
 export { WebhookDeadEvent } from './events/webhook-dead.event';
-
-// Operations: the CLI commands (nest-commander) and the ops page, over the services above
-export {
-  CashlinkOpsService,
-  type CashlinkOpsCounts,
-  type CashlinkOpsIntent,
-} from './ops/cashlink-ops.service';
-export { maskPersonalData } from './ops/ops-masking';
-export { CashlinkCommandsModule } from './ops/cli/cashlink-commands.module';
-export { CASHLINK_CLI_EXIT, type CashlinkCliOptions, runCashlinkCli } from './ops/cli/run-cashlink-cli';
-export { CashlinkOpsPageModule } from './ops/page/cashlink-ops-page.module';
-export { type CashlinkOpsPageOptions, OPS_PAGE_UNGUARDED_LOCAL_ONLY } from './ops/page/ops-page.options';
