@@ -207,6 +207,19 @@ describeIfChromium('ops page in a browser', () => {
     const made = emu.investments().find((i) => i.units === 1)!;
     expect(await page.textContent('body')).toContain(made.id);
     expect(await page.textContent('body')).not.toContain('Mustermann');
+
+    // Resolved from the page as created: the guard's user is recorded, the intent succeeds with it.
+    const form = page.locator('form', { has: page.locator(`input[name="objectId"][value="${made.id}"]`) });
+    await form.locator('input[name="reason"]').fill('same investor, units and signature time');
+    await form.locator('input[name="confirm"]').check();
+    await Promise.all([page.waitForURL(/done=/), form.locator('button').click()]);
+    expect(await page.textContent('[role="status"]')).toContain(
+      'Resolved as created by alice: now succeeded',
+    );
+    expect(await intents.find('order-1001')).toMatchObject({
+      state: 'succeeded',
+      response: { body: { id: made.id } },
+    });
     await context.close();
   });
 });
