@@ -22,6 +22,8 @@ export const OPS_PAGE_OPTIONS = Symbol('CASHLINK_OPS_PAGE_OPTIONS');
 /** What the page reads of a request (Express, or Fastify's request). */
 interface PageRequest {
   headers: Record<string, string | string[] | undefined>;
+  originalUrl?: string;
+  url?: string;
   body?: unknown;
   secure?: boolean;
   protocol?: string;
@@ -68,14 +70,12 @@ export function createOpsPageController(path: string, guards: Array<Type<CanActi
   @UseGuards(...guards)
   class CashlinkOpsPageController {
     private readonly csrf: OpsCsrf;
-    private readonly base: string;
 
     constructor(
       private readonly ops: CashlinkOpsService,
       @Inject(OPS_PAGE_OPTIONS) private readonly options: ResolvedOpsPageOptions,
     ) {
       this.csrf = new OpsCsrf(options.csrfSecret);
-      this.base = `/${options.path}`;
     }
 
     @Get()
@@ -108,7 +108,7 @@ export function createOpsPageController(path: string, guards: Array<Type<CanActi
               ...(await this.ops.listWebhooks({ state: 'quarantined', limit: 50 })),
             ];
       const body = dashboard(
-        this.base,
+        this.baseOf(req),
         counts,
         intents,
         webhooks,
@@ -116,7 +116,7 @@ export function createOpsPageController(path: string, guards: Array<Type<CanActi
         csrf,
         this.ops.hasWebhooks,
       );
-      this.send(res, 200, page(this.base, 'Overview', body, query.done));
+      this.send(res, 200, page(this.baseOf(req), 'Overview', body, query.done));
     }
 
     @Get('intents/:key')
@@ -128,7 +128,7 @@ export function createOpsPageController(path: string, guards: Array<Type<CanActi
     ): Promise<void> {
       const csrf = this.csrfToken(req, res);
       const intent = await this.ops.showIntent(key);
-      if (!intent) return this.fail(res, new CashlinkIntentNotFoundError(key));
+      if (!intent) return this.fail(req, res, new CashlinkIntentNotFoundError(key));
       let reconciliation = null;
       let problem = '';
       if (query.reconcile === '1' && (intent.state === 'expired' || intent.state === 'needs_review')) {
@@ -142,9 +142,9 @@ export function createOpsPageController(path: string, guards: Array<Type<CanActi
         res,
         200,
         page(
-          this.base,
+          this.baseOf(req),
           `Intent ${key}`,
-          problem + intentDetail(this.base, intent, reconciliation, csrf),
+          problem + intentDetail(this.baseOf(req), intent, reconciliation, csrf),
           query.done,
         ),
       );
@@ -160,8 +160,16 @@ export function createOpsPageController(path: string, guards: Array<Type<CanActi
       const csrf = this.csrfToken(req, res);
       const row = await this.ops.showWebhook(id);
       if (!row)
-        return this.send(res, 404, page(this.base, 'Not found', '<p class="error">No such webhook row.</p>'));
-      this.send(res, 200, page(this.base, `Webhook ${id}`, webhookDetail(this.base, row, csrf), query.done));
+        return this.send(
+          res,
+          404,
+          page(this.baseOf(req), 'Not found', '<p class="error">No such webhook row.</p>'),
+        );
+      this.send(
+        res,
+        200,
+        page(this.baseOf(req), `Webhook ${id}`, webhookDetail(this.baseOf(req), row, csrf), query.done),
+      );
     }
 
     @Post('intents/:key/resolve')
@@ -187,10 +195,10 @@ export function createOpsPageController(path: string, guards: Array<Type<CanActi
           (result.newIntent ? `; sent again as ${result.newIntent.key}: ${result.newIntent.state}` : '');
         this.redirect(
           res,
-          `${this.base}/intents/${encodeURIComponent(key)}?done=${encodeURIComponent(done)}`,
+          `${this.baseOf(req)}/intents/${encodeURIComponent(key)}?done=${encodeURIComponent(done)}`,
         );
       } catch (error) {
-        this.fail(res, error);
+        this.fail(req, res, error);
       }
     }
 
@@ -198,7 +206,7 @@ export function createOpsPageController(path: string, guards: Array<Type<CanActi
     async redispatchDead(@Req() req: PageRequest, @Res() res: PageResponse): Promise<void> {
       if (!this.checkPost(req, res)) return;
       const count = await this.ops.redispatch({ state: 'dead' });
-      this.redirect(res, `${this.base}?done=${encodeURIComponent(`Replaying ${count} dead rows`)}`);
+      this.redirect(res, `${this.baseOf(req)}?done=${encodeURIComponent(`Replaying ${count} dead rows`)}`);
     }
 
     @Post('webhooks/:id/redispatch')
@@ -214,13 +222,13 @@ export function createOpsPageController(path: string, guards: Array<Type<CanActi
           res,
           409,
           page(
-            this.base,
+            this.baseOf(req),
             'Nothing changed',
             '<p class="error">That row is not dead or processed; nothing was changed.</p>',
           ),
         );
       }
-      this.redirect(res, `${this.base}?done=${encodeURIComponent(`Replaying webhook row ${id}`)}`);
+      this.redirect(res, `${this.baseOf(req)}?done=${encodeURIComponent(`Replaying webhook row ${id}`)}`);
     }
 
     /** The form's CSRF token; sets the browser's nonce cookie when it has none. */
@@ -231,7 +239,7 @@ export function createOpsPageController(path: string, guards: Array<Type<CanActi
         const secure = req.secure === true || req.protocol === 'https' ? '; Secure' : '';
         this.raw(res).setHeader(
           'Set-Cookie',
-          `${CSRF_COOKIE}=${nonce}; Path=${this.base}; HttpOnly; SameSite=Strict${secure}`,
+          `${CSRF_COOKIE}=${nonce}; Path=${this.baseOf(req)}; HttpOnly; SameSite=Strict${secure}`,
         );
       }
       return this.csrf.tokenFor(nonce);
@@ -258,7 +266,7 @@ export function createOpsPageController(path: string, guards: Array<Type<CanActi
           res,
           403,
           page(
-            this.base,
+            this.baseOf(req),
             'Refused',
             '<p class="error">Refused: the form token is missing or wrong (CSRF). Reload the page and try again.</p>',
           ),
@@ -269,19 +277,19 @@ export function createOpsPageController(path: string, guards: Array<Type<CanActi
         this.send(
           res,
           400,
-          page(this.base, 'Not confirmed', '<p class="error">Tick the confirmation box to act.</p>'),
+          page(this.baseOf(req), 'Not confirmed', '<p class="error">Tick the confirmation box to act.</p>'),
         );
         return null;
       }
       return form;
     }
 
-    private fail(res: PageResponse, error: unknown): void {
+    private fail(req: PageRequest, res: PageResponse, error: unknown): void {
       if (!(error instanceof CashlinkError)) throw error;
       this.send(
         res,
         statusOf(error),
-        page(this.base, 'Nothing changed', `<p class="error">${esc(error.message)}</p>`),
+        page(this.baseOf(req), 'Nothing changed', `<p class="error">${esc(error.message)}</p>`),
       );
     }
 
@@ -298,6 +306,17 @@ export function createOpsPageController(path: string, guards: Array<Type<CanActi
       raw.statusCode = status;
       for (const [name, value] of Object.entries(HEADERS)) raw.setHeader(name, value);
       raw.end(html);
+    }
+
+    /**
+     * Where the page is mounted as the browser sees it: the request's path up to `options.path`, so that
+     * links, redirects and the cookie's Path also hold under a global prefix (`app.setGlobalPrefix`).
+     */
+    private baseOf(req: PageRequest): string {
+      const mount = `/${this.options.path}`;
+      const path = (req.originalUrl ?? req.url ?? '').split('?')[0] ?? '';
+      const at = path.indexOf(`${mount}/`) >= 0 ? path.indexOf(`${mount}/`) : path.lastIndexOf(mount);
+      return at >= 0 && path.endsWith(mount, at + mount.length) ? path.slice(0, at + mount.length) : mount;
     }
 
     private raw(res: PageResponse): PageResponse {

@@ -1,5 +1,6 @@
 import { CashlinkConfigError } from '../../errors/cashlink.error';
 import { resolveOpsPageOptions } from './cashlink-ops-page.module';
+import { createOpsPageController } from './ops-page.controller';
 import { CSRF_COOKIE, OpsCsrf, readCookie } from './ops-page.csrf';
 import { esc } from './ops-page.html';
 import { OPS_PAGE_UNGUARDED_LOCAL_ONLY } from './ops-page.options';
@@ -59,5 +60,20 @@ describe('ops page CSRF', () => {
     expect(esc(`<script>"x"&'y'</script>`)).toBe(
       '&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;&lt;/script&gt;',
     );
+  });
+});
+
+describe('ops page mount', () => {
+  it('links under the path the browser used, also behind a global prefix', () => {
+    const Controller = createOpsPageController('admin/cashlink', [guard]);
+    const controller = new Controller(
+      {} as never,
+      resolveOpsPageOptions({ guard, path: 'admin/cashlink' }),
+    ) as unknown as { baseOf(req: { originalUrl?: string; headers: object }): string };
+    const baseOf = (url: string) => controller.baseOf({ originalUrl: url, headers: {} });
+    expect(baseOf('/admin/cashlink')).toBe('/admin/cashlink');
+    expect(baseOf('/admin/cashlink/intents/k?reconcile=1')).toBe('/admin/cashlink');
+    expect(baseOf('/api/v1/admin/cashlink/webhooks/x/redispatch')).toBe('/api/v1/admin/cashlink');
+    expect(baseOf('/api/admin/cashlink?webhooks=dead')).toBe('/api/admin/cashlink');
   });
 });
