@@ -18,6 +18,7 @@ import {
   CashlinkReconcileUnsupportedError,
   CashlinkReconciliationService,
   CashlinkResolutionInputError,
+  type IntentResolvedEvent,
   type IntentSettledEvent,
 } from 'nestjs-cashlink';
 import {
@@ -178,6 +179,8 @@ describeEachDatabase('reconciliation', (kind) => {
     expect((await intents.find('order-2'))?.state).toBe('expired');
 
     const posts = postsWith('order-2');
+    const resolved: IntentResolvedEvent[] = [];
+    app.get(EventEmitter2).on(CASHLINK_EVENTS.intentResolved, (e: IntentResolvedEvent) => resolved.push(e));
     const result = await reconciliation.resolve('order-2', {
       action: 'send_again',
       actor: 'alice',
@@ -190,6 +193,10 @@ describeEachDatabase('reconciliation', (kind) => {
     });
     const made = emu.investments().filter((i) => i.units === 2);
     expect(made).toHaveLength(1);
+    expect(resolved.map((e) => [e.key, e.resolution.action, e.resolution.newKey])).toEqual([
+      ['order-2', 'send_again', 'order-2-again'],
+    ]);
+    expect((await reconciliation.findResolutionByNewKey('order-2-again'))?.key).toBe('order-2');
     expect((await intents.find('order-2-again'))?.response?.body).toMatchObject({ id: made[0]!.id });
     await expect(investments.create(order(2), { idempotencyKey: 'order-2' })).rejects.toThrow(
       /order-2-again/,

@@ -117,6 +117,7 @@ export {
   CashlinkResolutionInputError,
 } from './idempotency/cashlink-reconciliation.error';
 export { IntentSettledEvent } from './idempotency/intent-settled.event';
+export { IntentResolvedEvent } from './idempotency/intent-resolved.event';
 export {
   CashlinkIntentExpiredError,
   CashlinkIntentFailedError,

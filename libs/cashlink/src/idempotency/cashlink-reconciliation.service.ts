@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
+import type { EventEmitter2 } from '@nestjs/event-emitter';
+import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
 import { idleSqliteConnection } from '../common/sqlite-connection';
 import { SqliteGroupCommit } from '../common/sqlite-group-commit';
 import { CashlinkNotFoundError } from '../errors/cashlink-api.error';
@@ -35,6 +37,7 @@ import type {
   CashlinkResolutionResult,
 } from './cashlink-reconciliation.types';
 import type { StoredRequest } from './intent-request';
+import { IntentResolvedEvent } from './intent-resolved.event';
 import { parseStoredJson } from './stored-json';
 
 const PAGE_SIZE = 100;
@@ -134,6 +137,7 @@ export class CashlinkReconciliationService {
     private readonly http: CashlinkHttpClient,
     /** The intents' lease time (`idempotency.leaseMs`): the new key of a send_again is recorded claimed. */
     private readonly leaseMs: number,
+    private readonly events?: EventEmitter2,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -405,6 +409,12 @@ export class CashlinkReconciliationService {
     return row ? toResolutionView(row) : null;
   }
 
+  /** The resolution that sent an intent again under `newKey` (to find the original key), or null. */
+  async findResolutionByNewKey(newKey: string): Promise<CashlinkIntentResolutionView | null> {
+    const row = await this.store.dataSource.manager.findOneBy(CashlinkIntentResolution, { newKey });
+    return row ? toResolutionView(row) : null;
+  }
+
   /** Resolutions, newest first. */
   async listResolutions(query: { limit?: number } = {}): Promise<CashlinkIntentResolutionView[]> {
     const rows = await this.store.dataSource.manager.find(CashlinkIntentResolution, {
@@ -504,7 +514,19 @@ export class CashlinkReconciliationService {
       }
       throw error;
     }
-    return toResolutionView(Object.assign(new CashlinkIntentResolution(), row));
+    const view = toResolutionView(Object.assign(new CashlinkIntentResolution(), row));
+    try {
+      this.events?.emit(
+        CASHLINK_EVENTS.intentResolved,
+        new IntentResolvedEvent(intent.key, intent.operation, view),
+      );
+    } catch (error) {
+      // A listener's failure must not turn a committed resolution into an error for the operator.
+      this.logger.error(
+        `A listener of ${CASHLINK_EVENTS.intentResolved} threw for intent ${intent.key}: ${(error as Error)?.name ?? 'error'}`,
+      );
+    }
+    return view;
   }
 
   /**

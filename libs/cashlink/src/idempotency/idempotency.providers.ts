@@ -88,8 +88,15 @@ export const IDEMPOTENCY_PROVIDERS: Provider[] = [
       runner: CashlinkIntentRunner,
       http: CashlinkHttpClient,
       options: ResolvedIdempotencyOptions,
-    ) => new CashlinkReconciliationService(store, runner, http, options.leaseMs),
-    inject: [CashlinkIntentStore, CashlinkIntentRunner, CashlinkHttpClient, CASHLINK_IDEMPOTENCY_OPTIONS],
+      events: EventEmitter2 | undefined,
+    ) => new CashlinkReconciliationService(store, runner, http, options.leaseMs, events),
+    inject: [
+      CashlinkIntentStore,
+      CashlinkIntentRunner,
+      CashlinkHttpClient,
+      CASHLINK_IDEMPOTENCY_OPTIONS,
+      { token: EventEmitter2, optional: true },
+    ],
   },
   {
     provide: CashlinkIntentRecoveryWorker,
