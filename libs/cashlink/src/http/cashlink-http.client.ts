@@ -47,6 +47,9 @@ export interface CashlinkResponse<T> {
 
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
+/** A path that `new URL` would leave as it is: unreserved characters and slashes only. */
+const SAFE_PATH = /^[A-Za-z0-9\-._~/]*$/;
+
 /** Thrown inside one attempt so that the loop can tell the caller's abort from our timeout. */
 const TIMEOUT = Symbol('timeout');
 
@@ -184,10 +187,13 @@ export class CashlinkHttpClient {
     }
 
     const started = Date.now();
-    this.logger.verbose(
-      `${req.method} ${req.path} sending, headers ${JSON.stringify(redactHeaders(headers))}` +
-        (retries > 0 ? ` (retry ${retries})` : ''),
-    );
+    // The header dump is built only when someone reads it: a read is cheap, and this string is not.
+    if (Logger.isLevelEnabled('verbose')) {
+      this.logger.verbose(
+        `${req.method} ${req.path} sending, headers ${JSON.stringify(redactHeaders(headers))}` +
+          (retries > 0 ? ` (retry ${retries})` : ''),
+      );
+    }
     try {
       // The transport follows no redirect: one could carry the bearer token to another host.
       const response = await this.transport.send({
@@ -201,11 +207,13 @@ export class CashlinkHttpClient {
       });
       const { headers: responseHeaders, text } = response;
       const requestId = responseHeaders[REQUEST_ID_HEADER] || undefined;
-      this.logger.debug(
-        `${req.method} ${req.path} -> ${response.status} in ${Date.now() - started} ms` +
-          (retries > 0 ? ` (retry ${retries})` : '') +
-          (requestId ? ` request id ${requestId}` : ''),
-      );
+      if (Logger.isLevelEnabled('debug')) {
+        this.logger.debug(
+          `${req.method} ${req.path} -> ${response.status} in ${Date.now() - started} ms` +
+            (retries > 0 ? ` (retry ${retries})` : '') +
+            (requestId ? ` request id ${requestId}` : ''),
+        );
+      }
       if (response.status >= 200 && response.status < 300) {
         const parsed = parseBody(text);
         if (typeof parsed === 'string') {
@@ -274,6 +282,8 @@ export class CashlinkHttpClient {
   }
 
   private buildUrl(path: string, query: CashlinkQuery | undefined): string {
+    // A checked path of unreserved characters needs no parsing: the URL would serialise it unchanged.
+    if (query === undefined && SAFE_PATH.test(path)) return `${this.options.baseUrl}${path}`;
     const url = new URL(`${this.options.baseUrl}${path}`);
     for (const [name, value] of Object.entries(query ?? {})) {
       if (value === undefined || value === null) continue;

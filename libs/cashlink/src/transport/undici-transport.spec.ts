@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { Agent, getGlobalDispatcher, interceptors, setGlobalDispatcher } from 'undici';
@@ -137,5 +137,53 @@ describe('UndiciCashlinkTransport', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     await expect(send({ signal: controller.signal })).rejects.toBeInstanceOf(TransportFailure);
+  });
+
+  it('sends through the proxy named by HTTP_PROXY, and directly without one', async () => {
+    // A forward proxy that tunnels CONNECT to the test server and counts the tunnels it opened.
+    let tunnels = 0;
+    const proxy = createServer();
+    proxy.on('connect', (req: IncomingMessage, client: Socket) => {
+      tunnels++;
+      const [host = '', port = ''] = (req.url ?? '').split(':');
+      const upstream = connect(Number(port), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const saved = process.env.HTTP_PROXY;
+    process.env.HTTP_PROXY = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const proxied = new UndiciCashlinkTransport();
+    delete process.env.HTTP_PROXY;
+    const direct = new UndiciCashlinkTransport();
+    try {
+      handler = (_req, res) => res.end('{"ok":true}');
+      const via = await proxied.send({
+        url: `${base}/via-proxy`,
+        method: 'GET',
+        headers: {},
+        signal: new AbortController().signal,
+      });
+      expect(via).toMatchObject({ status: 200, text: '{"ok":true}' });
+      expect(tunnels).toBe(1);
+      await direct.send({
+        url: `${base}/direct`,
+        method: 'GET',
+        headers: {},
+        signal: new AbortController().signal,
+      });
+      expect(tunnels).toBe(1);
+    } finally {
+      if (saved === undefined) delete process.env.HTTP_PROXY;
+      else process.env.HTTP_PROXY = saved;
+      await proxied.onModuleDestroy();
+      await direct.onModuleDestroy();
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 });

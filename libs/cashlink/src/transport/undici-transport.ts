@@ -1,7 +1,7 @@
 import { brotliDecompress, gunzip, inflate, type InputType, type ZlibOptions } from 'node:zlib';
 import { promisify } from 'node:util';
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { EnvHttpProxyAgent, request as undiciRequest } from 'undici';
+import { Agent, EnvHttpProxyAgent, request as undiciRequest } from 'undici';
 import {
   CashlinkTransport,
   type TransportRequest,
@@ -33,7 +33,9 @@ const DECODERS: Record<string, Decoder> = {
  */
 @Injectable()
 export class UndiciCashlinkTransport extends CashlinkTransport implements OnModuleDestroy {
-  private readonly agent = new EnvHttpProxyAgent();
+  // The proxy-aware agent parses every request's URL to match NO_PROXY; without a proxy configured a
+  // plain agent sends the same requests without that work.
+  private readonly agent = proxyConfigured() ? new EnvHttpProxyAgent() : new Agent();
 
   override async send(request: TransportRequest): Promise<TransportResponse> {
     try {
@@ -60,6 +62,12 @@ export class UndiciCashlinkTransport extends CashlinkTransport implements OnModu
   async onModuleDestroy(): Promise<void> {
     await this.agent.close().catch(() => undefined);
   }
+}
+
+/** Whether the environment names a proxy (what `EnvHttpProxyAgent` would honour). */
+function proxyConfigured(): boolean {
+  const env = process.env;
+  return Boolean(env.HTTP_PROXY || env.http_proxy || env.HTTPS_PROXY || env.https_proxy);
 }
 
 type Body = Awaited<ReturnType<typeof undiciRequest>>['body'];

@@ -1,0 +1,79 @@
+/**
+ * CPU per read call: the library's `investments.get` against undici's `request()` with the same token,
+ * alternated for 5 rounds, as process CPU time per call (less sensitive to a busy machine than wall
+ * time, so it shows the library's own cost per call where `npm run bench` cannot be run idle).
+ *
+ *   EMULATOR_PORT=4311 npm run emulator      # in another shell
+ *   EMU=http://127.0.0.1:4311 N=4000 node -r @swc-node/register bench/read-cpu.ts
+ *   (add --cpu-prof --cpu-prof-dir=/tmp/prof before -r for a profile; bench/profile-summary.ts reads it)
+ */
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { request } from 'undici';
+import { CashlinkModule, CashlinkInvestmentsService, CashlinkAuthService } from '../libs/cashlink/src/index';
+
+const base = process.env.EMU!;
+async function main() {
+  const ctx = await NestFactory.createApplicationContext(
+    CashlinkModule.forRoot({
+      baseUrl: `${base}/api/external/distributor`,
+      tokenUrl: `${base}/api/external/oauth/token`,
+      clientId: 'emulator-client',
+      clientSecret: 'emulator-secret',
+      persistence: false,
+      http: { maxRetries: 0 },
+    }),
+    { logger: ['error'] },
+  );
+  const inv = ctx.get(CashlinkInvestmentsService);
+  const token = await ctx.get(CashlinkAuthService).getAccessToken();
+  const seeded = (await (
+    await fetch(`${base}/__emulator/seed/investments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ count: 1 }),
+    })
+  ).json()) as { first_id: string };
+  const id = seeded.first_id;
+  const url = `${base}/api/external/distributor/v2/investments/${id}/`;
+  const N = Number(process.env.N ?? 4000),
+    C = 16;
+  const runConc = async (fn: () => Promise<unknown>) => {
+    let i = 0;
+    await Promise.all(
+      Array.from({ length: C }, async () => {
+        while (i++ < N) await fn();
+      }),
+    );
+  };
+  const lib = () => inv.get(id);
+  const raw = async () => {
+    const r = await request(url, {
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+    });
+    return r.body.json();
+  };
+  await runConc(lib);
+  await runConc(raw);
+  const res: { lib: number[]; raw: number[] } = { lib: [], raw: [] };
+  for (let r = 0; r < 5; r++) {
+    for (const [name, fn] of [
+      ['raw', raw],
+      ['lib', lib],
+    ] as const) {
+      const c0 = process.cpuUsage();
+      await runConc(fn);
+      const c = process.cpuUsage(c0);
+      res[name].push((c.user + c.system) / N);
+    }
+  }
+  const med = (a: number[]) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+  console.log(
+    `CPU µs/call: undici.request ${med(res.raw).toFixed(1)}, library ${med(res.lib).toFixed(1)}, library extra ${(med(res.lib) - med(res.raw)).toFixed(1)}`,
+  );
+  await ctx.close();
+}
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
