@@ -40,6 +40,8 @@ export interface CashlinkIntentView {
   unrecoverableReason?: string;
   /** The lease of the claim sending it right now, if any: `<instanceId>:<claim uuid>`. */
   leaseOwner?: string;
+  /** 409 answers in a row so far (against `idempotency.conflictBudget`), when any. */
+  conflicts?: number;
 }
 
 /** What one `resumeDue()` did. */
@@ -212,5 +214,6 @@ function toView(intent: CashlinkIntent): CashlinkIntentView {
   if (intent.unrecoverableReason) view.unrecoverableReason = intent.unrecoverableReason;
   if (intent.leaseOwner) view.leaseOwner = intent.leaseOwner;
   if (intent.purgedAt !== null) view.purgedAt = new Date(intent.purgedAt);
+  if (intent.conflicts > 0) view.conflicts = intent.conflicts;
   return view;
 }
