@@ -9,6 +9,7 @@ import {
   createDemoDatabase,
   type DemoDatabase,
   demoEnv,
+  demoQuery,
   insertDeadWebhookRow,
   seedExpiredIntents,
 } from './support/ops-fixture';
@@ -119,6 +120,14 @@ describeEachDatabase('cashlink CLI', (kind) => {
       /CashlinkIntentNotAwaitingResolutionError: .*already resolved \(created by ops-test/,
     );
 
+    // The demo's subscription whose investment call this was: it follows the new key once sent again.
+    const at = new Date().toISOString();
+    await demoQuery(
+      db,
+      `INSERT INTO "demo_subscriptions" ("id", "customer_id", "campaign_id", "units", "status", "created_at", "updated_at")
+       VALUES ('order-2', 'c-1', 'camp-1', 2, 'NEEDS_RECONCILIATION', ?, ?)`,
+      [at, at],
+    );
     const again = await cli(
       env,
       'intents',
@@ -133,7 +142,14 @@ describeEachDatabase('cashlink CLI', (kind) => {
     );
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('Sent again as order-2-again: succeeded');
-    expect(emu.investments().filter((i) => i.units === 2)).toHaveLength(1);
+    const sentAgain = emu.investments().filter((i) => i.units === 2);
+    expect(sentAgain).toHaveLength(1);
+    expect(
+      await demoQuery(
+        db,
+        `SELECT "cashlink_investment_id" AS "id" FROM "demo_subscriptions" WHERE "id" = 'order-2'`,
+      ),
+    ).toEqual([{ id: sentAgain[0]!.id }]);
     expect({ one: posts('order-1'), two: posts('order-2') }).toEqual(before);
 
     const redispatch = await cli(env, 'webhooks', 'redispatch', deadId);

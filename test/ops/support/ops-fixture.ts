@@ -136,3 +136,16 @@ export async function insertDeadWebhookRow(db: DemoDatabase): Promise<string> {
     await ds.destroy();
   }
 }
+
+/** Runs one statement on the demo's database (`?` placeholders) and returns its rows. */
+export async function demoQuery(db: DemoDatabase, sql: string, params: unknown[] = []): Promise<unknown[]> {
+  const ds = new DataSource({ ...db.options, synchronize: false, logging: false } as never);
+  await ds.initialize();
+  try {
+    let n = 0;
+    const text = db.options.type === 'postgres' ? sql.replace(/\?/g, () => `$${++n}`) : sql;
+    return (await ds.query(text, params)) as unknown[];
+  } finally {
+    await ds.destroy();
+  }
+}

@@ -39,6 +39,9 @@ export class CashlinkOpsService implements OnModuleInit {
   private reconciliationService?: CashlinkReconciliationService;
   private webhooksService?: CashlinkWebhooksService;
 
+  /** Whether this process resolved an intent or re-queued webhook rows (events may still be handled). */
+  changedState = false;
+
   constructor(private readonly moduleRef: ModuleRef) {}
 
   onModuleInit(): void {
@@ -139,6 +142,7 @@ export class CashlinkOpsService implements OnModuleInit {
   }
 
   resolve(key: string, input: CashlinkResolutionInput): Promise<CashlinkResolutionResult> {
+    this.changedState = true;
     return this.reconciliation.resolve(key, input);
   }
 
@@ -155,6 +159,7 @@ export class CashlinkOpsService implements OnModuleInit {
 
   /** Puts one dead (or processed) row, or every dead row, back to pending; returns how many. */
   redispatch(target: string | { state: 'dead' }): Promise<number> {
+    this.changedState = true;
     return this.webhooks.redispatch(target);
   }
 

@@ -1,6 +1,8 @@
-import type { DynamicModule, LogLevel, Type } from '@nestjs/common';
+import type { DynamicModule, INestApplicationContext, LogLevel, Type } from '@nestjs/common';
 import { CommandFactory } from 'nest-commander';
 import { CashlinkError } from '../../errors/cashlink.error';
+import { CashlinkOpsService } from '../cashlink-ops.service';
+import { CashlinkCommandsModule } from './cashlink-commands.module';
 import { CliUsageError } from './cli-output';
 
 /** Exit codes of the CLI. */
@@ -18,6 +20,12 @@ export interface CashlinkCliOptions {
   logger?: LogLevel[] | false;
   /** Name shown in help. @default 'cashlink' */
   cliName?: string;
+  /**
+   * After a command that changed state (resolve, redispatch), how long the app's event listeners get to
+   * finish before the app closes (the emitter does not await them).
+   * @default 1000
+   */
+  drainMs?: number;
 }
 
 /**
@@ -46,8 +54,9 @@ export async function runCashlinkCli(
     process.stderr.write(`${name}: ${e?.message ?? String(error)}\n`);
     exitCode = CASHLINK_CLI_EXIT.refused;
   };
+  let app: INestApplicationContext | undefined;
   try {
-    await CommandFactory.run(rootModule, {
+    app = await CommandFactory.createWithoutRunning(rootModule, {
       logger: options.logger ?? ['error'],
       cliName: options.cliName ?? 'cashlink',
       // Thrown instead of exiting inside commander, so that the app is closed before the process exits.
@@ -56,9 +65,26 @@ export async function runCashlinkCli(
       },
       serviceErrorHandler: fail,
     });
+    await CommandFactory.runApplication(app);
+    // A command that changed state (a resolution that sent a request, a redispatch) made the library emit
+    // events whose async listeners (the app's own) are not awaited by the emitter: give them time to
+    // finish before the DataSource closes under them.
+    // The commands' own instance (the ops page module, if mounted too, has another one).
+    if (changedState(app)) await new Promise((r) => setTimeout(r, options.drainMs ?? 1_000));
   } catch (error) {
     fail(error);
+  } finally {
+    await app?.close().catch((error: unknown) => fail(error));
   }
   // Exit once stdout is flushed (a pipe is asynchronous): nothing of the app should keep the process up.
   process.stdout.write('', () => process.exit(exitCode));
+}
+
+/** Whether the commands' ops service changed state in this run (false when the module is not there). */
+function changedState(app: INestApplicationContext): boolean {
+  try {
+    return app.select(CashlinkCommandsModule).get(CashlinkOpsService).changedState;
+  } catch {
+    return false;
+  }
 }
