@@ -2,7 +2,7 @@
  * `npm run bench`: the cost of safety, measured against raw baselines in the same run.
  *
  *   node -r @swc-node/register bench/run.ts [--quick] [--db sqlite,postgres] [--rounds N]
- *                                           [--cases webhook,client,backlog,instances] [--out FILE]
+ *                                           [--cases webhook,client,encryption,backlog,instances] [--out FILE]
  *
  * Starts the emulator (own process) and Nest apps using the library (own processes) on a fresh
  * database per run, runs every case on SQLite and Postgres, prints one table with each figure beside
@@ -16,6 +16,7 @@ import type { EmulatorInfo } from './lib/bench-constants';
 import {
   backlogScaling,
   clientCases,
+  encryptionCost,
   instances,
   webhookIngest,
   type BenchSizes,
@@ -67,7 +68,7 @@ const QUICK: BenchSizes = {
   instancesBacklog: 100,
 };
 
-const CASES = ['webhook', 'client', 'backlog', 'instances'] as const;
+const CASES = ['webhook', 'client', 'encryption', 'backlog', 'instances'] as const;
 type CaseName = (typeof CASES)[number];
 
 function parseArgs(argv: string[]) {
@@ -184,6 +185,7 @@ export async function runBench(
         await attempt('webhook ingest + dispatch, one process', () => webhookIngest(ctx, true));
       }
       if (cases.includes('client')) await attempt('client cases', () => clientCases(ctx));
+      if (cases.includes('encryption')) await attempt('encryption', () => encryptionCost(ctx));
       if (cases.includes('backlog')) await attempt('backlog scaling', () => backlogScaling(ctx));
       if (cases.includes('instances') && kind === 'postgres')
         await attempt('instances', () => instances(ctx));

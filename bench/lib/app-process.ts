@@ -30,7 +30,7 @@ import {
   CashlinkModule,
   type CashlinkInvestment,
 } from 'nestjs-cashlink';
-import { EMULATOR_CAMPAIGN_ID } from 'nestjs-cashlink/testing';
+import { EMULATOR_CAMPAIGN_ID, testEncryptionKeys } from 'nestjs-cashlink/testing';
 // Internal files, on purpose: the baseline route must authenticate and parse exactly as the receiver does.
 import { createWebhookAuthenticator } from '../../libs/cashlink/src/webhooks/auth/webhook-authenticator.factory';
 import { readRequestBody, type WebhookRequest } from '../../libs/cashlink/src/webhooks/webhook-http';
@@ -58,6 +58,8 @@ export interface BootOptions {
   recovery?: boolean;
   /** Instance id (lease owner) of this process. */
   instanceId?: string;
+  /** Encrypt stored personal data (a test key ring); `false` stores it in clear. @default true */
+  encryption?: boolean;
 }
 
 /**
@@ -176,6 +178,7 @@ function moduleFor(options: BootOptions, persistence = true) {
               }
             : false,
         persistence,
+        encryption: options.encryption === false ? false : testEncryptionKeys(),
       }),
     ],
   })

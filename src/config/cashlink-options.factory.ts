@@ -1,5 +1,6 @@
 import type { ConfigService } from '@nestjs/config';
 import type { CashlinkModuleOptions } from 'nestjs-cashlink';
+import { demoEncryptionKeys } from './demo-encryption';
 import { readDemoSettings } from './demo-settings';
 import type { EmbeddedCashlink } from './embedded-cashlink';
 
@@ -36,6 +37,7 @@ export function cashlinkOptionsFactory(
   const auth = embedded.webhookAuth;
   return {
     ...target,
+    encryption: demoEncryptionKeys(settings.encryption, settings.dataDir),
     webhooks:
       auth.type === 'none'
         ? false

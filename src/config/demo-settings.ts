@@ -31,6 +31,8 @@ export interface DemoSettings {
   webhookAuth: WebhookAuthSetting;
   /** The URL Cashlink should call, when the app sits behind a proxy (printed for the onboarding form). */
   publicUrl?: string;
+  /** `CASHLINK_ENCRYPTION_KEYS` and `CASHLINK_ENCRYPTION_ACTIVE_KEY_ID` (see demo-encryption.ts). */
+  encryption: { keys?: string; activeKeyId?: string };
 }
 
 export const WEBHOOK_PATH = 'cashlink/webhooks';
@@ -110,5 +112,9 @@ export function readDemoSettings(config: ConfigService): DemoSettings {
     webhookPath: WEBHOOK_PATH,
     webhookAuth,
     publicUrl: get('DEMO_PUBLIC_URL'),
+    encryption: {
+      keys: get('CASHLINK_ENCRYPTION_KEYS'),
+      activeKeyId: get('CASHLINK_ENCRYPTION_ACTIVE_KEY_ID'),
+    },
   };
 }

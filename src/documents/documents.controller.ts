@@ -25,10 +25,18 @@ export class DocumentsController {
   @UseInterceptors(FileInterceptor('file', { limits: { fileSize: MAX_DOCUMENT_BYTES, files: 1 } }))
   async upload(@UploadedFile() file: UploadedDocument | undefined): Promise<object> {
     if (file === undefined) throw new BadRequestException('send the document as multipart field "file"');
-    const document = await this.documents.upload(file.buffer, {
-      filename: file.originalname,
-      contentType: file.mimetype,
-    });
+    let document: { id: string };
+    try {
+      document = await this.documents.upload(file.buffer, {
+        filename: file.originalname,
+        contentType: file.mimetype,
+      });
+    } catch (error) {
+      // The library refuses an unusable name or type (e.g. a blank file name) with a TypeError before
+      // anything is stored or sent: the client's request is at fault, and the message names no value.
+      if (error instanceof TypeError) throw new BadRequestException(error.message);
+      throw error;
+    }
     return { id: document.id, filename: file.originalname, size: file.size };
   }
 }

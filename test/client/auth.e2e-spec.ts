@@ -1,3 +1,6 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
 import {
   CashlinkAuthService,
   CashlinkAuthenticationError,
@@ -175,6 +178,54 @@ describe('OAuth client credentials against the emulator', () => {
       expect(error).toBeInstanceOf(CashlinkAuthenticationError);
       expect((error as Error).cause).toBeInstanceOf(CashlinkNetworkError);
       expect((error as Error).cause).not.toBeInstanceOf(CashlinkServerError);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('refuses a token answer larger than 64 KiB without reading it whole', async () => {
+    let sent = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // 8 MiB in chunks: the client must stop reading long before the end.
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const write = (): void => {
+        while (sent < 8 * 1024 * 1024) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', write);
+        }
+        res.end();
+      };
+      write();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const app = await createClientApp(emu, {
+      tokenUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/oauth/token`,
+      http: { maxRetries: 0 },
+    });
+    try {
+      const error = await app
+        .get(CashlinkAuthService)
+        .getAccessToken()
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CashlinkAuthenticationError);
+      expect((error as Error).message).toContain('ERR_RESPONSE_TOO_LARGE');
+      expect(sent).toBeLessThan(8 * 1024 * 1024);
+    } finally {
+      await app.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('keeps the cached token out of inspect and JSON of the auth service', async () => {
+    const app = await createClientApp(emu);
+    try {
+      const auth = app.get(CashlinkAuthService);
+      const token = await auth.getAccessToken();
+      expect(inspect(auth, { depth: 10, showHidden: true })).not.toContain(token);
+      expect(JSON.stringify(auth)).not.toContain(token);
     } finally {
       await app.close();
     }

@@ -53,6 +53,20 @@ describe('document uploads', () => {
     });
   });
 
+  it('refuses CR or LF in the contentType or the filename before sending anything', async () => {
+    for (const file of [
+      { filename: 'a.pdf', contentType: 'application/pdf\r\nX-Injected: 1' },
+      { filename: 'a.pdf', contentType: 'application/pdf;\r\n charset=utf-8' },
+      { filename: 'a.pdf', contentType: 'application/pdf\n' },
+      // `\s*` before the parameters used to match CR and LF.
+      { filename: 'a.pdf', contentType: 'application/pdf\r\n\r\n; injected body' },
+      { filename: 'a.pdf\r\nX-Injected: 1', contentType: 'application/pdf' },
+    ]) {
+      await expect(documents().upload(content, file)).rejects.toThrow(TypeError);
+    }
+    expect(apiRequests(emu)).toHaveLength(0);
+  });
+
   it('keeps a non-ASCII file name', async () => {
     await documents().upload(Buffer.from('%PDF-1.4'), { ...pdf, filename: 'Zeichnungsschein Jürgen.pdf' });
     expect(emu.documents()[0]!.filename).toBe('Zeichnungsschein Jürgen.pdf');

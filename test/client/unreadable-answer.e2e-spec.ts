@@ -11,6 +11,7 @@ import {
   CashlinkUnreadableAnswerError,
   type CashlinkInvestmentCreate,
 } from 'nestjs-cashlink';
+import { testEncryptionKeys } from 'nestjs-cashlink/testing';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from '../support/databases';
 import { startHtmlAnsweringServer, type HtmlAnsweringServer } from '../support/html-answering-server';
 
@@ -86,6 +87,7 @@ describeEachDatabase('a 2xx answer whose body is not JSON, with durable idempote
           clientId: 'id',
           clientSecret: 'secret',
           idempotency: { recovery: false },
+          encryption: testEncryptionKeys(),
           http: { maxRetries: 3, retryBaseDelayMs: 5, retryMaxDelayMs: 20 },
         }),
       ],

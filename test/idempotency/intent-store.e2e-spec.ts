@@ -7,6 +7,8 @@ import {
 } from '../../libs/cashlink/src/idempotency/cashlink-intent.store';
 import { CASHLINK_MIGRATIONS } from '../../libs/cashlink/src/migrations/index';
 import { CreateCashlinkIntents1795985000000 } from '../../libs/cashlink/src/migrations/1795985000000-create-cashlink-intents';
+import { CashlinkDataProtection1796200000000 } from '../../libs/cashlink/src/migrations/1796200000000-cashlink-data-protection';
+import { CashlinkEncryptionKeyEntity } from '../../libs/cashlink/src/protection/cashlink-encryption-key.entity';
 import { CashlinkIntentsPurgeTombstones1795995000000 } from '../../libs/cashlink/src/migrations/1795995000000-cashlink-intents-purge-tombstones';
 import { CashlinkIntentResolutions1796060000000 } from '../../libs/cashlink/src/migrations/1796060000000-cashlink-intent-resolutions';
 import { createTestDatabase, describeEachDatabase } from '../support/databases';
@@ -386,6 +388,7 @@ describeEachDatabase('intent migrations', (kind) => {
         CreateCashlinkIntents1795985000000,
         CashlinkIntentsPurgeTombstones1795995000000,
         CashlinkIntentResolutions1796060000000,
+        CashlinkDataProtection1796200000000,
       ],
     });
     try {
@@ -401,13 +404,16 @@ describeEachDatabase('intent migrations', (kind) => {
       expect((await after.runMigrations()).map((m) => m.name)).toEqual([
         CashlinkIntentsPurgeTombstones1795995000000.name,
         CashlinkIntentResolutions1796060000000.name,
+        CashlinkDataProtection1796200000000.name,
       ]);
       const store = new CashlinkIntentStore(after, LEASE);
       expect(await store.find('old-1')).toMatchObject({
         requestBody: '{"json":{}}',
         purgedAt: null,
         conflicts: 0,
+        erasedAt: null,
       });
+      await after.undoLastMigration();
       await after.undoLastMigration();
       await after.undoLastMigration();
       expect(await after.query(`SELECT "idempotency_key" FROM "cashlink_intents"`)).toHaveLength(1);
@@ -422,11 +428,12 @@ describeEachDatabase('intent migrations', (kind) => {
     const db = await createTestDatabase(kind);
     const ds = new DataSource({
       ...db.options,
-      entities: [CashlinkIntent, CashlinkIntentResolution],
+      entities: [CashlinkIntent, CashlinkIntentResolution, CashlinkEncryptionKeyEntity],
       migrations: [
         CreateCashlinkIntents1795985000000,
         CashlinkIntentsPurgeTombstones1795995000000,
         CashlinkIntentResolutions1796060000000,
+        CashlinkDataProtection1796200000000,
       ],
       synchronize: false,
       logging: false,

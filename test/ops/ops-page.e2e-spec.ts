@@ -32,6 +32,7 @@ import {
   EMULATOR_CAMPAIGN_ID,
   exampleInvestorInput,
   startCashlinkEmulator,
+  testEncryptionKeys,
 } from 'nestjs-cashlink/testing';
 import { type Browser, chromium } from 'playwright-core';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
@@ -97,6 +98,7 @@ describeIfChromium('ops page in a browser', () => {
           clientId: emu.clientId,
           clientSecret: emu.clientSecret,
           http: { maxRetries: 0 },
+          encryption: testEncryptionKeys(),
           idempotency: {
             maxAgeMs: 300,
             backoff: { initialDelayMs: 20, maxDelayMs: 100, multiplier: 2, jitter: true },

@@ -5,6 +5,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import { DataSource } from 'typeorm';
 import {
   CASHLINK_EVENTS,
   CashlinkAuthService,
@@ -124,6 +125,15 @@ describeEachDatabase('reconciliation', (kind) => {
     const view = await intents.find('order-1');
     expect(view).toMatchObject({ state: 'succeeded', response: { body: { id: made[0]!.id } } });
     expect(events.map((e) => e.key)).toEqual(['order-1']);
+    // Stored sealed like any answer (encryption at rest): the raw column does not show the object.
+    const [raw] = (await app
+      .get(DataSource)
+      .query(
+        `SELECT "response_body" AS "body" FROM "cashlink_intents" WHERE "idempotency_key" = 'order-1'`,
+      )) as Array<{
+      body: string;
+    }>;
+    expect(raw!.body).not.toContain(made[0]!.id);
 
     // A repeat of the key gets the stored object; the recovery worker has nothing to send.
     await expect(investments.create(order(1), { idempotencyKey: 'order-1' })).resolves.toMatchObject({
@@ -198,6 +208,14 @@ describeEachDatabase('reconciliation', (kind) => {
     ]);
     expect((await reconciliation.findResolutionByNewKey('order-2-again'))?.key).toBe('order-2');
     expect((await intents.find('order-2-again'))?.response?.body).toMatchObject({ id: made[0]!.id });
+    const [sealed] = (await app
+      .get(DataSource)
+      .query(
+        `SELECT "request_body" AS "body" FROM "cashlink_intents" WHERE "idempotency_key" = 'order-2-again'`,
+      )) as Array<{
+      body: string;
+    }>;
+    expect(sealed!.body).not.toContain(investorId);
     await expect(investments.create(order(2), { idempotencyKey: 'order-2' })).rejects.toThrow(
       /order-2-again/,
     );

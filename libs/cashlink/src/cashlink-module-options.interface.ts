@@ -3,6 +3,11 @@ import type {
   ResolvedIdempotencyOptions,
 } from './idempotency/idempotency.options';
 import type { CashlinkClientOptions, ResolvedClientOptions } from './options/client-options';
+import type {
+  CashlinkEncryptionOptions,
+  CashlinkPersonalDataOptions,
+  ResolvedProtectionOptions,
+} from './protection/protection.options';
 import type { CashlinkWebhooksOptions, ResolvedWebhooksOptions } from './webhooks/webhooks.options';
 
 /**
@@ -20,10 +25,24 @@ export interface CashlinkModuleOptions extends CashlinkClientOptions {
    * @default false
    */
   webhooks?: CashlinkWebhooksOptions | false;
+  /**
+   * Encryption at rest (AES-256-GCM) of every stored value that can carry investor data. Required
+   * whenever persistence is on: a key ring `{ keys, activeKeyId }`, or `false` to store those values in
+   * clear (start-up then warns at every boot). See docs/personal-data.md.
+   * @default none: with persistence on, start-up fails until it is set
+   */
+  encryption?: CashlinkEncryptionOptions | false;
+  /**
+   * Retention of personal data in rows kept for their keys or for inspection (expired and failed
+   * intents, dead and quarantined webhook rows). See docs/personal-data.md.
+   * @default { retentionMs: 7776000000 (90 days), retentionIntervalMs: 3600000 (1 hour) }
+   */
+  personalData?: CashlinkPersonalDataOptions;
 }
 
 /** The options after defaults are merged and validated: what `CASHLINK_OPTIONS` provides (to the module only). */
 export interface ResolvedCashlinkOptions extends ResolvedClientOptions {
   idempotency: ResolvedIdempotencyOptions;
   webhooks: ResolvedWebhooksOptions;
+  protection: ResolvedProtectionOptions;
 }

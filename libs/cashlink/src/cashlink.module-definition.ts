@@ -11,6 +11,15 @@ import {
 } from './idempotency/idempotency.providers';
 import { CASHLINK_OPTIONS } from './cashlink.constants';
 import type { CashlinkModuleOptions, ResolvedCashlinkOptions } from './cashlink-module-options.interface';
+import {
+  PROTECTION_ENTITIES,
+  PROTECTION_EXPORTS,
+  PROTECTION_PROVIDERS,
+} from './protection/protection.providers';
+import {
+  CASHLINK_PROTECTION_DATA_SOURCE,
+  CASHLINK_PROTECTION_OPTIONS,
+} from './protection/protection.constants';
 import { CASHLINK_WEBHOOKS_DATA_SOURCE, CASHLINK_WEBHOOKS_OPTIONS } from './webhooks/webhooks.constants';
 import {
   WEBHOOK_CONTROLLERS,
@@ -60,7 +69,7 @@ export const {
 function addPersistence(definition: DynamicModule, extras: CashlinkModuleExtras): DynamicModule {
   const module: DynamicModule = { ...definition, global: extras.isGlobal ?? false };
   if (extras.persistence === false) return module;
-  const entities = [...IDEMPOTENCY_ENTITIES, ...WEBHOOK_ENTITIES];
+  const entities = [...IDEMPOTENCY_ENTITIES, ...WEBHOOK_ENTITIES, ...PROTECTION_ENTITIES];
   return {
     ...module,
     imports: [
@@ -86,8 +95,16 @@ function addPersistence(definition: DynamicModule, extras: CashlinkModuleExtras)
         inject: [CASHLINK_OPTIONS],
       },
       ...WEBHOOK_PROVIDERS,
+      // Encryption at rest, erasure and retention of the stored personal data, on the same DataSource.
+      { provide: CASHLINK_PROTECTION_DATA_SOURCE, useExisting: getDataSourceToken(extras.dataSource) },
+      {
+        provide: CASHLINK_PROTECTION_OPTIONS,
+        useFactory: (options: ResolvedCashlinkOptions) => options.protection,
+        inject: [CASHLINK_OPTIONS],
+      },
+      ...PROTECTION_PROVIDERS,
     ],
     controllers: [...(module.controllers ?? []), ...WEBHOOK_CONTROLLERS],
-    exports: [...(module.exports ?? []), ...IDEMPOTENCY_EXPORTS, ...WEBHOOK_EXPORTS],
+    exports: [...(module.exports ?? []), ...IDEMPOTENCY_EXPORTS, ...WEBHOOK_EXPORTS, ...PROTECTION_EXPORTS],
   };
 }

@@ -122,9 +122,20 @@ export {
   CashlinkIntentExpiredError,
   CashlinkIntentFailedError,
   CashlinkIntentInProgressError,
+  CashlinkIntentErasedError,
   CashlinkIntentPurgedError,
   CashlinkIntentRolledBackError,
 } from './idempotency/cashlink-intent.error';
+
+// Personal data: encryption at rest, key rotation, erasure, retention (docs/personal-data.md)
+export type { CashlinkEncryptionOptions, CashlinkPersonalDataOptions } from './protection/protection.options';
+export {
+  CashlinkDataProtectionService,
+  type CashlinkReencryptSummary,
+  type CashlinkRetentionSummary,
+} from './protection/cashlink-data-protection.service';
+export { CashlinkDecryptionError } from './protection/protection-codec';
+export { logKey } from './common/log-key';
 
 // Webhooks: receiver options, events and their payloads, inbox inspection and re-dispatch
 export type {

@@ -7,6 +7,7 @@ import {
   type ResolvedClientOptions,
 } from './options/client-options';
 import { checkUnknownOptions, type OptionSections } from './options/option-checks';
+import { resolveProtectionOptions } from './protection/protection.options';
 import { resolveWebhooksOptions, WEBHOOKS_OPTION_NAMES } from './webhooks/webhooks.options';
 
 export { CASHLINK_OPTION_DEFAULTS } from './options/client-options';
@@ -14,7 +15,7 @@ export { CASHLINK_OPTION_DEFAULTS } from './options/client-options';
 /** Every option name of the module, by section: the client core's and each feature's. */
 const MODULE_OPTION_NAMES: OptionSections = {
   ...CLIENT_OPTION_NAMES,
-  '': [...CLIENT_OPTION_NAMES[''], 'idempotency', 'webhooks'],
+  '': [...CLIENT_OPTION_NAMES[''], 'idempotency', 'webhooks', 'encryption', 'personalData'],
   ...IDEMPOTENCY_OPTION_NAMES,
   ...WEBHOOKS_OPTION_NAMES,
 };
@@ -37,16 +38,17 @@ export function resolveCashlinkOptions(input: CashlinkModuleOptions): ResolvedCa
   const client = resolveClientOptions(o, problems, MODULE_OPTION_NAMES);
   const idempotency = resolveIdempotencyOptions(o.idempotency, problems, MODULE_OPTION_NAMES);
   const webhooks = resolveWebhooksOptions(o.webhooks, problems, MODULE_OPTION_NAMES);
+  const protection = resolveProtectionOptions(o.encryption, o.personalData, problems);
   if (problems.length > 0) throw new CashlinkConfigError(problems);
 
-  const resolved = { ...client, idempotency, webhooks } as ResolvedCashlinkOptions;
+  const resolved = { ...client, idempotency, webhooks, protection } as ResolvedCashlinkOptions;
   Object.defineProperty(resolved, 'clientSecret', { value: client.clientSecret, enumerable: false });
   return Object.freeze(resolved);
 }
 
 /** The client core's slice of the resolved options (what `CASHLINK_CLIENT_OPTIONS` provides). */
 export function clientOptionsOf(options: ResolvedCashlinkOptions): ResolvedClientOptions {
-  const { idempotency: _idempotency, webhooks: _webhooks, ...client } = options;
+  const { idempotency: _idempotency, webhooks: _webhooks, protection: _protection, ...client } = options;
   Object.defineProperty(client, 'clientSecret', { value: options.clientSecret, enumerable: false });
   return Object.freeze(client);
 }

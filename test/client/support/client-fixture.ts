@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import { CashlinkModule, type CashlinkModuleOptions } from 'nestjs-cashlink';
 import {
   startCashlinkEmulator,
+  testEncryptionKeys,
   type CashlinkEmulator,
   type CashlinkEmulatorOptions,
 } from 'nestjs-cashlink/testing';
@@ -18,6 +19,7 @@ export function clientOptions(
     clientId: emu.clientId,
     clientSecret: emu.clientSecret,
     idempotency: false,
+    encryption: testEncryptionKeys(),
     ...overrides,
     http: { retryBaseDelayMs: 5, retryMaxDelayMs: 20, timeoutMs: 5000, ...overrides.http },
   };

@@ -7,7 +7,9 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CashlinkModule } from '../../../libs/cashlink/src/cashlink.module';
 import type { CashlinkIdempotencyOptions } from '../../../libs/cashlink/src/idempotency/idempotency.options';
+import type { CashlinkEncryptionOptions } from '../../../libs/cashlink/src/protection/protection.options';
 import { CASHLINK_MIGRATIONS } from '../../../libs/cashlink/src/migrations/index';
+import { testEncryptionKeys } from '../../../libs/cashlink/src/testing/test-encryption-keys';
 
 export interface DurableAppConfig {
   /** `better-sqlite3` file path or a postgres:// URL. */
@@ -22,6 +24,8 @@ export interface DurableAppConfig {
   /** HTTP retries inside one attempt. */
   maxRetries?: number;
   timeoutMs?: number;
+  /** The key ring (default: `testEncryptionKeys()`; null: the option left out). */
+  encryption?: CashlinkEncryptionOptions | false | null;
 }
 
 /** Short intervals so that the tests stay fast. */
@@ -65,6 +69,9 @@ export function durableAppModule(config: DurableAppConfig): DynamicModule {
         },
         idempotency: config.idempotency === undefined ? FAST_IDEMPOTENCY : config.idempotency,
         dataSource: config.dataSourceName,
+        ...(config.encryption === null
+          ? {}
+          : { encryption: config.encryption === undefined ? testEncryptionKeys() : config.encryption }),
       }),
     ],
   };

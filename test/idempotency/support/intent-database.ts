@@ -3,6 +3,7 @@ import { CashlinkIntent } from '../../../libs/cashlink/src/idempotency/cashlink-
 import { CreateCashlinkIntents1795985000000 } from '../../../libs/cashlink/src/migrations/1795985000000-create-cashlink-intents';
 import { CashlinkIntentsPurgeTombstones1795995000000 } from '../../../libs/cashlink/src/migrations/1795995000000-cashlink-intents-purge-tombstones';
 import { CashlinkIntentResolutions1796060000000 } from '../../../libs/cashlink/src/migrations/1796060000000-cashlink-intent-resolutions';
+import { CashlinkDataProtection1796200000000 } from '../../../libs/cashlink/src/migrations/1796200000000-cashlink-data-protection';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from '../../support/databases';
 
 /** A fresh database with the intents table migrated, and a DataSource on it. */
@@ -26,6 +27,7 @@ export async function createIntentDatabase(kind: DatabaseKind): Promise<IntentDa
         CreateCashlinkIntents1795985000000,
         CashlinkIntentsPurgeTombstones1795995000000,
         CashlinkIntentResolutions1796060000000,
+        CashlinkDataProtection1796200000000,
       ],
       migrationsRun,
       synchronize: false,

@@ -10,7 +10,12 @@ import {
   CashlinkInvestmentsService,
   CashlinkInvestorsService,
 } from 'nestjs-cashlink';
-import { type CashlinkEmulator, EMULATOR_CAMPAIGN_ID, exampleInvestorInput } from 'nestjs-cashlink/testing';
+import {
+  type CashlinkEmulator,
+  EMULATOR_CAMPAIGN_ID,
+  exampleInvestorInput,
+  testEncryptionKeys,
+} from 'nestjs-cashlink/testing';
 import { DataSource } from 'typeorm';
 import { FAST_IDEMPOTENCY, startDurableApp } from '../../idempotency/support/durable-app';
 import { createTestDatabase, type DatabaseKind } from '../../support/databases';
@@ -44,6 +49,10 @@ export function demoEnv(emu: CashlinkEmulator, db: DemoDatabase): Record<string,
     CASHLINK_BASE_URL: emu.baseUrl,
     CASHLINK_TOKEN_URL: emu.tokenUrl,
     CASHLINK_WEBHOOK_TOKEN: 'ops-test-webhook-token-0123456789',
+    // The key ring the seeding app (durable-app's default) sealed the rows with.
+    CASHLINK_ENCRYPTION_KEYS: Object.entries(testEncryptionKeys().keys)
+      .map(([id, key]) => `${id}=${key}`)
+      .join(','),
     DEMO_SCENARIO: 'false',
   };
 }

@@ -18,7 +18,8 @@ interface CachedToken {
 @Injectable()
 export class CashlinkAuthService {
   private readonly logger = new Logger(CashlinkAuthService.name);
-  private cached?: CachedToken;
+  // A #private field: logging the service never shows the bearer token.
+  #cached?: CachedToken;
   private inflight?: Promise<string>;
 
   constructor(
@@ -33,7 +34,7 @@ export class CashlinkAuthService {
    * goes on for the others). Throws `CashlinkAuthenticationError` (with the cause) when the request fails.
    */
   getAccessToken(signal?: AbortSignal): Promise<string> {
-    const cached = this.cached;
+    const cached = this.#cached;
     if (cached && Date.now() < cached.refreshAt) return Promise.resolve(cached.token);
     if (!this.inflight) {
       this.inflight = this.fetchToken().finally(() => {
@@ -49,14 +50,14 @@ export class CashlinkAuthService {
    * token at once, the first one's refetch is not thrown away by the others.
    */
   invalidate(rejectedToken?: string): void {
-    if (rejectedToken === undefined || this.cached?.token === rejectedToken) this.cached = undefined;
+    if (rejectedToken === undefined || this.#cached?.token === rejectedToken) this.#cached = undefined;
   }
 
   private async fetchToken(): Promise<string> {
     const { token, lifetimeMs, startedAt } = await this.tokens.fetch();
     // A skew longer than half the lifetime would make short-lived tokens useless; cap it.
     const skew = Math.min(this.options.auth.expirySkewMs, lifetimeMs / 2);
-    this.cached = { token, refreshAt: startedAt + lifetimeMs - skew };
+    this.#cached = { token, refreshAt: startedAt + lifetimeMs - skew };
     this.logger.debug(`Obtained an access token valid for ${Math.round(lifetimeMs / 1000)} s`);
     return token;
   }

@@ -6,6 +6,9 @@ import { createCashlinkApiError, parseBody } from '../errors/create-cashlink-api
 import { CashlinkTransport, type TransportResponse } from '../transport/cashlink-transport';
 import type { ResolvedClientOptions } from '../options/client-options';
 
+/** Largest token endpoint answer read (an OAuth token answer is well under 4 KiB, a JWT included). */
+export const TOKEN_RESPONSE_MAX_BYTES = 64 * 1024;
+
 /** A token fresh from the token endpoint. */
 export interface FetchedToken {
   token: string;
@@ -60,6 +63,8 @@ export class CashlinkTokenClient {
         body: form.toString(),
         headers,
         signal: controller.signal,
+        // A token answer is a few hundred bytes: a huge one is refused before it fills the memory.
+        maxResponseBytes: TOKEN_RESPONSE_MAX_BYTES,
       });
     } catch (error) {
       // Only the code is kept: the transport's request held the form body with the client secret.
@@ -84,10 +89,9 @@ export class CashlinkTokenClient {
     if (status < 200 || status >= 300) {
       const cause = createCashlinkApiError({ status, bodyText: text, headers: response.headers, ...details });
       const body = withoutToken(parseBody(text));
-      const oauthError =
-        body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'string'
-          ? ` ("${String((body as { error: string }).error).slice(0, 60)}")`
-          : '';
+      // Only an RFC 6749 error code (e.g. invalid_client) is quoted, never a free text.
+      const code = body && typeof body === 'object' ? (body as { error?: unknown }).error : undefined;
+      const oauthError = typeof code === 'string' && /^[a-z_]{1,40}$/.test(code) ? ` (${code})` : '';
       throw new CashlinkAuthenticationError(
         `Cashlink's token endpoint answered ${status}${oauthError}. ` +
           (status >= 500 || status === 429

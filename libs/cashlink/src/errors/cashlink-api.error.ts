@@ -15,10 +15,16 @@ export interface CashlinkApiErrorDetails {
   idempotencyKey?: string;
 }
 
-/** Cashlink answered with a non-2xx status. Subclasses name the common cases. */
+/**
+ * Cashlink answered with a non-2xx status. Subclasses name the common cases.
+ *
+ * Cashlink's answer (`body`, and `fieldErrors` of a 400) can echo the submitted values, i.e. investor
+ * data: it is reachable through these accessors only, never an own enumerable property, so that
+ * `JSON.stringify(error)`, `util.inspect(error)` and a logger that prints the error object never show it.
+ */
 export class CashlinkApiError extends CashlinkError {
   readonly status: number;
-  readonly body: unknown;
+  readonly #body: unknown;
   readonly requestId?: string;
   readonly method: string;
   readonly path: string;
@@ -27,11 +33,16 @@ export class CashlinkApiError extends CashlinkError {
   constructor(message: string, details: CashlinkApiErrorDetails, options?: { cause?: unknown }) {
     super(message, options);
     this.status = details.status;
-    this.body = details.body;
+    this.#body = details.body;
     this.requestId = details.requestId;
     this.method = details.method;
     this.path = details.path;
     this.idempotencyKey = details.idempotencyKey;
+  }
+
+  /** Cashlink's answer: parsed JSON, or the raw text when it is not JSON. May hold investor data. */
+  get body(): unknown {
+    return this.#body;
   }
 }
 
@@ -40,10 +51,15 @@ export type CashlinkFieldErrors = { [field: string]: string[] | CashlinkFieldErr
 
 /** 400: Cashlink rejected the input. `fieldErrors` holds the DRF field messages, nested as the input. */
 export class CashlinkValidationError extends CashlinkApiError {
-  readonly fieldErrors: CashlinkFieldErrors;
+  readonly #fieldErrors: CashlinkFieldErrors;
   constructor(message: string, details: CashlinkApiErrorDetails, fieldErrors: CashlinkFieldErrors) {
     super(message, details);
-    this.fieldErrors = fieldErrors;
+    this.#fieldErrors = fieldErrors;
+  }
+
+  /** Cashlink's messages by field (they may quote the submitted values: investor data). */
+  get fieldErrors(): CashlinkFieldErrors {
+    return this.#fieldErrors;
   }
 }
 

@@ -58,7 +58,9 @@ describe('createCashlinkApiError', () => {
   it('maps other statuses to the base class', () => {
     const error = createCashlinkApiError(answer(418, { detail: "I'm a teapot" }));
     expect(error.constructor).toBe(CashlinkApiError);
-    expect(error.message).toContain(`"I'm a teapot"`);
+    // Cashlink's free text stays out of the message (a detail can name a person); it is in body.
+    expect(error.message).not.toContain('teapot');
+    expect(error.body).toEqual({ detail: "I'm a teapot" });
   });
 
   it('parses nested DRF field errors and names the fields, not the messages', () => {
@@ -104,7 +106,7 @@ describe('createCashlinkApiError', () => {
   it('handles a 400 without JSON', () => {
     const error = createCashlinkApiError(answer(400, 'oops')) as CashlinkValidationError;
     expect(error.fieldErrors).toEqual({});
-    expect(error.message).toContain('no details given');
+    expect(error.message).toContain('no field named');
   });
 
   it('reads Retry-After in seconds and as an HTTP date', () => {
@@ -118,12 +120,12 @@ describe('createCashlinkApiError', () => {
     expect((createCashlinkApiError(answer(429, '')) as CashlinkRateLimitError).retryAfterMs).toBeUndefined();
   });
 
-  it('truncates long details and appends a note', () => {
+  it('keeps a 404 detail out of the message and appends a note', () => {
     const error = createCashlinkApiError({
       ...answer(404, { detail: 'x'.repeat(500) }),
       note: 'Not retried.',
     });
-    expect(error.message.length).toBeLessThan(400);
+    expect(error.message).not.toContain('xxx');
     expect(error.message.endsWith('Not retried.')).toBe(true);
   });
 });

@@ -28,13 +28,10 @@ export interface CashlinkErrorAnswer {
   note?: string;
 }
 
-const DETAIL_LIMIT = 200;
-
 /**
  * The one mapping from a non-2xx answer to the error hierarchy. Messages name the status, the call and
- * what to do. They quote DRF `detail` strings (generic texts), but for 400 only the *names* of invalid
- * fields: DRF field messages can echo submitted values, which may be investor data; those stay in
- * `fieldErrors` for the caller.
+ * what to do, and for 400 the *names* of invalid fields; never Cashlink's texts (a DRF field message or
+ * `detail` can echo submitted values or name a person): those stay in `body` / `fieldErrors`.
  */
 export function createCashlinkApiError(answer: CashlinkErrorAnswer): CashlinkApiError {
   const body = parseBody(answer.bodyText);
@@ -47,17 +44,14 @@ export function createCashlinkApiError(answer: CashlinkErrorAnswer): CashlinkApi
     idempotencyKey: answer.idempotencyKey,
   };
   const call = `${answer.method} ${answer.path}`;
-  const detail = detailOf(body);
   const suffix =
     (details.requestId ? ` (request id ${details.requestId})` : '') + (answer.note ? ` ${answer.note}` : '');
-  const said = detail ? `: "${detail}"` : '';
 
   switch (answer.status) {
     case 400: {
       const fieldErrors = parseFieldErrors(body);
       const fields = flattenFieldNames(fieldErrors);
-      const what =
-        fields.length > 0 ? `invalid: ${fields.join(', ')}` : detail ? `"${detail}"` : 'no details given';
+      const what = fields.length > 0 ? `invalid: ${fields.join(', ')}` : 'no field named (see error.body)';
       return new CashlinkValidationError(
         `Cashlink rejected ${call} (400), ${what}. See error.fieldErrors for the messages${suffix}`,
         details,
@@ -66,28 +60,28 @@ export function createCashlinkApiError(answer: CashlinkErrorAnswer): CashlinkApi
     }
     case 401:
       return new CashlinkAuthenticationError(
-        `Cashlink refused the access token for ${call} (401)${said}. Check clientId, clientSecret and tokenUrl${suffix}`,
+        `Cashlink refused the access token for ${call} (401). Check clientId, clientSecret and tokenUrl${suffix}`,
         details,
       );
     case 403:
       return new CashlinkPermissionError(
-        `Cashlink denied ${call} (403)${said}. The token may lack a scope this call needs; check the scopes option${suffix}`,
+        `Cashlink denied ${call} (403). The token may lack a scope this call needs; check the scopes option${suffix}`,
         details,
       );
     case 404:
       return new CashlinkNotFoundError(
-        `Cashlink found nothing at ${call} (404)${said}. Check the id; it may belong to another distributor${suffix}`,
+        `Cashlink found nothing at ${call} (404). Check the id; it may belong to another distributor${suffix}`,
         details,
       );
     case 409:
       return new CashlinkConflictError(
-        `Cashlink answered 409 to ${call}${said}. The idempotency key was used for another request, or its first ` +
+        `Cashlink answered 409 to ${call}. The idempotency key was used for another request, or its first ` +
           `request is still running; repeat later with the same key and body, or use a new key for a new request${suffix}`,
         details,
       );
     case 413:
       return new CashlinkPayloadTooLargeError(
-        `Cashlink refused ${call} as too large (413)${said}${suffix}`,
+        `Cashlink refused ${call} as too large (413)${suffix}`,
         details,
       );
     case 429: {
@@ -107,7 +101,7 @@ export function createCashlinkApiError(answer: CashlinkErrorAnswer): CashlinkApi
       details,
     );
   }
-  return new CashlinkApiError(`Cashlink answered ${answer.status} to ${call}${said}${suffix}`, details);
+  return new CashlinkApiError(`Cashlink answered ${answer.status} to ${call}${suffix}`, details);
 }
 
 /** JSON when it parses, else the raw text (5xx bodies are often HTML or empty). */
@@ -183,11 +177,4 @@ export function flattenFieldNames(errors: CashlinkFieldErrors, prefix = ''): str
     else names.push(...flattenFieldNames(value, name));
   }
   return names;
-}
-
-function detailOf(body: unknown): string | undefined {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
-  const detail = (body as Record<string, unknown>).detail;
-  if (typeof detail !== 'string') return undefined;
-  return detail.length > DETAIL_LIMIT ? `${detail.slice(0, DETAIL_LIMIT)}…` : detail;
 }

@@ -12,6 +12,7 @@ import { CashlinkTransport } from '../transport/cashlink-transport';
 import { buildMultipartBody, isReplayableMultipart, type MultipartPayload } from './multipart';
 import { redactHeaders } from './redact-headers';
 import { decideRetry, describeNoRetry } from './retry-policy';
+import { logKey } from '../common/log-key';
 
 /** Query parameters; `undefined` and `null` are left out, arrays repeat the name. */
 export type CashlinkQuery = Record<
@@ -139,7 +140,7 @@ export class CashlinkHttpClient {
       retries++;
       this.logger.warn(
         `${req.method} ${req.path} failed (${describe(error)}); retry ${retries}/${settings.maxRetries} in ${decision.delayMs} ms` +
-          (req.idempotencyKey ? ` with the same idempotency key ${req.idempotencyKey}` : ''),
+          (req.idempotencyKey ? ` with the same idempotency key (${logKey(req.idempotencyKey)})` : ''),
       );
       await this.wait(decision.delayMs, req);
     }

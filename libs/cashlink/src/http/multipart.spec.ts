@@ -62,6 +62,21 @@ describe('multipart body', () => {
     expect(length).toBe(sent);
   });
 
+  it('refuses a contentType with CR or LF (it would end the part headers early); the file name is neutralised', async () => {
+    for (const contentType of ['application/pdf\r\nX-Injected: 1', 'application/pdf;\nx', 'text/plain\r']) {
+      await expect(
+        buildMultipartBody({ ...base, contentType, source: { kind: 'buffer', buffer: content } }, 1 << 20),
+      ).rejects.toThrow(TypeError);
+    }
+    const { files } = await parse({
+      ...base,
+      filename: 'a.pdf"\r\nContent-Type: text/html',
+      source: { kind: 'buffer', buffer: content },
+    });
+    expect(files).toHaveLength(1);
+    expect(files[0]!.mimeType).toBe('application/pdf');
+  });
+
   it('reads a path, each time it is built', async () => {
     const path = join(dir, 'a.pdf');
     writeFileSync(path, content);

@@ -69,6 +69,8 @@ export async function buildMultipartBody(
   payload: MultipartPayload,
   maxSizeBytes: number,
 ): Promise<BuiltMultipartBody> {
+  // A CR or LF would end the part's headers early and let the rest be read as headers or body.
+  if (/[\r\n\0]/.test(payload.contentType)) throw new TypeError('contentType must be a single line');
   const boundary = `----cashlink-${randomBytes(16).toString('hex')}`;
   const head = Buffer.from(
     `--${boundary}\r\n` +

@@ -1,7 +1,8 @@
+import { logKey } from '../common/log-key';
 import { redactHeaders } from './redact-headers';
 
 describe('redactHeaders', () => {
-  it('replaces credentials, whatever the case of the name, and keeps the rest', () => {
+  it('replaces credentials, whatever the case of the name, hashes the idempotency key, and keeps the rest', () => {
     expect(
       redactHeaders({
         Authorization: 'Bearer abc',
@@ -14,7 +15,7 @@ describe('redactHeaders', () => {
       Authorization: '[redacted]',
       'proxy-authorization': '[redacted]',
       Cookie: '[redacted]',
-      'X-Idempotency-Key': 'k-1',
+      'X-Idempotency-Key': logKey('k-1'),
       Accept: 'application/json',
     });
   });

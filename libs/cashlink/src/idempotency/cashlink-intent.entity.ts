@@ -92,7 +92,7 @@ export class CashlinkIntent {
   /**
    * The request as JSON text: `{ "json": ... }` for a JSON body, `{ "document": ... }` for an upload
    * (bytes in base64, or a file path and its SHA-256), `{}` for none. It may contain investor data:
-   * it stays in your database and never reaches a log. Null once the settled intent was purged.
+   * stored encrypted (see docs/personal-data.md), never logged. Null once purged or erased.
    */
   @Column({ name: 'request_body', type: 'text', nullable: true })
   requestBody!: string | null;
@@ -160,4 +160,11 @@ export class CashlinkIntent {
    */
   @Column({ name: 'purged_at', type: 'bigint', nullable: true, transformer: epochMs })
   purgedAt!: number | null;
+
+  /**
+   * Epoch ms when the intent's personal data was erased on request (`CashlinkDataProtectionService`):
+   * bodies are gone, key and request hash stay, and a repeat of the key is refused.
+   */
+  @Column({ name: 'erased_at', type: 'bigint', nullable: true, transformer: epochMs })
+  erasedAt!: number | null;
 }

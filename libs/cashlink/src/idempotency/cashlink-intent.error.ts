@@ -41,6 +41,27 @@ export class CashlinkIntentPurgedError extends CashlinkError {
 }
 
 /**
+ * A repeat of a key whose personal data was erased (`CashlinkDataProtectionService.eraseIntent` or
+ * `eraseInvestor`). Nothing was sent: the key stays known so that the write can never happen twice,
+ * but its request and outcome are gone. An intent erased before it was settled is never sent
+ * (`originalState` is then `expired`); look the object up at Cashlink if you need it.
+ */
+export class CashlinkIntentErasedError extends CashlinkError {
+  constructor(
+    readonly idempotencyKey: string,
+    /** The intent's state when it was erased (`expired` for one erased before it settled). */
+    readonly originalState: Exclude<CashlinkIntentState, 'pending'>,
+    /** When its personal data was erased. */
+    readonly erasedAt: Date,
+  ) {
+    super(
+      `The write with idempotency key ${idempotencyKey} had its personal data erased on ${erasedAt.toISOString()}; ` +
+        `its state is ${originalState}. Nothing was sent: use a new key for a new request.`,
+    );
+  }
+}
+
+/**
  * The transaction passed as `{ manager }` rolled back (or the intent's savepoint did): the intent was
  * not stored and nothing was sent to Cashlink.
  */

@@ -21,6 +21,7 @@ import type { CashlinkHttpClient, CashlinkResponse } from '../http/cashlink-http
 import type { MultipartPayload } from '../http/multipart';
 import type { CashlinkIntent, CashlinkIntentErrorRecord } from './cashlink-intent.entity';
 import {
+  CashlinkIntentErasedError,
   CashlinkIntentExpiredError,
   CashlinkIntentFailedError,
   CashlinkIntentPurgedError,
@@ -30,6 +31,7 @@ import type { ResolvedIdempotencyOptions } from './idempotency.options';
 import { restoreMultipart, type StoredRequest } from './intent-request';
 import { IntentSettledEvent } from './intent-settled.event';
 import { parseStoredJson } from './stored-json';
+import { logKey } from '../common/log-key';
 
 /** The result of one attempt, as the caller sees it. */
 export type AttemptOutcome =
@@ -80,6 +82,13 @@ export class CashlinkIntentRunner {
     const key = intent.key;
     if (!lease) throw new CashlinkError(`Intent ${key} is attempted without being claimed`);
     const startedAt = this.now();
+    if (intent.erasedAt !== null && intent.erasedAt !== undefined) {
+      // Erasure settles a pending intent itself; this only guards a row read just before it did.
+      return {
+        state: 'expired',
+        error: new CashlinkIntentErasedError(key, 'expired', new Date(intent.erasedAt)),
+      };
+    }
 
     if (startedAt - intent.createdAt > this.options.maxAgeMs) {
       const error = new CashlinkIntentExpiredError(
@@ -160,7 +169,7 @@ export class CashlinkIntentRunner {
       const nextAttemptAt = this.now() + this.backoffMs(intent.attempts, error);
       await this.store.postpone(key, lease, nextAttemptAt, record, this.now(), conflict);
       this.logger.warn(
-        `Intent ${key} (${intent.operation}) attempt ${intent.attempts} failed (${record.className}${record.status ? ` ${record.status}` : ''}); pending, next attempt in ${nextAttemptAt - this.now()} ms`,
+        `Intent ${logKey(key)} (${intent.operation}) attempt ${intent.attempts} failed (${record.className}${record.status ? ` ${record.status}` : ''}); pending, next attempt in ${nextAttemptAt - this.now()} ms`,
       );
       return { state: 'pending', error };
     }
@@ -178,7 +187,7 @@ export class CashlinkIntentRunner {
       // Our lease ran out during the call and another claim (another instance, or another caller here)
       // took the intent; it gets the same answer from Cashlink for the same key and settles it.
       this.logger.warn(
-        `Intent ${key} succeeded but its lease had passed to another claim (raise idempotency.leaseMs)`,
+        `Intent ${logKey(key)} succeeded but its lease had passed to another claim (raise idempotency.leaseMs)`,
       );
     }
     return { state: 'succeeded', data: response.data };
@@ -189,6 +198,10 @@ export class CashlinkIntentRunner {
    * `CashlinkIntentPurgedError` (its outcome is gone, and it must never be sent again).
    */
   outcomeOf(intent: CashlinkIntent): AttemptOutcome | undefined {
+    if (intent.erasedAt !== null && intent.erasedAt !== undefined && intent.state !== 'pending') {
+      const error = new CashlinkIntentErasedError(intent.key, intent.state, new Date(intent.erasedAt));
+      return { state: 'expired', error };
+    }
     if (intent.purgedAt !== null && intent.state !== 'pending') {
       // Reported like an expiry: the library cannot give the outcome; the caller reconciles.
       const error = new CashlinkIntentPurgedError(intent.key, intent.state, new Date(intent.purgedAt));
@@ -239,7 +252,7 @@ export class CashlinkIntentRunner {
     const settlement: CashlinkIntentSettlement = { state, error: record };
     if (await this.store.settle(intent.key, intent.leaseOwner ?? '', settlement, this.now())) {
       this.logger.warn(
-        `Intent ${intent.key} (${intent.operation}) ${state === 'expired' ? 'expired' : 'needs review'}: ${error.reason}. It needs reconciliation.`,
+        `Intent ${logKey(intent.key)} (${intent.operation}) ${state === 'expired' ? 'expired' : 'needs review'}: ${error.reason}. It needs reconciliation.`,
       );
       this.emit(intent, settlement);
     }
@@ -273,7 +286,7 @@ export class CashlinkIntentRunner {
     } catch (error) {
       // A listener's failure must not turn a settled call into an error for the caller.
       this.logger.error(
-        `A listener of ${name} threw for intent ${intent.key}: ${(error as Error)?.name ?? 'error'}`,
+        `A listener of ${name} threw for intent ${logKey(intent.key)}: ${(error as Error)?.name ?? 'error'}`,
       );
     }
   }

@@ -6,6 +6,8 @@ import { PostgresGroupWriter, WRITE_ALONE } from '../common/postgres-group';
 import { runPostgresStatement, runPostgresTransaction, statementName } from '../common/postgres-statements';
 import { SqliteGroupCommit } from '../common/sqlite-group-commit';
 import { CashlinkError } from '../errors/cashlink.error';
+import { ProtectionCodec } from '../protection/protection-codec';
+import { intentBinding } from '../protection/protected-columns';
 import {
   CASHLINK_INTENT_STATES,
   CASHLINK_INTENTS_TABLE,
@@ -151,6 +153,8 @@ export class CashlinkIntentStore {
     /** The DataSource holding the intents table. */
     readonly dataSource: DataSource,
     private readonly leaseMs: number,
+    /** Seals the protected columns (request, answer, error) on write and opens them on read. */
+    readonly codec: ProtectionCodec = ProtectionCodec.PLAIN,
   ) {
     this.postgres = dataSource.options.type === 'postgres';
     this.sqliteGroup = SqliteGroupCommit.of(dataSource);
@@ -229,7 +233,7 @@ export class CashlinkIntentStore {
       input.operation,
       input.method,
       input.path,
-      input.requestBody,
+      this.codec.seal(input.requestBody, intentBinding('request_body', input.key)),
       input.requestHash,
       'pending',
       lease ? 1 : 0,
@@ -270,18 +274,30 @@ export class CashlinkIntentStore {
         updatedAt: now,
         settledAt: null,
         purgedAt: null,
+        erasedAt: null,
       } satisfies Omit<CashlinkIntent, never>);
       return { intent, created: true, claimed: lease !== null };
     }
-    const intent = await manager.findOneBy(CashlinkIntent, { key: input.key });
+    const intent = this.opened(await manager.findOneBy(CashlinkIntent, { key: input.key }));
     if (!intent) {
       throw new Error(`Intent ${input.key} was not found right after it was recorded`);
     }
     return { intent, created: false, claimed: false };
   }
 
-  find(key: string, manager: EntityManager = this.dataSource.manager): Promise<CashlinkIntent | null> {
-    return manager.findOneBy(CashlinkIntent, { key });
+  async find(key: string, manager: EntityManager = this.dataSource.manager): Promise<CashlinkIntent | null> {
+    return this.opened(await manager.findOneBy(CashlinkIntent, { key }));
+  }
+
+  /** The row with its protected columns in clear (nothing above the store sees ciphertext). */
+  opened(intent: CashlinkIntent): CashlinkIntent;
+  opened(intent: CashlinkIntent | null): CashlinkIntent | null;
+  opened(intent: CashlinkIntent | null): CashlinkIntent | null {
+    if (!intent) return intent;
+    intent.requestBody = this.codec.open(intent.requestBody, intentBinding('request_body', intent.key));
+    intent.responseBody = this.codec.open(intent.responseBody, intentBinding('response_body', intent.key));
+    intent.lastError = this.codec.open(intent.lastError, intentBinding('last_error', intent.key));
+    return intent;
   }
 
   async list(query: {
@@ -289,12 +305,13 @@ export class CashlinkIntentStore {
     limit?: number;
     offset?: number;
   }): Promise<CashlinkIntent[]> {
-    return this.dataSource.manager.find(CashlinkIntent, {
+    const rows = await this.dataSource.manager.find(CashlinkIntent, {
       where: query.state ? { state: query.state } : {},
       order: { createdAt: 'ASC', key: 'ASC' },
       take: query.limit ?? 100,
       skip: query.offset ?? 0,
     });
+    return rows.map((row) => this.opened(row));
   }
 
   async countByState(): Promise<Record<CashlinkIntentState, number>> {
@@ -370,6 +387,7 @@ export class CashlinkIntentStore {
     const rows = await this.dataSource.manager.findBy(CashlinkIntent, { key: In(keys) });
     return rows
       .filter((row) => row.leaseOwner === lease && row.state === 'pending')
+      .map((row) => this.opened(row))
       .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
   }
 
@@ -397,8 +415,14 @@ export class CashlinkIntentStore {
     now: number,
   ): Promise<boolean> {
     const responseStatus = settlement.state === 'succeeded' ? settlement.responseStatus : null;
-    const responseBody = settlement.state === 'succeeded' ? settlement.responseBody : null;
-    const lastError = settlement.state === 'succeeded' ? null : JSON.stringify(settlement.error);
+    const responseBody = this.codec.seal(
+      settlement.state === 'succeeded' ? settlement.responseBody : null,
+      intentBinding('response_body', key),
+    );
+    const lastError = this.codec.seal(
+      settlement.state === 'succeeded' ? null : JSON.stringify(settlement.error),
+      intentBinding('last_error', key),
+    );
     const values: SettleValues = [
       settlement.state,
       responseStatus,
@@ -432,7 +456,14 @@ export class CashlinkIntentStore {
       `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "next_attempt_at" = ?, "last_error" = ?, "lease_owner" = NULL, "lease_until" = NULL, "updated_at" = ?,
          "conflicts" = CASE WHEN ? = 1 THEN "conflicts" + 1 ELSE 0 END
        WHERE "idempotency_key" = ? AND "state" = 'pending' AND "lease_owner" = ?`,
-      [nextAttemptAt, JSON.stringify(error), now, conflict ? 1 : 0, key, lease],
+      [
+        nextAttemptAt,
+        this.codec.seal(JSON.stringify(error), intentBinding('last_error', key)),
+        now,
+        conflict ? 1 : 0,
+        key,
+        lease,
+      ],
       undefined,
       AFTER_THE_CALL,
     );

@@ -4,6 +4,8 @@ import type { EventEmitter2 } from '@nestjs/event-emitter';
 import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
 import { idleSqliteConnection } from '../common/sqlite-connection';
 import { SqliteGroupCommit } from '../common/sqlite-group-commit';
+import { logKey } from '../common/log-key';
+import { intentBinding } from '../protection/protected-columns';
 import { CashlinkNotFoundError } from '../errors/cashlink-api.error';
 import type { CashlinkHttpClient } from '../http/cashlink-http.client';
 import {
@@ -120,6 +122,12 @@ export class CashlinkReconciliationService {
       throw new CashlinkResolutionInputError('A resolution needs a reason. Nothing was changed.');
     }
     const intent = await this.requireAwaiting(key);
+    if (intent.erasedAt !== null && intent.erasedAt !== undefined && input.action !== 'abandoned') {
+      // Its personal data was erased on request: neither stored again as an answer nor sent again.
+      throw new CashlinkResolutionInputError(
+        `The intent ${logKey(key)} had its personal data erased; it can only be resolved as abandoned. Nothing was changed.`,
+      );
+    }
 
     if (input.action === 'created') {
       const objectId = typeof input.objectId === 'string' ? input.objectId.trim() : '';
@@ -144,7 +152,7 @@ export class CashlinkReconciliationService {
         this.transition(intent, 'succeeded', now, { status, body }),
       ]);
       this.runner.emit(intent, { state: 'succeeded', responseStatus: status, responseBody: body });
-      this.logger.log(`Intent ${key} resolved as created (${objectId}) by ${actor}`);
+      this.logger.log(`Intent ${logKey(key)} resolved as created (${objectId}) by ${actor}`);
       return { resolution, state: 'succeeded' };
     }
 
@@ -154,7 +162,7 @@ export class CashlinkReconciliationService {
           reason: `abandoned by ${actor} on ${new Date(now).toISOString()}`,
         }),
       ]);
-      this.logger.log(`Intent ${key} abandoned by ${actor}`);
+      this.logger.log(`Intent ${logKey(key)} abandoned by ${actor}`);
       return { resolution, state: 'abandoned' };
     }
 
@@ -201,6 +209,7 @@ export class CashlinkReconciliationService {
         updatedAt: now,
         settledAt: null,
         purgedAt: null,
+        erasedAt: null,
       } satisfies Omit<CashlinkIntent, never>);
       const r = recorded;
       return [
@@ -216,7 +225,7 @@ export class CashlinkReconciliationService {
             r.operation,
             r.method,
             r.path,
-            r.requestBody,
+            this.store.codec.seal(r.requestBody, intentBinding('request_body', r.key)),
             r.requestHash,
             r.nextAttemptAt,
             r.leaseOwner,
@@ -228,7 +237,9 @@ export class CashlinkReconciliationService {
         },
       ];
     });
-    this.logger.log(`Intent ${key} resolved as not created by ${actor}; sending it again as ${newKey}`);
+    this.logger.log(
+      `Intent ${logKey(key)} resolved as not created by ${actor}; sending it again as ${logKey(newKey)}`,
+    );
     // Committed with our lease: sent now; if this process dies first, recovery sends it after the lease.
     const outcome = await this.runner.attempt(recorded!).catch((error: unknown) => ({
       state: 'pending' as const,
@@ -341,7 +352,7 @@ export class CashlinkReconciliationService {
     } catch (error) {
       // A listener's failure must not turn a committed resolution into an error for the operator.
       this.logger.error(
-        `A listener of ${CASHLINK_EVENTS.intentResolved} threw for intent ${intent.key}: ${(error as Error)?.name ?? 'error'}`,
+        `A listener of ${CASHLINK_EVENTS.intentResolved} threw for intent ${logKey(intent.key)}: ${(error as Error)?.name ?? 'error'}`,
       );
     }
     return view;
@@ -398,13 +409,18 @@ export class CashlinkReconciliationService {
     what: { status: number; body: string } | { reason: string },
   ): Statement {
     const previous = parseStoredJson<CashlinkIntentErrorRecord>(intent.lastError);
-    const lastError =
+    const clearError =
       'reason' in what
         ? JSON.stringify({
             ...(previous ?? { className: 'CashlinkIntentResolved', message: what.reason }),
             reason: what.reason,
           })
         : intent.lastError;
+    // Protected columns are sealed for this row (the binding names the column and the key).
+    const codec = this.store.codec;
+    const lastError = codec.seal(clearError, intentBinding('last_error', intent.key));
+    const responseBody =
+      'status' in what ? codec.seal(what.body, intentBinding('response_body', intent.key)) : null;
     return {
       sql: `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "state" = ?, "response_status" = ?, "response_body" = ?, "last_error" = ?,
           "lease_owner" = NULL, "lease_until" = NULL, "settled_at" = ?, "updated_at" = ?
@@ -412,7 +428,7 @@ export class CashlinkReconciliationService {
       params: [
         state,
         'status' in what ? what.status : null,
-        'status' in what ? what.body : null,
+        responseBody,
         lastError,
         now,
         now,

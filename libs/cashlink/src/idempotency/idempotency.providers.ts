@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { CASHLINK_CLIENT_OPTIONS, CASHLINK_DURABLE_WRITE_EXECUTOR } from '../cashlink.constants';
 import { CashlinkHttpClient } from '../http/cashlink-http.client';
 import type { ResolvedClientOptions } from '../options/client-options';
+import { ProtectionCodec } from '../protection/protection-codec';
 import { CashlinkIntent } from './cashlink-intent.entity';
 import { CashlinkIntentResolution } from './cashlink-intent-resolution.entity';
 import { CashlinkReconciliationService } from './cashlink-reconciliation.service';
@@ -29,9 +30,9 @@ export const IDEMPOTENCY_ENTITIES: Type[] = [CashlinkIntent, CashlinkIntentResol
 export const IDEMPOTENCY_PROVIDERS: Provider[] = [
   {
     provide: CashlinkIntentStore,
-    useFactory: (dataSource: DataSource, options: ResolvedIdempotencyOptions) =>
-      new CashlinkIntentStore(dataSource, options.leaseMs),
-    inject: [CASHLINK_INTENTS_DATA_SOURCE, CASHLINK_IDEMPOTENCY_OPTIONS],
+    useFactory: (dataSource: DataSource, options: ResolvedIdempotencyOptions, codec: ProtectionCodec) =>
+      new CashlinkIntentStore(dataSource, options.leaseMs, codec),
+    inject: [CASHLINK_INTENTS_DATA_SOURCE, CASHLINK_IDEMPOTENCY_OPTIONS, ProtectionCodec],
   },
   {
     provide: IntentTransactionHooks,

@@ -6,6 +6,7 @@ import type {
   TransactionCommitEvent,
   TransactionRollbackEvent,
 } from 'typeorm';
+import { logKey } from '../common/log-key';
 
 /** One write recorded in a caller's transaction, waiting for it to end. */
 export interface PendingTransactionalWrite {
@@ -65,7 +66,7 @@ export class IntentTransactionHooks implements EntitySubscriberInterface, OnAppl
     const timer = setTimeout(() => {
       if (this.pending.get(queryRunner)?.includes(write)) {
         this.logger.warn(
-          `The transaction that recorded write ${write.key} is still open after ${IntentTransactionHooks.STUCK_WARNING_MS} ms. ` +
+          `The transaction that recorded write ${logKey(write.key)} is still open after ${IntentTransactionHooks.STUCK_WARNING_MS} ms. ` +
             'A write made with { manager } is sent only after that transaction commits: do not await it inside the transaction.',
         );
       }

@@ -4,6 +4,7 @@ import { CashlinkIntentsPurgeTombstones1795995000000 } from './1795995000000-cas
 import { CreateCashlinkWebhookInbox1795990000000 } from './1795990000000-create-cashlink-webhook-inbox';
 import { CashlinkWebhookInboxChangeIndex1796000000000 } from './1796000000000-cashlink-webhook-inbox-change-index';
 import { CashlinkIntentResolutions1796060000000 } from './1796060000000-cashlink-intent-resolutions';
+import { CashlinkDataProtection1796200000000 } from './1796200000000-cashlink-data-protection';
 
 /**
  * Every TypeORM migration of the library, for SQLite and PostgreSQL. Add them to the host's
@@ -15,4 +16,5 @@ export const CASHLINK_MIGRATIONS: Array<new () => MigrationInterface> = [
   CashlinkIntentsPurgeTombstones1795995000000,
   CashlinkWebhookInboxChangeIndex1796000000000,
   CashlinkIntentResolutions1796060000000,
+  CashlinkDataProtection1796200000000,
 ];

@@ -43,7 +43,7 @@ export class CashlinkDocumentsService {
     }
     if (
       typeof file.contentType !== 'string' ||
-      !/^[\w.+-]+\/[\w.+-]+(\s*;[^\r\n]*)?$/.test(file.contentType)
+      !/^[\w.+-]+\/[\w.+-]+([ \t]*;[^\r\n\0]*)?$/.test(file.contentType)
     ) {
       throw new TypeError(`contentType must be a MIME type such as 'application/pdf'`);
     }

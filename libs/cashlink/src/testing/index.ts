@@ -42,3 +42,4 @@ export {
   type EmulatorWebhookDelivery,
   type EmulatorWebhookPayload,
 } from './emulator/emulator.types';
+export { testEncryptionKeys, type TestEncryptionKeys } from './test-encryption-keys';

@@ -1,4 +1,6 @@
 import { IsNull, type DataSource, type Repository } from 'typeorm';
+import { ProtectionCodec } from '../protection/protection-codec';
+import { rawBodyBinding } from '../protection/protected-columns';
 import { runPostgresClaim } from '../common/postgres-claim';
 import { PostgresGroupWriter } from '../common/postgres-group';
 import { runPostgresStatement, withPostgresClient } from '../common/postgres-statements';
@@ -149,7 +151,11 @@ export class WebhookInboxStore {
   /** Postgres: received changes by group commit. */
   private readonly changeGroup: PostgresGroupWriter<PendingChange, WebhookInsertResult>;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    /** Seals a quarantined raw body on write and opens it on read (it can carry personal data). */
+    readonly codec: ProtectionCodec = ProtectionCodec.PLAIN,
+  ) {
     this.repository = dataSource.getRepository(WebhookInboxEntity);
     this.postgres = dataSource.options.type === 'postgres';
     this.sqliteGroup = SqliteGroupCommit.of(dataSource);
@@ -328,7 +334,7 @@ export class WebhookInboxStore {
     const { params, v } = this.placeholders();
     const sql =
       `INSERT INTO ${TABLE} ("id", "dedupe_key", "state", "received_at", "next_attempt_at", "attempts", "stale", "raw_body") ` +
-      `VALUES (${v(id)}, ${v(key)}, 'quarantined', ${v(now)}, ${v(now)}, 0, FALSE, ${v(rawBody)}) ` +
+      `VALUES (${v(id)}, ${v(key)}, 'quarantined', ${v(now)}, ${v(now)}, 0, FALSE, ${v(this.codec.seal(rawBody, rawBodyBinding(id)))}) ` +
       `${ON_QUARANTINE_CONFLICT} RETURNING "id"`;
     if ((await this.write(sql, params)).length > 0) return { inserted: true, id };
     const existing = await this.repository.findOne({
@@ -499,13 +505,19 @@ export class WebhookInboxStore {
   }
 
   async find(id: string): Promise<WebhookInboxEntity | null> {
-    return this.repository.findOneBy({ id });
+    return this.opened(await this.repository.findOneBy({ id }));
+  }
+
+  /** The row with its raw body in clear (nothing above the store sees ciphertext). */
+  private opened<T extends WebhookInboxEntity | null>(row: T): T {
+    if (row) row.rawBody = this.codec.open(row.rawBody, rawBodyBinding(row.id));
+    return row;
   }
 
   async list(
     filter: { state?: WebhookInboxState; investmentId?: string; limit?: number } = {},
   ): Promise<WebhookInboxEntity[]> {
-    return this.repository.find({
+    const rows = await this.repository.find({
       where: {
         ...(filter.state ? { state: filter.state } : {}),
         ...(filter.investmentId ? { investmentId: filter.investmentId } : {}),
@@ -513,6 +525,7 @@ export class WebhookInboxStore {
       order: { receivedAt: 'ASC', changedAt: 'ASC' },
       take: filter.limit ?? 100,
     });
+    return rows.map((row) => this.opened(row));
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
+import { Inject, Injectable, Logger, type NestMiddleware, Optional } from '@nestjs/common';
+import { WebhookAuthFailureGuard } from './auth/auth-failure-guard';
 import { CASHLINK_WEBHOOKS_AUTHENTICATOR, CASHLINK_WEBHOOKS_OPTIONS } from './webhooks.constants';
 import type { WebhookAuthenticator } from './auth/webhook-authenticator';
 import { readRequestBody, sendJson, sendReceipt, type WebhookRequest } from './webhook-http';
@@ -24,12 +25,14 @@ export class WebhookReceiverMiddleware implements NestMiddleware {
     @Inject(CASHLINK_WEBHOOKS_AUTHENTICATOR) private readonly authenticator: WebhookAuthenticator,
     @Inject(CASHLINK_WEBHOOKS_OPTIONS) private readonly options: ResolvedWebhooksOptions,
     private readonly receiver: WebhookReceiverService,
+    @Optional() private readonly failures?: WebhookAuthFailureGuard,
   ) {}
 
   async use(req: WebhookRequest, res: ServerResponse): Promise<void> {
     try {
       const auth = await this.authenticator.authenticate(req.headers.authorization);
       if (!auth.ok) {
+        this.failures?.failed(req.socket.remoteAddress ?? 'unknown', `receiver: ${auth.failure}`, false);
         sendJson(
           res,
           401,

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
+import { Inject, Injectable, Logger, type NestMiddleware, Optional } from '@nestjs/common';
+import { WebhookAuthFailureGuard } from './auth/auth-failure-guard';
 import { CASHLINK_WEBHOOKS_AUTHENTICATOR } from './webhooks.constants';
 import type { WebhookAuthenticator } from './auth/webhook-authenticator';
 import { OAuth2WebhookTokenIssuer } from './auth/oauth2-webhook-token.issuer';
@@ -19,12 +20,21 @@ export class WebhookTokenMiddleware implements NestMiddleware {
 
   constructor(
     @Inject(CASHLINK_WEBHOOKS_AUTHENTICATOR) private readonly authenticator: WebhookAuthenticator,
+    @Optional() private readonly failures?: WebhookAuthFailureGuard,
   ) {}
 
   async use(req: WebhookRequest, res: ServerResponse): Promise<void> {
     const issuer = this.authenticator;
     if (!(issuer instanceof OAuth2WebhookTokenIssuer)) {
       sendJson(res, 404, { error: 'not_found' });
+      return;
+    }
+    const client = req.socket.remoteAddress ?? 'unknown';
+    const waitMs = this.failures?.blockedForMs(client) ?? 0;
+    if (waitMs > 0) {
+      // Refused before the body is read or a secret compared: guessing stops costing us anything.
+      req.resume();
+      sendJson(res, 429, { error: 'too_many_requests' }, { 'Retry-After': String(Math.ceil(waitMs / 1000)) });
       return;
     }
     try {
@@ -59,6 +69,7 @@ export class WebhookTokenMiddleware implements NestMiddleware {
         return;
       }
       if (!clientId || !clientSecret || !issuer.checkClient(clientId, clientSecret)) {
+        this.failures?.failed(client, 'token endpoint: invalid_client', true);
         sendJson(
           res,
           401,
@@ -67,6 +78,7 @@ export class WebhookTokenMiddleware implements NestMiddleware {
         );
         return;
       }
+      this.failures?.succeeded(client);
       const scope = form.get('scope') ?? undefined;
       sendJson(res, 200, await issuer.issue(scope || undefined), { Pragma: 'no-cache' });
     } catch (error) {

@@ -12,6 +12,7 @@ import {
   hideSecrets,
   type OptionSections,
 } from '../options/option-checks';
+import type { AuthThrottleSettings } from './auth/auth-failure-guard';
 import { BEARER_TOKEN_SYNTAX } from './auth/webhook-authenticator';
 
 /**
@@ -59,6 +60,14 @@ export interface CashlinkWebhooksOAuth2Auth {
    * @default `${path}/oauth/token`
    */
   tokenPath?: string;
+  /**
+   * The token endpoint refuses a client (its remote address) with 429 and `Retry-After` for `blockMs`
+   * once it sent `maxFailures` wrong credentials within `blockMs`, so that the secret cannot be guessed
+   * at network speed. Behind a reverse proxy every client has the proxy's address: keep the proxy's own
+   * rate limit in front. `false` switches it off.
+   * @default { maxFailures: 10, blockMs: 60000 }
+   */
+  throttle?: { maxFailures?: number; blockMs?: number } | false;
 }
 
 /**
@@ -186,6 +195,7 @@ export type ResolvedWebhooksAuth =
       tokenTtlSeconds: number;
       signingSecret: string;
       tokenPath: string;
+      throttle: AuthThrottleSettings | false;
     }
   | { type: 'jwt'; jwksUrl: string; issuer: string; audience: string[]; clockToleranceSeconds: number };
 
@@ -345,10 +355,28 @@ function resolveAuth(
         `${path}/oauth/token`,
       );
       if (tokenPath === path) problems.push('webhooks.auth.tokenPath: must differ from webhooks.path');
-      return hideSecrets({ type: 'oauth2', clientId, tokenTtlSeconds, tokenPath } as ResolvedWebhooksAuth, {
-        clientSecret: String(auth.clientSecret ?? ''),
-        signingSecret: String(auth.signingSecret ?? auth.clientSecret ?? ''),
-      });
+      let throttle: AuthThrottleSettings | false = { maxFailures: 10, blockMs: 60_000 };
+      if (auth.throttle === false) throttle = false;
+      else if (auth.throttle !== undefined) {
+        if (auth.throttle === null || typeof auth.throttle !== 'object') {
+          problems.push('webhooks.auth.throttle: must be { maxFailures?, blockMs? } or false');
+        } else {
+          const t = auth.throttle;
+          throttle = {
+            maxFailures: checkNumber(problems, 'webhooks.auth.throttle.maxFailures', t.maxFailures, 10, {
+              min: 1,
+            }),
+            blockMs: checkNumber(problems, 'webhooks.auth.throttle.blockMs', t.blockMs, 60_000, { min: 1 }),
+          };
+        }
+      }
+      return hideSecrets(
+        { type: 'oauth2', clientId, tokenTtlSeconds, tokenPath, throttle } as ResolvedWebhooksAuth,
+        {
+          clientSecret: String(auth.clientSecret ?? ''),
+          signingSecret: String(auth.signingSecret ?? auth.clientSecret ?? ''),
+        },
+      );
     }
     case 'jwt': {
       const allowInsecureHttp = checkBoolean(

@@ -1,7 +1,9 @@
 // What CashlinkModule registers for the webhook receiver.
 import type { Provider, Type } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { ProtectionCodec } from '../protection/protection-codec';
 import { CashlinkInvestmentsService } from '../resources/cashlink-investments.service';
+import { WebhookAuthFailureGuard } from './auth/auth-failure-guard';
 import { createWebhookAuthenticator } from './auth/webhook-authenticator.factory';
 import { CashlinkWebhooksService } from './cashlink-webhooks.service';
 import { WebhookDispatcher, type WebhookInvestmentFetcher } from './webhook-dispatcher.service';
@@ -26,13 +28,20 @@ export const WEBHOOK_ENTITIES: Type[] = [WebhookInboxEntity];
 export const WEBHOOK_CORE_PROVIDERS: Provider[] = [
   {
     provide: WebhookInboxStore,
-    useFactory: (dataSource: DataSource) => new WebhookInboxStore(dataSource),
-    inject: [CASHLINK_WEBHOOKS_DATA_SOURCE],
+    // The codec is absent only where tests assemble these providers without the module.
+    useFactory: (dataSource: DataSource, codec?: ProtectionCodec) => new WebhookInboxStore(dataSource, codec),
+    inject: [CASHLINK_WEBHOOKS_DATA_SOURCE, { token: ProtectionCodec, optional: true }],
   },
   {
     provide: CASHLINK_WEBHOOKS_AUTHENTICATOR,
     useFactory: (options: ResolvedWebhooksOptions) =>
       options.auth ? createWebhookAuthenticator(options.auth) : null,
+    inject: [CASHLINK_WEBHOOKS_OPTIONS],
+  },
+  {
+    provide: WebhookAuthFailureGuard,
+    useFactory: (options: ResolvedWebhooksOptions) =>
+      new WebhookAuthFailureGuard(options.auth?.type === 'oauth2' ? options.auth.throttle : false),
     inject: [CASHLINK_WEBHOOKS_OPTIONS],
   },
   WebhookDispatcher,

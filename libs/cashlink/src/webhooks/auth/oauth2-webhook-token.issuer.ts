@@ -31,12 +31,15 @@ export interface OAuth2TokenResponse {
  * the same secret is refused.
  */
 export class OAuth2WebhookTokenIssuer extends WebhookAuthenticator {
-  private readonly key: Uint8Array;
+  // #private fields: logging or serialising the issuer never shows the secrets or the derived key.
+  readonly #key: Uint8Array;
+  readonly #settings: OAuth2WebhookTokenSettings;
   private readonly audience: string;
 
-  constructor(private readonly settings: OAuth2WebhookTokenSettings) {
+  constructor(settings: OAuth2WebhookTokenSettings) {
     super();
-    this.key = new Uint8Array(
+    this.#settings = settings;
+    this.#key = new Uint8Array(
       hkdfSync('sha256', settings.signingSecret, 'nestjs-cashlink', 'webhook-oauth2-access-token', 32),
     );
     this.audience = `cashlink-webhooks:${settings.clientId}`;
@@ -44,24 +47,24 @@ export class OAuth2WebhookTokenIssuer extends WebhookAuthenticator {
 
   /** Whether the client credentials are the configured ones (constant time). */
   checkClient(clientId: string, clientSecret: string): boolean {
-    const idOk = constantTimeEquals(clientId, this.settings.clientId);
-    const secretOk = constantTimeEquals(clientSecret, this.settings.clientSecret);
+    const idOk = constantTimeEquals(clientId, this.#settings.clientId);
+    const secretOk = constantTimeEquals(clientSecret, this.#settings.clientSecret);
     return idOk && secretOk;
   }
 
   /** Issues a token valid for `tokenTtlSeconds` from `nowMs`. */
   async issue(scope?: string, nowMs = Date.now()): Promise<OAuth2TokenResponse> {
     const iat = Math.floor(nowMs / 1000);
-    const ttl = this.settings.tokenTtlSeconds;
+    const ttl = this.#settings.tokenTtlSeconds;
     const jwt = new SignJWT(scope ? { scope } : {})
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
       .setIssuer(ISSUER)
       .setAudience(this.audience)
-      .setSubject(this.settings.clientId)
+      .setSubject(this.#settings.clientId)
       .setIssuedAt(iat)
       .setExpirationTime(iat + ttl)
       .setJti(randomUUID());
-    const accessToken = await jwt.sign(this.key);
+    const accessToken = await jwt.sign(this.#key);
     return { access_token: accessToken, token_type: 'Bearer', expires_in: ttl, ...(scope ? { scope } : {}) };
   }
 
@@ -69,11 +72,11 @@ export class OAuth2WebhookTokenIssuer extends WebhookAuthenticator {
     const token = extractBearerToken(authorization);
     if (token === null) return { ok: false, failure: authorization ? 'invalid_token' : 'missing_token' };
     try {
-      await jwtVerify(token, this.key, {
+      await jwtVerify(token, this.#key, {
         algorithms: [ALGORITHM],
         issuer: ISSUER,
         audience: this.audience,
-        subject: this.settings.clientId,
+        subject: this.#settings.clientId,
         requiredClaims: ['exp', 'iat'],
       });
       return { ok: true };

@@ -1,3 +1,5 @@
+import { hkdfSync } from 'node:crypto';
+import { inspect } from 'node:util';
 import { BearerWebhookAuthenticator } from './bearer-webhook-authenticator';
 import { constantTimeEquals, constantTimeIncludes } from './constant-time';
 import { OAuth2WebhookTokenIssuer } from './oauth2-webhook-token.issuer';
@@ -7,6 +9,24 @@ const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
 
 describe('webhook authenticators', () => {
+  it('keep their tokens, secrets and derived key out of inspect and JSON', async () => {
+    const bearer = new BearerWebhookAuthenticator([A, B]);
+    const issuer = new OAuth2WebhookTokenIssuer({
+      clientId: 'cashlink',
+      clientSecret: B,
+      signingSecret: A,
+      tokenTtlSeconds: 60,
+    });
+    const key = Buffer.from(hkdfSync('sha256', A, 'nestjs-cashlink', 'webhook-oauth2-access-token', 32));
+    for (const object of [bearer, issuer]) {
+      const shown = `${inspect(object, { depth: 10, showHidden: true })}\n${JSON.stringify(object)}`;
+      expect(shown).not.toContain(A.slice(0, 10));
+      expect(shown).not.toContain(B.slice(0, 10));
+      expect(shown).not.toMatch(new RegExp(`${key[0]},\\s*${key[1]},\\s*${key[2]}`));
+    }
+    expect((await issuer.authenticate(`Bearer ${(await issuer.issue()).access_token}`)).ok).toBe(true);
+  });
+
   it('compares secrets of any length', () => {
     expect(constantTimeEquals(A, A)).toBe(true);
     expect(constantTimeEquals(A, `${A}x`)).toBe(false);
