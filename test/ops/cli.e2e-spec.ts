@@ -155,6 +155,18 @@ describeEachDatabase('cashlink CLI', (kind) => {
     const redispatch = await cli(env, 'webhooks', 'redispatch', deadId);
     expect(redispatch).toMatchObject({ code: 0 });
     expect(redispatch.stdout).toContain('Re-queued 1 webhook row');
+    // Erasure on request: the investor's intent loses its personal data; an unknown key is reported.
+    const erase = await cli(env, 'erase', 'inv-1', 'no-such-key');
+    expect(erase.code).toBe(1);
+    expect(erase.stdout).toContain('Erased 1 intent(s).');
+    expect(erase.stderr).toContain('No intent with key(s) no-such-key');
+    expect(
+      await demoQuery(
+        db,
+        `SELECT "request_body" AS "body" FROM "cashlink_intents" WHERE "idempotency_key" = 'inv-1' AND "erased_at" IS NOT NULL`,
+      ),
+    ).toEqual([{ body: null }]);
+
     const usage = await cli(env, 'intents', 'list', '--state', 'bogus');
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('--state must be one of');

@@ -10,6 +10,7 @@ import type {
   CashlinkResolutionInput,
   CashlinkResolutionResult,
 } from '../idempotency/cashlink-reconciliation.types';
+import { CashlinkDataProtectionService } from '../protection/cashlink-data-protection.service';
 import { CashlinkWebhooksService, type CashlinkWebhookRecord } from '../webhooks/cashlink-webhooks.service';
 import type { WebhookInboxState } from '../webhooks/webhook-inbox.entity';
 import { maskPersonalData, maskText } from './ops-masking';
@@ -38,6 +39,7 @@ export class CashlinkOpsService implements OnModuleInit {
   private intentsService?: CashlinkIntentsService;
   private reconciliationService?: CashlinkReconciliationService;
   private webhooksService?: CashlinkWebhooksService;
+  private protectionService?: CashlinkDataProtectionService;
 
   /** Whether this process resolved an intent or re-queued webhook rows (events may still be handled). */
   changedState = false;
@@ -55,6 +57,7 @@ export class CashlinkOpsService implements OnModuleInit {
     this.intentsService = find(CashlinkIntentsService);
     this.reconciliationService = find(CashlinkReconciliationService);
     this.webhooksService = find(CashlinkWebhooksService);
+    this.protectionService = find(CashlinkDataProtectionService);
   }
 
   private get intents(): CashlinkIntentsService {
@@ -163,10 +166,34 @@ export class CashlinkOpsService implements OnModuleInit {
     return this.webhooks.redispatch(target);
   }
 
-  /** Applies the retention of intents and webhook rows now; returns how many of each were purged. */
-  async purge(): Promise<{ intents: number; webhooks: number }> {
+  /**
+   * Applies the retention now: settled intents and processed webhook rows (their retention periods), and
+   * personal data past `personalData.retentionMs`; returns how many of each were purged.
+   */
+  async purge(): Promise<{
+    intents: number;
+    webhooks: number;
+    personalData: { intents: number; webhooks: number };
+  }> {
     const intents = await this.intents.purge();
     const webhooks = this.webhooksService ? await this.webhooksService.purge() : 0;
-    return { intents, webhooks };
+    const personalData = this.protectionService
+      ? await this.protectionService.purgePersonalData()
+      : { intents: 0, webhooks: 0 };
+    return { intents, webhooks, personalData };
+  }
+
+  /**
+   * Erases personal data on request: of the intents with these keys, or of every intent about one
+   * Cashlink investor. Returns the erased keys.
+   */
+  async erase(target: { keys: string[] } | { investorId: string }): Promise<string[]> {
+    if (!this.protectionService) {
+      throw new CashlinkError('CashlinkDataProtectionService is not in this app: erasure needs persistence.');
+    }
+    this.changedState = true;
+    return 'keys' in target
+      ? this.protectionService.eraseIntents(target.keys)
+      : this.protectionService.eraseInvestor(target.investorId);
   }
 }

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CashlinkOpsService } from '../cashlink-ops.service';
 import { IntentsCommand } from './intents.commands';
-import { PurgeCommand, StatusCommand } from './status.commands';
+import { EraseCommand, PurgeCommand, StatusCommand } from './status.commands';
 import { WebhooksCommand } from './webhooks.commands';
 
 /**
@@ -18,6 +18,7 @@ import { WebhooksCommand } from './webhooks.commands';
     CashlinkOpsService,
     StatusCommand,
     PurgeCommand,
+    EraseCommand,
     ...IntentsCommand.registerWithSubCommands(),
     ...WebhooksCommand.registerWithSubCommands(),
   ],
