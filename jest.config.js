@@ -19,7 +19,7 @@ const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j|mj|cj)s$': swc },
   transformIgnorePatterns: [
-    '/node_modules/(?!(dinero\\.js|@dinero\\.js|@nestjs|jose|file-type|@standard-schema|uid|load-esm|strtok3|token-types|@tokenizer|uint8array-extras)/)',
+    '/node_modules/(?!(dinero\\.js|@dinero\\.js|@nestjs|jose|@fastify/middie|path-to-regexp|file-type|@standard-schema|uid|load-esm|strtok3|token-types|@tokenizer|uint8array-extras)/)',
   ],
   moduleNameMapper: {
     '^nestjs-cashlink$': '<rootDir>/libs/cashlink/src/index.ts',

@@ -1,14 +1,16 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
-import type { LogLevel } from '@nestjs/common';
+import fastifyMultipart from '@fastify/multipart';
+import type { INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { CashlinkExceptionFilter } from './common/cashlink-exception.filter';
 import { DEMO_SETTINGS } from './config/demo-config.module';
 import { scenarioEnabled, type DemoSettings } from './config/demo-settings';
 import { EmbeddedCashlink } from './config/embedded-cashlink';
 import { DEMO_OPS_PASSWORD } from './ops/demo-ops.guard';
+import { MAX_DOCUMENT_BYTES } from './documents/document-upload.interceptor';
 import { ScenarioService } from './scenario/scenario.service';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -23,13 +25,24 @@ const out = (text = ''): void => {
   process.stdout.write(`${text}\n`);
 };
 
-async function bootstrap(): Promise<void> {
-  const runScenario = scenarioEnabled(process.argv.slice(2), process.env);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+/** The HTTP platform: DEMO_PLATFORM=express (the default) or fastify; the app is the same on both. */
+async function createApp(platform = 'express'): Promise<INestApplication> {
+  const options = {
     logger: logLevels(process.env.DEMO_LOG_LEVEL),
     // A failing start-up reaches our catch below (one readable line) instead of exiting inside Nest.
     abortOnError: false,
-  });
+  };
+  if (platform === 'express') return NestFactory.create(AppModule, options);
+  if (platform !== 'fastify') throw new Error(`DEMO_PLATFORM must be express or fastify, not '${platform}'`);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, new FastifyAdapter(), options);
+  // Multipart bodies for POST /documents (Express reads them with multer, in the controller's interceptor).
+  await app.register(fastifyMultipart, { limits: { fileSize: MAX_DOCUMENT_BYTES, files: 1 } });
+  return app;
+}
+
+async function bootstrap(): Promise<void> {
+  const runScenario = scenarioEnabled(process.argv.slice(2), process.env);
+  const app = await createApp(process.env.DEMO_PLATFORM);
   app.useGlobalFilters(new CashlinkExceptionFilter());
   app.enableShutdownHooks();
   const settings = app.get<DemoSettings>(DEMO_SETTINGS);

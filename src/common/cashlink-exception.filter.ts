@@ -1,5 +1,4 @@
 import { Catch, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
 import {
   CashlinkApiError,
   CashlinkError,
@@ -7,6 +6,11 @@ import {
   CashlinkValidationError,
   IdempotencyConflictError,
 } from 'nestjs-cashlink';
+
+/** What Express's response and Fastify's reply both offer: `status(code).send(object)` answers JSON. */
+interface AnswerableResponse {
+  status(code: number): { send(body: unknown): unknown };
+}
 
 /**
  * The edge where the library's errors become HTTP answers of the demo's API. Cashlink's validation errors
@@ -18,7 +22,7 @@ export class CashlinkExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Cashlink');
 
   catch(error: CashlinkError, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const response = host.switchToHttp().getResponse<AnswerableResponse>();
     let status: number = HttpStatus.BAD_GATEWAY;
     const body: Record<string, unknown> = { error: error.name, message: error.message };
     if (error instanceof CashlinkValidationError) {
@@ -34,6 +38,6 @@ export class CashlinkExceptionFilter implements ExceptionFilter {
       body.requestId = error.requestId;
     }
     if (status === HttpStatus.BAD_GATEWAY) this.logger.warn(`${error.name}: ${error.message}`);
-    response.status(status).json(body);
+    response.status(status).send(body);
   }
 }

@@ -1,5 +1,4 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
-import type { Response } from 'express';
 import { CashlinkError } from 'nestjs-cashlink';
 import { parseCreateCustomer } from './create-customer.dto';
 import type { Customer } from './customer.entity';
@@ -13,8 +12,12 @@ export class CustomersController {
    * Creates a customer and its Cashlink investor. When Cashlink cannot be reached the customer is kept and
    * the answer is 202 with the reason; `POST /customers/:id/investor` finishes the job without a duplicate.
    */
+  // `res` is Express's response or Fastify's reply: both set the status with `status()`.
   @Post()
-  async create(@Body() body: unknown, @Res({ passthrough: true }) res: Response): Promise<object> {
+  async create(
+    @Body() body: unknown,
+    @Res({ passthrough: true }) res: { status(code: number): unknown },
+  ): Promise<object> {
     const { customer, investorError } = await this.customers.create(parseCreateCustomer(body));
     if (investorError === undefined) return customer;
     if (!(investorError instanceof CashlinkError)) throw investorError;

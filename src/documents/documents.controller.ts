@@ -1,17 +1,10 @@
-import { BadRequestException, Controller, Post, UploadedFile, UseInterceptors } from '@nestjs/common';
-import { FileInterceptor } from '@nestjs/platform-express';
+import { BadRequestException, Controller, Post, UseInterceptors } from '@nestjs/common';
 import { CashlinkDocumentsService } from 'nestjs-cashlink';
-
-/** What multer hands over with its default memory storage. */
-interface UploadedDocument {
-  originalname: string;
-  mimetype: string;
-  size: number;
-  buffer: Buffer;
-}
-
-/** Largest document the demo accepts (multer stops reading beyond it). */
-const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
+import {
+  DocumentUploadInterceptor,
+  UploadedDocumentFile,
+  type UploadedDocument,
+} from './document-upload.interceptor';
 
 @Controller('documents')
 export class DocumentsController {
@@ -22,8 +15,8 @@ export class DocumentsController {
    * referenced by a subscription (`documentId`) as the signed subscription document.
    */
   @Post()
-  @UseInterceptors(FileInterceptor('file', { limits: { fileSize: MAX_DOCUMENT_BYTES, files: 1 } }))
-  async upload(@UploadedFile() file: UploadedDocument | undefined): Promise<object> {
+  @UseInterceptors(DocumentUploadInterceptor)
+  async upload(@UploadedDocumentFile() file: UploadedDocument | undefined): Promise<object> {
     if (file === undefined) throw new BadRequestException('send the document as multipart field "file"');
     let document: { id: string };
     try {

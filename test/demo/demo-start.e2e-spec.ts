@@ -117,6 +117,7 @@ describe('npm start (the demo) on SQLite', () => {
     expect(demo.printed).toContain('the local emulator');
     expectNoPersonalData(demo.printed);
     await expectDeliveredState(url, 1);
+    expect((await fetch(`${url}/health`)).headers.get('x-powered-by')).toBe('Express');
 
     // The keys are the demo's own ids: the customer's for its investor, the subscription's for its investment.
     const [customer] = (await getJson<CustomerView[]>(`${url}/customers`)).body;
@@ -134,6 +135,21 @@ describe('npm start (the demo) on SQLite', () => {
     } finally {
       sqlite.close();
     }
+  });
+
+  it('on Fastify (DEMO_PLATFORM=fastify): the scenario, its document upload and the webhooks complete', async () => {
+    const demo = new DemoProcess([], { DEMO_DATA_DIR: join(dataDir, 'fastify'), DEMO_PLATFORM: 'fastify' });
+    running.push(demo);
+    const url = await demo.url();
+    await demo.waitFor(/Serving on .*Try:/s, 90_000);
+    expectTimelineInOrder(demo.printed);
+    expectNoPersonalData(demo.printed);
+    await expectDeliveredState(url, 1);
+    // Fastify, not Express, answers (Express would say so in X-Powered-By).
+    expect((await fetch(`${url}/health`)).headers.get('x-powered-by')).toBeNull();
+    // A refused upload is answered through Fastify's reply too.
+    const missing = await fetch(`${url}/documents`, { method: 'POST', body: new FormData() });
+    expect(missing.status).toBe(400);
   });
 
   it('on the same data folder again: migrations are already there, a second scenario completes', async () => {

@@ -17,7 +17,7 @@ describe('emulator: investors, identifications and wallets', () => {
   afterAll(() => emu.close());
   beforeEach(() => emu.reset());
 
-  const natural = exampleInvestorInput().natural_person as Record<string, unknown>;
+  const natural = { ...exampleInvestorInput().natural_person } as Record<string, unknown>;
 
   describe('POST /v2/investors/', () => {
     it('creates an investor: 201 with id and the fields, without the write-only is_beneficiary', async () => {

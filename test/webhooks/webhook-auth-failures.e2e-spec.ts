@@ -9,7 +9,7 @@ jest.setTimeout(60_000);
 const CLIENT_ID = 'cashlink-webhooks';
 const CLIENT_SECRET = 's'.repeat(40);
 
-describe('webhook authentication failures', () => {
+describe.each(['express', 'fastify'] as const)('webhook authentication failures on %s', (platform) => {
   let db: TestDatabase;
   let app: WebhooksTestApp;
   const lines: { level: string; text: string }[] = [];
@@ -17,6 +17,7 @@ describe('webhook authentication failures', () => {
   beforeAll(async () => {
     db = await createTestDatabase('sqlite');
     app = await startWebhooksTestApp({
+      platform,
       db: db.options,
       webhooks: {
         auth: {

@@ -24,6 +24,10 @@ const PEERS = [
   'typeorm',
   'reflect-metadata',
   'rxjs',
+  // One OpenTelemetry API shared with the app's SDK (the OpenTelemetry guidance for instrumented
+  // libraries); without an SDK registered it is a no-op. The platform packages are not peers: the
+  // controller reaches the request and response through duck typing, on Express and Fastify alike.
+  '@opentelemetry/api',
 ];
 /** Always shipped, whatever the compiled code's require() scan finds. */
 const ALWAYS = [];
@@ -100,7 +104,10 @@ for (const name of [...ALWAYS, ...[...required].sort()]) {
   if (!ranges[name]) fail(`the library requires "${name}", which the workspace package.json does not list`);
   dependencies[name] = ranges[name];
 }
-const peerDependencies = Object.fromEntries(PEERS.map((name) => [name, ranges[name]]));
+// The OpenTelemetry API keeps compatibility within 1.x and apps pin their own minor: a caret range
+// from the tested version, where the workspace pins a tilde range for itself.
+const PEER_RANGES = { '@opentelemetry/api': `^${String(ranges['@opentelemetry/api']).replace(/^[~^]/, '')}` };
+const peerDependencies = Object.fromEntries(PEERS.map((name) => [name, PEER_RANGES[name] ?? ranges[name]]));
 
 // 3. The public typings: follow the import graph of both entries' .d.ts files.
 const leaks = [];

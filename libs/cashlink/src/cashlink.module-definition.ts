@@ -1,4 +1,4 @@
-import { ConfigurableModuleBuilder, type DynamicModule } from '@nestjs/common';
+import { ConfigurableModuleBuilder, type DynamicModule, type ValueProvider } from '@nestjs/common';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import {
   CASHLINK_IDEMPOTENCY_OPTIONS,
@@ -11,6 +11,8 @@ import {
 } from './idempotency/idempotency.providers';
 import { CASHLINK_OPTIONS } from './cashlink.constants';
 import type { CashlinkModuleOptions, ResolvedCashlinkOptions } from './cashlink-module-options.interface';
+import { createCashlinkWebhooksController } from './webhooks/cashlink-webhooks.controller';
+import { CASHLINK_WEBHOOKS_ROUTE_PATHS, webhookRoutePaths } from './webhooks/webhook-routes';
 import {
   PROTECTION_ENTITIES,
   PROTECTION_EXPORTS,
@@ -21,12 +23,7 @@ import {
   CASHLINK_PROTECTION_OPTIONS,
 } from './protection/protection.constants';
 import { CASHLINK_WEBHOOKS_DATA_SOURCE, CASHLINK_WEBHOOKS_OPTIONS } from './webhooks/webhooks.constants';
-import {
-  WEBHOOK_CONTROLLERS,
-  WEBHOOK_ENTITIES,
-  WEBHOOK_EXPORTS,
-  WEBHOOK_PROVIDERS,
-} from './webhooks/webhooks.providers';
+import { WEBHOOK_ENTITIES, WEBHOOK_EXPORTS, WEBHOOK_PROVIDERS } from './webhooks/webhooks.providers';
 
 /** Options of `forRoot` / `forRootAsync` that shape the module itself (known before any factory runs). */
 export interface CashlinkModuleExtras {
@@ -47,6 +44,20 @@ export interface CashlinkModuleExtras {
    * @default true
    */
   persistence?: boolean;
+  /**
+   * Path of the webhook receiver's route (relative to the app root; a global prefix applies). A
+   * controller's path is fixed when the module is defined, so with `forRootAsync` the path is set
+   * here, not by the factory (`forRoot` also takes `webhooks.path`). The route answers 404 while
+   * `webhooks` is off.
+   * @default 'cashlink/webhooks'
+   */
+  webhooksPath?: string;
+  /**
+   * Path of the OAuth token endpoint (`webhooks.auth.type: 'oauth2'`), like `webhooksPath`
+   * (`forRoot` also takes `webhooks.auth.tokenPath`). Answers 404 with another auth type.
+   * @default `${webhooksPath}/oauth/token`
+   */
+  webhooksTokenPath?: string;
 }
 
 export const {
@@ -60,7 +71,13 @@ export const {
   // Every extra is listed (dataSource too, though undefined): Nest strips only listed keys from the
   // options object that `forRoot` receives.
   .setExtras<CashlinkModuleExtras>(
-    { isGlobal: false, persistence: true, dataSource: undefined },
+    {
+      isGlobal: false,
+      persistence: true,
+      dataSource: undefined,
+      webhooksPath: undefined,
+      webhooksTokenPath: undefined,
+    },
     addPersistence,
   )
   .build();
@@ -70,6 +87,12 @@ function addPersistence(definition: DynamicModule, extras: CashlinkModuleExtras)
   const module: DynamicModule = { ...definition, global: extras.isGlobal ?? false };
   if (extras.persistence === false) return module;
   const entities = [...IDEMPOTENCY_ENTITIES, ...WEBHOOK_ENTITIES, ...PROTECTION_ENTITIES];
+  // With forRoot the options are a value already; with forRootAsync only the extras are known here.
+  const syncOptions = (module.providers ?? []).find(
+    (p): p is ValueProvider =>
+      typeof p === 'object' && 'provide' in p && p.provide === CASHLINK_MODULE_OPTIONS && 'useValue' in p,
+  )?.useValue;
+  const routes = webhookRoutePaths(extras, syncOptions);
   return {
     ...module,
     imports: [
@@ -95,6 +118,7 @@ function addPersistence(definition: DynamicModule, extras: CashlinkModuleExtras)
         inject: [CASHLINK_OPTIONS],
       },
       ...WEBHOOK_PROVIDERS,
+      { provide: CASHLINK_WEBHOOKS_ROUTE_PATHS, useValue: routes },
       // Encryption at rest, erasure and retention of the stored personal data, on the same DataSource.
       { provide: CASHLINK_PROTECTION_DATA_SOURCE, useExisting: getDataSourceToken(extras.dataSource) },
       {
@@ -104,7 +128,7 @@ function addPersistence(definition: DynamicModule, extras: CashlinkModuleExtras)
       },
       ...PROTECTION_PROVIDERS,
     ],
-    controllers: [...(module.controllers ?? []), ...WEBHOOK_CONTROLLERS],
+    controllers: [...(module.controllers ?? []), createCashlinkWebhooksController(routes)],
     exports: [...(module.exports ?? []), ...IDEMPOTENCY_EXPORTS, ...WEBHOOK_EXPORTS, ...PROTECTION_EXPORTS],
   };
 }

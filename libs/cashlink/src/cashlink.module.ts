@@ -1,11 +1,4 @@
-import {
-  Inject,
-  Module,
-  Optional,
-  type MiddlewareConsumer,
-  type NestModule,
-  type Provider,
-} from '@nestjs/common';
+import { Inject, Module, Optional, type Provider } from '@nestjs/common';
 import { CashlinkAuthService } from './auth/cashlink-auth.service';
 import { CashlinkTokenClient } from './auth/token-client';
 import {
@@ -31,7 +24,11 @@ import { CashlinkProductsService } from './resources/cashlink-products.service';
 import { CashlinkConfigError } from './errors/cashlink.error';
 import { CASHLINK_WEBHOOKS_OPTIONS } from './webhooks/webhooks.constants';
 import type { ResolvedWebhooksOptions } from './webhooks/webhooks.options';
-import { applyCashlinkWebhookRoutes } from './webhooks/webhooks.routes';
+import {
+  CASHLINK_WEBHOOKS_ROUTE_PATHS,
+  routePathProblems,
+  type CashlinkWebhookRoutePaths,
+} from './webhooks/webhook-routes';
 
 const PUBLIC_SERVICES = [
   CashlinkAuthService,
@@ -88,11 +85,13 @@ const providers: Provider[] = [
   // idempotency and webhook providers that need them live in this same module).
   exports: PUBLIC_SERVICES,
 })
-export class CashlinkModule extends CashlinkConfigurableModuleClass implements NestModule {
+export class CashlinkModule extends CashlinkConfigurableModuleClass {
   constructor(
     // Provided only with persistence (WEBHOOK_PROVIDERS): without an inbox nothing is mounted.
-    @Optional() @Inject(CASHLINK_WEBHOOKS_OPTIONS) private readonly webhooks?: ResolvedWebhooksOptions,
+    @Optional() @Inject(CASHLINK_WEBHOOKS_OPTIONS) webhooks?: ResolvedWebhooksOptions,
     @Optional() @Inject(CASHLINK_OPTIONS) options?: ResolvedCashlinkOptions,
+    @Optional() @Inject(CASHLINK_WEBHOOKS_ROUTE_PATHS) routes?: CashlinkWebhookRoutePaths,
+    @Optional() @Inject(CASHLINK_MODULE_OPTIONS) raw?: CashlinkModuleOptions,
   ) {
     super();
     if (options?.webhooks.enabled && !webhooks) {
@@ -100,10 +99,8 @@ export class CashlinkModule extends CashlinkConfigurableModuleClass implements N
         'webhooks need persistence (an inbox table): remove `persistence: false`, or set `webhooks: false`.',
       ]);
     }
-  }
-
-  /** Mounts the webhook receiver at the configured path (known here even with `forRootAsync`). */
-  configure(consumer: MiddlewareConsumer): void {
-    if (this.webhooks) applyCashlinkWebhookRoutes(consumer, this.webhooks);
+    // The routes were declared before a forRootAsync factory ran: a path it names must match them.
+    const problems = routes && options?.webhooks.enabled ? routePathProblems(routes, raw?.webhooks) : [];
+    if (problems.length > 0) throw new CashlinkConfigError(problems);
   }
 }

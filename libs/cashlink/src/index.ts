@@ -147,6 +147,7 @@ export type {
   CashlinkWebhooksOAuth2Auth,
   CashlinkWebhooksOptions,
 } from './webhooks/webhooks.options';
+export { CASHLINK_ROUTE, isCashlinkRoute } from './webhooks/cashlink-route';
 export { CashlinkWebhooksService, type CashlinkWebhookRecord } from './webhooks/cashlink-webhooks.service';
 export type { WebhookInboxState } from './webhooks/webhook-inbox.entity';
 export { InvestmentStatusChangedEvent } from './events/investment-status-changed.event';

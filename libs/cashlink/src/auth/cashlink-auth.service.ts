@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CASHLINK_CLIENT_OPTIONS } from '../cashlink.constants';
 import { raceAbort } from '../transport/abort';
 import type { ResolvedClientOptions } from '../options/client-options';
+import { countTokenFetch } from '../telemetry/cashlink-telemetry';
 import { CashlinkTokenClient } from './token-client';
 
 interface CachedToken {
@@ -54,7 +55,13 @@ export class CashlinkAuthService {
   }
 
   private async fetchToken(): Promise<string> {
-    const { token, lifetimeMs, startedAt } = await this.tokens.fetch();
+    const { token, lifetimeMs, startedAt } = await this.tokens.fetch().then(
+      (fetched) => (countTokenFetch('success'), fetched),
+      (error: unknown) => {
+        countTokenFetch('failure');
+        throw error;
+      },
+    );
     // A skew longer than half the lifetime would make short-lived tokens useless; cap it.
     const skew = Math.min(this.options.auth.expirySkewMs, lifetimeMs / 2);
     this.#cached = { token, refreshAt: startedAt + lifetimeMs - skew };

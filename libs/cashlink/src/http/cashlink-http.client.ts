@@ -9,6 +9,7 @@ import { createCashlinkApiError, parseBody } from '../errors/create-cashlink-api
 import type { ResolvedClientOptions } from '../options/client-options';
 import { sleep } from '../transport/abort';
 import { CashlinkTransport } from '../transport/cashlink-transport';
+import { countRetry, errorType, startClientSpan } from '../telemetry/cashlink-telemetry';
 import { buildMultipartBody, isReplayableMultipart, type MultipartPayload } from './multipart';
 import { redactHeaders } from './redact-headers';
 import { decideRetry, describeNoRetry } from './retry-policy';
@@ -102,6 +103,7 @@ export class CashlinkHttpClient {
         });
         if (!decision.retry) throw error;
         retries++;
+        countRetry(req.method, req.path, 'token');
         this.logger.warn(
           `Token request failed; retry ${retries} of ${req.method} ${req.path} in ${decision.delayMs} ms`,
         );
@@ -138,6 +140,11 @@ export class CashlinkHttpClient {
         throw error;
       }
       retries++;
+      countRetry(
+        req.method,
+        req.path,
+        error instanceof CashlinkApiError ? String(error.status) : errorType(error),
+      );
       this.logger.warn(
         `${req.method} ${req.path} failed (${describe(error)}); retry ${retries}/${settings.maxRetries} in ${decision.delayMs} ms` +
           (req.idempotencyKey ? ` with the same idempotency key (${logKey(req.idempotencyKey)})` : ''),
@@ -195,6 +202,8 @@ export class CashlinkHttpClient {
           (retries > 0 ? ` (retry ${retries})` : ''),
       );
     }
+    const span = startClientSpan({ method: req.method, path: req.path, url, resendCount: retries });
+    let spanResult: { status?: number; requestId?: string; error?: unknown } = {};
     try {
       // The transport follows no redirect: one could carry the bearer token to another host.
       const response = await this.transport.send({
@@ -208,6 +217,7 @@ export class CashlinkHttpClient {
       });
       const { headers: responseHeaders, text } = response;
       const requestId = responseHeaders[REQUEST_ID_HEADER] || undefined;
+      spanResult = { status: response.status, requestId };
       if (Logger.isLevelEnabled('debug')) {
         this.logger.debug(
           `${req.method} ${req.path} -> ${response.status} in ${Date.now() - started} ms` +
@@ -248,6 +258,7 @@ export class CashlinkHttpClient {
         }),
       };
     } catch (error) {
+      spanResult = { error: bodyFailure?.error ?? error };
       if (bodyFailure?.error) return { ok: false, error: bodyFailure.error };
       if (controller.signal.aborted && controller.signal.reason === TIMEOUT) {
         return {
@@ -277,6 +288,7 @@ export class CashlinkHttpClient {
         ),
       };
     } finally {
+      span.end(spanResult);
       clearTimeout(timer);
       req.signal?.removeEventListener('abort', onCallerAbort);
     }

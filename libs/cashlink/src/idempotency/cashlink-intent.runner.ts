@@ -1,3 +1,4 @@
+import { countIntent, inSpan, intentAttributes } from '../telemetry/cashlink-telemetry';
 import { Logger } from '@nestjs/common';
 import type { EventEmitter2 } from '@nestjs/event-emitter';
 import {
@@ -120,16 +121,18 @@ export class CashlinkIntentRunner {
 
     let response: CashlinkResponse<unknown>;
     try {
-      response = await this.http.request<unknown>({
-        method: intent.method as 'POST' | 'PATCH',
-        path: intent.path,
-        json: stored.document ? undefined : stored.json,
-        multipart,
-        idempotencyKey: key,
-        timeoutMs: live.timeoutMs,
-        signal: live.signal,
-        maxRetries: live.maxRetries,
-      });
+      response = await inSpan('cashlink.intent.send', intentAttributes(intent), () =>
+        this.http.request<unknown>({
+          method: intent.method as 'POST' | 'PATCH',
+          path: intent.path,
+          json: stored.document ? undefined : stored.json,
+          multipart,
+          idempotencyKey: key,
+          timeoutMs: live.timeoutMs,
+          signal: live.signal,
+          maxRetries: live.maxRetries,
+        }),
+      );
     } catch (thrown) {
       const error =
         thrown instanceof Error ? thrown : new CashlinkError('Unknown failure while calling Cashlink');
@@ -145,7 +148,7 @@ export class CashlinkIntentRunner {
       }
       if (isDefinitiveFailure(error)) {
         const settlement: CashlinkIntentSettlement = { state: 'failed', error: record };
-        if (await this.store.settle(key, lease, settlement, this.now())) this.emit(intent, settlement);
+        if (await this.settle(intent, lease, settlement)) this.emit(intent, settlement);
         return { state: 'failed', error };
       }
       if (stored.document && intent.unrecoverableReason) {
@@ -167,7 +170,10 @@ export class CashlinkIntentRunner {
         return this.expire(intent, review, error, 'needs_review');
       }
       const nextAttemptAt = this.now() + this.backoffMs(intent.attempts, error);
-      await this.store.postpone(key, lease, nextAttemptAt, record, this.now(), conflict);
+      await inSpan('cashlink.intent.settle', intentAttributes(intent, 'pending'), () =>
+        this.store.postpone(key, lease, nextAttemptAt, record, this.now(), conflict),
+      );
+      countIntent('pending', intent.operation);
       this.logger.warn(
         `Intent ${logKey(key)} (${intent.operation}) attempt ${intent.attempts} failed (${record.className}${record.status ? ` ${record.status}` : ''}); pending, next attempt in ${nextAttemptAt - this.now()} ms`,
       );
@@ -181,7 +187,7 @@ export class CashlinkIntentRunner {
       responseStatus: response.status,
       responseBody: JSON.stringify(response.data ?? null),
     };
-    if (await this.store.settle(key, lease, settlement, this.now())) {
+    if (await this.settle(intent, lease, settlement)) {
       this.emit(intent, settlement);
     } else {
       // Our lease ran out during the call and another claim (another instance, or another caller here)
@@ -242,6 +248,22 @@ export class CashlinkIntentRunner {
     return delay;
   }
 
+  /** Settles the intent in the store (a span of its own); `true` when this lease still held it. */
+  private async settle(
+    intent: CashlinkIntent,
+    lease: string,
+    settlement: CashlinkIntentSettlement,
+  ): Promise<boolean> {
+    const settled = await inSpan(
+      'cashlink.intent.settle',
+      intentAttributes(intent, settlement.state),
+      () => this.store.settle(intent.key, lease, settlement, this.now()),
+      { describe: (won) => ({ 'cashlink.intent.lease_held': won }) },
+    );
+    if (settled) countIntent(settlement.state, intent.operation);
+    return settled;
+  }
+
   private async expire(
     intent: CashlinkIntent,
     error: CashlinkIntentExpiredError,
@@ -250,7 +272,7 @@ export class CashlinkIntentRunner {
   ): Promise<AttemptOutcome> {
     const record: CashlinkIntentErrorRecord = { ...errorRecord(cause), reason: error.reason };
     const settlement: CashlinkIntentSettlement = { state, error: record };
-    if (await this.store.settle(intent.key, intent.leaseOwner ?? '', settlement, this.now())) {
+    if (await this.settle(intent, intent.leaseOwner ?? '', settlement)) {
       this.logger.warn(
         `Intent ${logKey(intent.key)} (${intent.operation}) ${state === 'expired' ? 'expired' : 'needs review'}: ${error.reason}. It needs reconciliation.`,
       );

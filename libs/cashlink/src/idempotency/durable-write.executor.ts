@@ -13,6 +13,7 @@ import type { CashlinkIntent } from './cashlink-intent.entity';
 import { CashlinkIntentInProgressError, CashlinkIntentRolledBackError } from './cashlink-intent.error';
 import { type CashlinkIntentRunner, type LiveRequest, unwrapOutcome } from './cashlink-intent.runner';
 import type { CashlinkIntentStore } from './cashlink-intent.store';
+import { countIntent, hashKey, inSpan } from '../telemetry/cashlink-telemetry';
 import type { ResolvedIdempotencyOptions } from './idempotency.options';
 import { prepareWrite, type PreparedWrite } from './intent-request';
 import type { IntentTransactionHooks } from './intent-transaction.hooks';
@@ -71,10 +72,13 @@ export class DurableWriteExecutor extends CashlinkWriteExecutor {
   private async executeNow<T>(write: CashlinkWrite, key: string, live: LiveRequest): Promise<T> {
     const prepared = await prepareWrite(write, this.options.documentBytesLimit);
     const owner = this.runner.instanceId;
-    const { intent, claimed } = await this.store.record(
-      { ...this.newIntent(key, prepared), leaseOwner: owner },
-      this.now(),
+    const { intent, claimed } = await inSpan(
+      'cashlink.intent.record',
+      { 'cashlink.operation': write.operation, 'cashlink.intent.key_hash': hashKey(key) },
+      () => this.store.record({ ...this.newIntent(key, prepared), leaseOwner: owner }, this.now()),
+      { describe: (r) => ({ 'cashlink.intent.new': r.claimed }) },
     );
+    if (claimed) countIntent('recorded', write.operation);
     assertSameRequest(intent, prepared);
     const request = { ...live, multipart: prepared.liveMultipart };
     // Recorded by this call, already claimed by us: send it now (no separate claim: one commit less).
@@ -101,7 +105,11 @@ export class DurableWriteExecutor extends CashlinkWriteExecutor {
 
     const recorded = (async () => {
       const prepared = await prepareWrite(write, this.options.documentBytesLimit);
-      const { intent } = await this.store.record(this.newIntent(key, prepared), this.now(), manager);
+      const { intent } = await inSpan(
+        'cashlink.intent.record',
+        { 'cashlink.operation': write.operation, 'cashlink.intent.key_hash': hashKey(key) },
+        () => this.store.record(this.newIntent(key, prepared), this.now(), manager),
+      );
       assertSameRequest(intent, prepared);
       return prepared;
     })();
@@ -115,6 +123,8 @@ export class DurableWriteExecutor extends CashlinkWriteExecutor {
           .then(async (prepared) => {
             // The intent may have been in a savepoint that rolled back: then it is not there.
             if (!(await this.store.find(key))) throw new CashlinkIntentRolledBackError(key);
+            // Counted once your commit made it real (a rolled-back intent never existed).
+            countIntent('recorded', write.operation);
             return this.drive<T>(key, { ...live, multipart: prepared.liveMultipart });
           })
           .then(resolve, reject);

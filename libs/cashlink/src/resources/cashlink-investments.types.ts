@@ -40,11 +40,12 @@ export interface CashlinkInvestment {
   campaign_id: string;
   status: InvestmentStatus;
   units: number;
-  investment_amount?: CashlinkMoney;
-  disagio?: CashlinkMoney;
-  accrued_interest?: CashlinkMoney;
-  payment_total?: CashlinkMoney;
-  remaining_amount?: CashlinkMoney;
+  // Always in Cashlink's answer (contract §4.5): a user reads them on every investment.
+  investment_amount: CashlinkMoney;
+  disagio: CashlinkMoney;
+  accrued_interest: CashlinkMoney;
+  payment_total: CashlinkMoney;
+  remaining_amount: CashlinkMoney;
   signed_at?: string | null;
   accepted_at?: string | null;
   paid_at?: string | null;

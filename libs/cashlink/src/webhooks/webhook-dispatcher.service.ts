@@ -12,6 +12,7 @@ import { createInstanceId } from '../common/instance-id';
 import { CashlinkConfigError } from '../errors/cashlink.error';
 import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
 import { InvestmentStatusChangedEvent } from '../events/investment-status-changed.event';
+import { countInbox, traceWebhookDispatch } from '../telemetry/cashlink-telemetry';
 import { WebhookDeadEvent } from '../events/webhook-dead.event';
 import { CASHLINK_WEBHOOKS_INVESTMENT_FETCHER, CASHLINK_WEBHOOKS_OPTIONS } from './webhooks.constants';
 import type { WebhookInboxEntity } from './webhook-inbox.entity';
@@ -162,7 +163,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
             marks = await this.store.renewLeases(held, this.owner, leaseMs, startedAt);
             renewAt = startedAt + leaseMs / 2;
           }
-          if (await this.dispatchRow(row, marks.get(row.id))) processed.push(row.id);
+          const mark = marks.get(row.id);
+          if (await traceWebhookDispatch(row, () => this.dispatchRow(row, mark))) processed.push(row.id);
         }
         await this.markProcessed(processed);
         total += rows.length;
@@ -279,6 +281,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private async kill(row: WebhookInboxEntity, lastError: string): Promise<void> {
+    countInbox('dead');
     if (!(await this.store.markDead(row.id, this.owner, lastError))) return;
     this.logger.error(
       `Webhook ${row.id} is dead after ${row.attempts} attempts; fix the listener, then call CashlinkWebhooksService.redispatch('${row.id}')`,

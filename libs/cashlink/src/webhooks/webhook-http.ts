@@ -29,6 +29,12 @@ export async function readRequestBody(req: WebhookRequest, maxBytes: number): Pr
       if (req.rawBody.length > maxBytes) return { kind: 'too_large' };
       return { kind: 'raw', text: req.rawBody.toString('utf8') };
     }
+    // Fastify's own text/plain parser leaves a string; a catch-all parser may leave the bytes.
+    if (typeof req.body === 'string' || Buffer.isBuffer(req.body)) {
+      const text = req.body.toString();
+      if (Buffer.byteLength(text) > maxBytes) return { kind: 'too_large' };
+      return { kind: 'raw', text };
+    }
     const text = req.body === undefined ? '' : JSON.stringify(req.body);
     if (Buffer.byteLength(text) > maxBytes) return { kind: 'too_large' };
     return req.body === undefined ? { kind: 'raw', text: '' } : { kind: 'parsed', value: req.body, text };
@@ -57,6 +63,25 @@ export async function readRequestBody(req: WebhookRequest, maxBytes: number): Pr
       if (!done) reject(error);
     });
   });
+}
+
+/**
+ * The Node request and response behind a controller's `@Req()` / `@Res()`, on either platform.
+ * Express's objects are Node's own. Fastify's wrap them (`raw`): the body Fastify parsed (and, with
+ * `rawBody: true`, its bytes) is copied onto the Node request, whose stream Fastify has consumed,
+ * and the reply is hijacked, so that Fastify leaves the answer written on the Node response alone.
+ */
+export function toNodeExchange(req: unknown, res: unknown): { req: WebhookRequest; res: ServerResponse } {
+  const fastifyRequest = req as { raw?: WebhookRequest; body?: unknown; rawBody?: Buffer };
+  const fastifyReply = res as { raw?: ServerResponse; hijack?: () => void };
+  if (fastifyRequest.raw && fastifyReply.raw && typeof fastifyReply.hijack === 'function') {
+    const nodeReq = fastifyRequest.raw;
+    if (fastifyRequest.body !== undefined) nodeReq.body = fastifyRequest.body;
+    if (Buffer.isBuffer(fastifyRequest.rawBody)) nodeReq.rawBody = fastifyRequest.rawBody;
+    fastifyReply.hijack();
+    return { req: nodeReq, res: fastifyReply.raw };
+  }
+  return { req: req as WebhookRequest, res: res as ServerResponse };
 }
 
 /** Writes a small JSON (or empty) answer with Node's own API, so it works under Express and Fastify. */

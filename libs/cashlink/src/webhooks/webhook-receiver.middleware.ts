@@ -8,12 +8,9 @@ import { WebhookReceiverService } from './webhook-receiver.service';
 import type { ResolvedWebhooksOptions } from './webhooks.options';
 
 /**
- * The HTTP edge of the webhook receiver, mounted at `webhooks.path` (POST).
- *
- * A middleware rather than a controller: its path comes from the resolved options, which with
- * `forRootAsync` exist only at runtime (a controller's path is fixed when its class is declared),
- * and the host's global guards, pipes and interceptors (an app-wide JWT guard, a ValidationPipe)
- * must not get between Cashlink and the inbox. Errors become HTTP statuses here and only here:
+ * The HTTP handling of the webhook receiver, called by the controller's POST route on the Node
+ * request and response (Express's own, or those under Fastify's), so that it answers the same on
+ * both platforms. Errors become HTTP statuses here and only here:
  * 401 (+ `WWW-Authenticate`) for credentials, 413 too large, 400 not JSON, 503 when the inbox
  * cannot be written (Cashlink retries), 200 once the change is committed.
  */

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
 import { WebhookQuarantinedEvent } from '../events/webhook-quarantined.event';
+import { recordReceipt } from '../telemetry/cashlink-telemetry';
 import { WebhookDispatcher } from './webhook-dispatcher.service';
 import type { ReceiptOutcome } from './webhook-http';
 import { WebhookInboxStore } from './webhook-inbox.store';
@@ -33,6 +34,7 @@ export class WebhookReceiverService {
     if (parsed.ok) {
       const { inserted, id } = await this.store.insertChange(parsed.change);
       if (inserted) this.dispatcher.kick();
+      recordReceipt(inserted ? 'stored' : 'duplicate', id);
       return { outcome: inserted ? 'stored' : 'duplicate', inboxId: id };
     }
     const { inserted, id } = await this.store.insertQuarantined(rawBody);
@@ -47,6 +49,7 @@ export class WebhookReceiverService {
           ),
         );
     }
+    recordReceipt('quarantined', id);
     return { outcome: 'quarantined', inboxId: id };
   }
 }

@@ -12,6 +12,7 @@ const MAX_TOKEN_REQUEST_BYTES = 8192;
  * The OAuth 2.0 client-credentials token endpoint (RFC 6749 §4.4) that Cashlink calls with the
  * client id and secret you gave it, before delivering webhooks (`webhooks.auth.type: 'oauth2'`).
  * Form-encoded like Cashlink's own token endpoint; credentials in the body or as HTTP Basic.
+ * Called by the controller's token route on the Node request and response, on either platform.
  * assumed: Cashlink sends `grant_type=client_credentials` and ignores `scope` in our answer.
  */
 @Injectable()

@@ -9,7 +9,9 @@ import { CashlinkWebhooksService } from './cashlink-webhooks.service';
 import { WebhookDispatcher, type WebhookInvestmentFetcher } from './webhook-dispatcher.service';
 import { WebhookInboxEntity } from './webhook-inbox.entity';
 import { WebhookInboxStore } from './webhook-inbox.store';
+import { WebhookReceiverMiddleware } from './webhook-receiver.middleware';
 import { WebhookReceiverService } from './webhook-receiver.service';
+import { WebhookTokenMiddleware } from './webhook-token.middleware';
 import {
   CASHLINK_WEBHOOKS_AUTHENTICATOR,
   CASHLINK_WEBHOOKS_DATA_SOURCE,
@@ -46,6 +48,9 @@ export const WEBHOOK_CORE_PROVIDERS: Provider[] = [
   },
   WebhookDispatcher,
   WebhookReceiverService,
+  // The HTTP handlers behind the controller (`createCashlinkWebhooksController`).
+  WebhookReceiverMiddleware,
+  WebhookTokenMiddleware,
   CashlinkWebhooksService,
 ];
 
@@ -65,10 +70,5 @@ export const WEBHOOK_PROVIDERS: Provider[] = [
   ...WEBHOOK_CORE_PROVIDERS,
 ];
 
-/**
- * Controllers of the webhooks feature: none. The receiver and the OAuth token endpoint are
- * middleware mounted by `applyCashlinkWebhookRoutes` (see `webhook-receiver.middleware.ts` for why).
- */
-export const WEBHOOK_CONTROLLERS: Type[] = [];
 /** Services of the webhooks feature that CashlinkModule exports to the app. */
 export const WEBHOOK_EXPORTS: Type[] = [CashlinkWebhooksService];

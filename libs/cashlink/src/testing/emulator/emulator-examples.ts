@@ -1,7 +1,12 @@
 // Valid request bodies for tests: a starting point that individual tests change field by field.
+// Typed as the library's inputs, so that they pass to the services as they are.
+import type {
+  CashlinkIdentificationCreate,
+  CashlinkInvestorCreate,
+} from '../../resources/cashlink-investors.types';
 
 /** A valid `POST /v2/investors/` body for a natural person (fictitious data). */
-export function exampleInvestorInput(): Record<string, unknown> {
+export function exampleInvestorInput(): CashlinkInvestorCreate {
   return {
     is_beneficiary: true,
     natural_person: {
@@ -37,7 +42,7 @@ export function exampleInvestorInput(): Record<string, unknown> {
 }
 
 /** A valid `POST /v2/investors/{id}/identifications/` body (fictitious data). */
-export function exampleIdentificationInput(): Record<string, unknown> {
+export function exampleIdentificationInput(): CashlinkIdentificationCreate {
   return {
     document_type: 'IDCARD',
     document_id: 'L01X00T47',
