@@ -40,10 +40,12 @@ export class DemoOpsGuard implements CanActivate {
       }
     }
     // Makes the browser ask for the credentials.
-    context
-      .switchToHttp()
-      .getResponse<{ setHeader(name: string, value: string): void }>()
-      .setHeader('WWW-Authenticate', 'Basic realm="cashlink-ops", charset="UTF-8"');
+    // Express's response, or Fastify's reply (its Node response is `raw`).
+    const res = context.switchToHttp().getResponse<{
+      raw?: { setHeader(name: string, value: string): void };
+      setHeader?(name: string, value: string): void;
+    }>();
+    (res.raw ?? res).setHeader?.('WWW-Authenticate', 'Basic realm="cashlink-ops", charset="UTF-8"');
     throw new UnauthorizedException('The ops page needs the demo credentials (user ops)');
   }
 }

@@ -46,8 +46,8 @@ export function resolveOpsPageOptions(options: CashlinkOpsPageOptions): Resolved
 /**
  * The optional ops page: server-rendered HTML at `path` (counts by state, filterable lists, details with
  * personal data masked, reconcile and resolve, replay of dead webhook rows), behind the app's guard.
- * POSTs need a CSRF token and a ticked confirmation. Express platform (it reads `req.body` as parsed
- * by Nest's default urlencoded body parser).
+ * POSTs need a CSRF token and a ticked confirmation. Express or Fastify (forms are read from `req.body`
+ * as Nest's default urlencoded parser of each platform leaves it).
  *
  * ```ts
  * CashlinkOpsPageModule.forRoot({ path: 'admin/cashlink', guard: AdminGuard })

@@ -32,6 +32,8 @@ interface PageRequest {
 /** What the page writes on a response (Express's, or the raw Node response behind Fastify's reply). */
 interface PageResponse {
   raw?: PageResponse;
+  /** Fastify's reply: the page writes the raw response itself, so Fastify must not send one too. */
+  hijack?: () => void;
   statusCode: number;
   setHeader(name: string, value: string | string[]): unknown;
   end(body?: string): unknown;
@@ -320,7 +322,11 @@ export function createOpsPageController(path: string, guards: Array<Type<CanActi
     }
 
     private raw(res: PageResponse): PageResponse {
-      return res.raw ?? res;
+      if (res.raw) {
+        res.hijack?.();
+        return res.raw;
+      }
+      return res;
     }
   }
   return CashlinkOpsPageController;
