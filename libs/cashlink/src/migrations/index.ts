@@ -3,6 +3,7 @@ import { CreateCashlinkIntents1795985000000 } from './1795985000000-create-cashl
 import { CashlinkIntentsPurgeTombstones1795995000000 } from './1795995000000-cashlink-intents-purge-tombstones';
 import { CreateCashlinkWebhookInbox1795990000000 } from './1795990000000-create-cashlink-webhook-inbox';
 import { CashlinkWebhookInboxChangeIndex1796000000000 } from './1796000000000-cashlink-webhook-inbox-change-index';
+import { CashlinkIntentResolutions1796060000000 } from './1796060000000-cashlink-intent-resolutions';
 import { CashlinkDataProtection1796200000000 } from './1796200000000-cashlink-data-protection';
 
 /**
@@ -14,5 +15,6 @@ export const CASHLINK_MIGRATIONS: Array<new () => MigrationInterface> = [
   CreateCashlinkWebhookInbox1795990000000,
   CashlinkIntentsPurgeTombstones1795995000000,
   CashlinkWebhookInboxChangeIndex1796000000000,
+  CashlinkIntentResolutions1796060000000,
   CashlinkDataProtection1796200000000,
 ];
