@@ -24,6 +24,7 @@ const common = {
   moduleNameMapper: {
     '^nestjs-cashlink$': '<rootDir>/libs/cashlink/src/index.ts',
     '^nestjs-cashlink/testing$': '<rootDir>/libs/cashlink/src/testing/index.ts',
+    '^nestjs-cashlink/ops$': '<rootDir>/libs/cashlink/src/ops/index.ts',
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
 };

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CashlinkModule } from 'nestjs-cashlink';
+import { CashlinkOpsPageModule } from 'nestjs-cashlink/ops';
 import { cashlinkOptionsFactory } from './config/cashlink-options.factory';
 import { demoDataSourceOptions } from './config/database.options';
 import { DEMO_SETTINGS, DemoConfigModule } from './config/demo-config.module';
@@ -11,6 +12,7 @@ import { EmbeddedCashlink } from './config/embedded-cashlink';
 import { CustomersModule } from './customers/customers.module';
 import { DocumentsModule } from './documents/documents.module';
 import { HealthModule } from './health/health.module';
+import { DemoOpsGuard } from './ops/demo-ops.guard';
 import { ScenarioModule } from './scenario/scenario.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { TimelineModule } from './timeline/timeline.module';
@@ -41,6 +43,8 @@ import { TimelineModule } from './timeline/timeline.module';
     SubscriptionsModule,
     HealthModule,
     ScenarioModule,
+    // The ops page (intents to reconcile, dead webhook rows to replay) behind the demo's Basic-auth guard.
+    CashlinkOpsPageModule.forRoot({ path: 'ops', guard: DemoOpsGuard }),
   ],
 })
 export class AppModule {}

@@ -9,6 +9,7 @@ import { CashlinkExceptionFilter } from './common/cashlink-exception.filter';
 import { DEMO_SETTINGS } from './config/demo-config.module';
 import { scenarioEnabled, type DemoSettings } from './config/demo-settings';
 import { EmbeddedCashlink } from './config/embedded-cashlink';
+import { DEMO_OPS_PASSWORD } from './ops/demo-ops.guard';
 import { MAX_DOCUMENT_BYTES } from './documents/document-upload.interceptor';
 import { ScenarioService } from './scenario/scenario.service';
 
@@ -87,6 +88,8 @@ async function bootstrap(): Promise<void> {
   out('');
   out(`Serving on ${url} (Ctrl+C to stop). Try:`);
   out(`  curl ${url}/health`);
+  out(`  open ${url}/ops   (the ops page; user ops, password ${app.get<string>(DEMO_OPS_PASSWORD)})`);
+  out(`  npm run cashlink -- status   (the operators' CLI, on this app's configuration)`);
   out(`  curl ${url}/subscriptions`);
   out(
     `  curl -X POST ${url}/customers -H 'content-type: application/json' -d '{"forename":"Max","surname":"Muster","email":"max@example.com"}'`,

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { readDemoSettings, type DemoSettings } from './demo-settings';
 import { EmbeddedCashlink } from './embedded-cashlink';
+import { DEMO_OPS_PASSWORD, demoOpsPassword } from '../ops/demo-ops.guard';
 
 /** Injection token of the demo's `DemoSettings`. */
 export const DEMO_SETTINGS = Symbol('DEMO_SETTINGS');
@@ -20,7 +21,8 @@ export const DEMO_SETTINGS = Symbol('DEMO_SETTINGS');
       inject: [DEMO_SETTINGS],
       useFactory: (settings: DemoSettings) => EmbeddedCashlink.start(settings),
     },
+    { provide: DEMO_OPS_PASSWORD, inject: [ConfigService], useFactory: demoOpsPassword },
   ],
-  exports: [DEMO_SETTINGS, EmbeddedCashlink],
+  exports: [DEMO_SETTINGS, EmbeddedCashlink, DEMO_OPS_PASSWORD],
 })
 export class DemoConfigModule {}

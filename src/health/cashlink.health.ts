@@ -6,10 +6,12 @@ import { CashlinkAuthService, CashlinkIntentsService, CashlinkWebhooksService } 
  * Health indicators over the library's services:
  * - `cashlink`: a token can be obtained (the cached one, or a fresh one) — down when Cashlink's token
  *   endpoint refuses or cannot be reached;
- * - `intents`: durable writes pending and expired — degraded while an expired intent waits for
- *   reconciliation (the app still serves); down when the database cannot be read;
- * - `webhooks`: inbox rows waiting for dispatch and dead — degraded while a dead row waits for redispatch;
- *   down when the database cannot be read.
+ * - `intents`: durable writes pending, and those waiting for a person (`expired`: outcome unknown after
+ *   maxAgeMs; `needs_review`: stopped early, e.g. repeated 409s) — degraded while any waits for
+ *   reconciliation (the app still serves; `npm run cashlink -- intents list --state expired`, or /ops);
+ *   down when the database cannot be read;
+ * - `webhooks`: inbox rows waiting for dispatch, dead and quarantined — degraded while a dead row waits
+ *   for redispatch (quarantined ones are reported for inspection); down when the database cannot be read.
  */
 @Injectable()
 export class CashlinkHealthIndicators {
@@ -34,8 +36,15 @@ export class CashlinkHealthIndicators {
     const session = this.health.check('intents');
     try {
       const counts = await this.intents.count();
-      const data = { pending: counts.pending ?? 0, expired: counts.expired ?? 0 };
-      return data.expired > 0 ? session.degraded(data) : session.up(data);
+      const expired = counts.expired ?? 0;
+      const needsReview = counts.needs_review ?? 0;
+      const data = {
+        pending: counts.pending ?? 0,
+        expired,
+        needsReview,
+        needingPerson: expired + needsReview,
+      };
+      return data.needingPerson > 0 ? session.degraded(data) : session.up(data);
     } catch (error) {
       return session.down({ message: (error as Error).message });
     }
@@ -44,11 +53,12 @@ export class CashlinkHealthIndicators {
   async inbox() {
     const session = this.health.check('webhooks');
     try {
-      const [waiting, dead] = await Promise.all([
+      const [waiting, dead, quarantined] = await Promise.all([
         this.webhooks.count({ state: 'pending' }),
         this.webhooks.count({ state: 'dead' }),
+        this.webhooks.count({ state: 'quarantined' }),
       ]);
-      const data = { waiting, dead };
+      const data = { waiting, dead, quarantined };
       return dead > 0 ? session.degraded(data) : session.up(data);
     } catch (error) {
       return session.down({ message: (error as Error).message });

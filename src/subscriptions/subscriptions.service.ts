@@ -9,11 +9,13 @@ import {
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import {
   CashlinkIntentsService,
+  CashlinkReconciliationService,
   CashlinkInvestmentsService,
   type CashlinkInvestment,
   type CashlinkInvestmentCreate,
+  type IntentSettledEvent,
 } from 'nestjs-cashlink';
-import { DataSource, IsNull, Repository } from 'typeorm';
+import { DataSource, In, IsNull, Repository } from 'typeorm';
 import { CustomersService } from '../customers/customers.service';
 import type { CreateSubscriptionDto } from './create-subscription.dto';
 import { Subscription } from './subscription.entity';
@@ -29,6 +31,7 @@ export class SubscriptionsService implements OnApplicationBootstrap {
     private readonly customers: CustomersService,
     private readonly investments: CashlinkInvestmentsService,
     private readonly intents: CashlinkIntentsService,
+    private readonly reconciliation: CashlinkReconciliationService,
   ) {}
 
   /** After a restart: settle what the library settled while this process was not listening. */
@@ -38,22 +41,35 @@ export class SubscriptionsService implements OnApplicationBootstrap {
   }
 
   /**
-   * Brings subscriptions still waiting for their investment (`REQUESTED`, no investment id) in line with
-   * their intents, read by key (= the subscription's id). The settlement events normally do this; reading the
+   * Brings subscriptions still waiting for their investment (`REQUESTED` or `NEEDS_RECONCILIATION`, no
+   * investment id) in line with their intents, read by key (= the subscription's id; after an operator sent
+   * it again, the new key its resolution names). The settlement events normally do this; reading the
    * intent covers an event lost with a process that died between the settlement and the event.
    * Pending intents are left to the library's recovery worker. Resolves with the number of rows changed.
    */
   async reconcile(): Promise<number> {
-    const waiting = await this.subscriptions.findBy({ status: 'REQUESTED', cashlinkInvestmentId: IsNull() });
+    const waiting = await this.subscriptions.findBy({
+      status: In(['REQUESTED', 'NEEDS_RECONCILIATION']),
+      cashlinkInvestmentId: IsNull(),
+    });
     let changed = 0;
     for (const subscription of waiting) {
-      const intent = await this.intents.find(subscription.id);
+      let intent = await this.intents.find(subscription.id);
+      // Follow "not created, send again" resolutions to the key that was actually sent.
+      for (let hop = 0; intent?.state === 'replaced' && hop < 5; hop++) {
+        const newKey = (await this.reconciliation.findResolution(intent.key))?.newKey;
+        intent = newKey ? await this.intents.find(newKey) : null;
+      }
       if (intent === null) continue;
       const investment = intent.response?.body as { id?: string; status?: string } | undefined;
       if (intent.state === 'succeeded' && typeof investment?.id === 'string') {
         await this.link(subscription.id, investment.id, investment.status ?? 'UNKNOWN');
         changed += 1;
-      } else if (intent.state === 'failed' || intent.state === 'expired') {
+      } else if (
+        subscription.status === 'REQUESTED' &&
+        intent.state !== 'pending' &&
+        intent.state !== 'succeeded'
+      ) {
         await this.markNotCreated(subscription.id, intent.state);
         changed += 1;
       }
@@ -61,9 +77,15 @@ export class SubscriptionsService implements OnApplicationBootstrap {
     return changed;
   }
 
-  /** Cashlink refused the investment (`failed`), or it could not be confirmed in time (`expired`). */
-  async markNotCreated(subscriptionId: string, state: 'failed' | 'expired'): Promise<string | null> {
-    const status = state === 'expired' ? 'NEEDS_RECONCILIATION' : 'REJECTED';
+  /**
+   * Cashlink refused the investment (`failed`), or it could not be confirmed (`expired`, `needs_review`)
+   * or was resolved by a person without an investment under this key (`abandoned`, `replaced`).
+   */
+  async markNotCreated(
+    subscriptionId: string,
+    state: Exclude<IntentSettledEvent['state'], 'succeeded'>,
+  ): Promise<string | null> {
+    const status = state === 'failed' ? 'REJECTED' : 'NEEDS_RECONCILIATION';
     const result = await this.subscriptions.update(
       { id: subscriptionId, cashlinkInvestmentId: IsNull() },
       { status, updatedAt: new Date().toISOString() },

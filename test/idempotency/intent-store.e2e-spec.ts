@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { CashlinkIntent } from '../../libs/cashlink/src/idempotency/cashlink-intent.entity';
+import { CashlinkIntentResolution } from '../../libs/cashlink/src/idempotency/cashlink-intent-resolution.entity';
 import {
   CashlinkIntentStore,
   type NewCashlinkIntent,
@@ -9,10 +10,21 @@ import { CreateCashlinkIntents1795985000000 } from '../../libs/cashlink/src/migr
 import { CashlinkDataProtection1796200000000 } from '../../libs/cashlink/src/migrations/1796200000000-cashlink-data-protection';
 import { CashlinkEncryptionKeyEntity } from '../../libs/cashlink/src/protection/cashlink-encryption-key.entity';
 import { CashlinkIntentsPurgeTombstones1795995000000 } from '../../libs/cashlink/src/migrations/1795995000000-cashlink-intents-purge-tombstones';
+import { CashlinkIntentResolutions1796060000000 } from '../../libs/cashlink/src/migrations/1796060000000-cashlink-intent-resolutions';
 import { createTestDatabase, describeEachDatabase } from '../support/databases';
 import { createIntentDatabase, type IntentDatabase } from './support/intent-database';
 
 const LEASE = 1000;
+/** countByState() of an empty table: every state, zero. */
+const NO_INTENTS = {
+  pending: 0,
+  succeeded: 0,
+  failed: 0,
+  expired: 0,
+  needs_review: 0,
+  abandoned: 0,
+  replaced: 0,
+};
 
 /** A lease token of one claim by `owner`. */
 function leaseOf(owner: string) {
@@ -208,7 +220,11 @@ describeEachDatabase('intent store', (kind) => {
     ).toBe(true);
     expect(JSON.parse((await store.find('f'))!.lastError!)).toEqual(err);
     expect((await store.find('e'))!.state).toBe('expired');
-    expect(await store.countByState()).toEqual({ pending: 0, succeeded: 0, failed: 1, expired: 1 });
+    expect(await store.countByState()).toEqual({
+      ...NO_INTENTS,
+      failed: 1,
+      expired: 1,
+    });
   });
 
   it('claimDue takes due, unleased, pending intents only, oldest first, up to the limit', async () => {
@@ -280,7 +296,7 @@ describeEachDatabase('intent store', (kind) => {
     );
     expect(await store.purge(['succeeded', 'failed'], 500, 1_000, 7)).toBe(20);
     // Tombstones stay: every key is still known, in its state.
-    expect(await store.countByState()).toEqual({ pending: 1, succeeded: 25, failed: 0, expired: 1 });
+    expect(await store.countByState()).toEqual({ ...NO_INTENTS, pending: 1, succeeded: 25, expired: 1 });
     expect(await store.find('s0')).toMatchObject({
       state: 'succeeded',
       requestBody: null,
@@ -371,6 +387,7 @@ describeEachDatabase('intent migrations', (kind) => {
       migrations: [
         CreateCashlinkIntents1795985000000,
         CashlinkIntentsPurgeTombstones1795995000000,
+        CashlinkIntentResolutions1796060000000,
         CashlinkDataProtection1796200000000,
       ],
     });
@@ -386,14 +403,17 @@ describeEachDatabase('intent migrations', (kind) => {
       await after.initialize();
       expect((await after.runMigrations()).map((m) => m.name)).toEqual([
         CashlinkIntentsPurgeTombstones1795995000000.name,
+        CashlinkIntentResolutions1796060000000.name,
         CashlinkDataProtection1796200000000.name,
       ]);
       const store = new CashlinkIntentStore(after, LEASE);
       expect(await store.find('old-1')).toMatchObject({
         requestBody: '{"json":{}}',
         purgedAt: null,
+        conflicts: 0,
         erasedAt: null,
       });
+      await after.undoLastMigration();
       await after.undoLastMigration();
       await after.undoLastMigration();
       expect(await after.query(`SELECT "idempotency_key" FROM "cashlink_intents"`)).toHaveLength(1);
@@ -408,10 +428,11 @@ describeEachDatabase('intent migrations', (kind) => {
     const db = await createTestDatabase(kind);
     const ds = new DataSource({
       ...db.options,
-      entities: [CashlinkIntent, CashlinkEncryptionKeyEntity],
+      entities: [CashlinkIntent, CashlinkIntentResolution, CashlinkEncryptionKeyEntity],
       migrations: [
         CreateCashlinkIntents1795985000000,
         CashlinkIntentsPurgeTombstones1795995000000,
+        CashlinkIntentResolutions1796060000000,
         CashlinkDataProtection1796200000000,
       ],
       synchronize: false,

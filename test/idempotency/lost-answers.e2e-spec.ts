@@ -96,6 +96,14 @@ describeEachDatabase('lost answers', (kind) => {
     const effects = emu.effectsByIdempotencyKey();
     const wrong = Array.from({ length: COUNT }, (_, i) => `order-${i}`).filter((k) => effects[k] !== 1);
     expect(wrong).toEqual([]);
-    expect(await intents.count()).toEqual({ pending: 0, succeeded: COUNT + 1, failed: 0, expired: 0 });
+    expect(await intents.count()).toEqual({
+      pending: 0,
+      succeeded: COUNT + 1,
+      failed: 0,
+      expired: 0,
+      needs_review: 0,
+      abandoned: 0,
+      replaced: 0,
+    });
   });
 });

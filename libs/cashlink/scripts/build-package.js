@@ -76,7 +76,14 @@ execFileSync(
   [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'libs/cashlink/tsconfig.lib.json')],
   { stdio: 'inherit', cwd: root },
 );
-for (const entry of ['index.js', 'index.d.ts', 'testing/index.js', 'testing/index.d.ts']) {
+for (const entry of [
+  'index.js',
+  'index.d.ts',
+  'testing/index.js',
+  'testing/index.d.ts',
+  'ops/index.js',
+  'ops/index.d.ts',
+]) {
   if (!fs.existsSync(path.join(outDir, entry))) fail(`the compiled output has no ${entry}`);
 }
 
@@ -105,7 +112,11 @@ const peerDependencies = Object.fromEntries(PEERS.map((name) => [name, PEER_RANG
 // 3. The public typings: follow the import graph of both entries' .d.ts files.
 const leaks = [];
 const seen = new Set();
-const queue = [path.join(outDir, 'index.d.ts'), path.join(outDir, 'testing', 'index.d.ts')];
+const queue = [
+  path.join(outDir, 'index.d.ts'),
+  path.join(outDir, 'testing', 'index.d.ts'),
+  path.join(outDir, 'ops', 'index.d.ts'),
+];
 while (queue.length > 0) {
   const file = queue.pop();
   if (seen.has(file)) continue;
@@ -147,9 +158,10 @@ const pkg = {
   exports: {
     '.': { types: './index.d.ts', default: './index.js' },
     './testing': { types: './testing/index.d.ts', default: './testing/index.js' },
+    './ops': { types: './ops/index.d.ts', default: './ops/index.js' },
     './package.json': './package.json',
   },
-  typesVersions: { '*': { testing: ['./testing/index.d.ts'] } },
+  typesVersions: { '*': { testing: ['./testing/index.d.ts'], ops: ['./ops/index.d.ts'] } },
   engines: { node: '>=20.19' },
   dependencies,
   peerDependencies,

@@ -93,8 +93,31 @@ export {
   type CashlinkIntentRecoverySummary,
   type CashlinkIntentView,
 } from './idempotency/cashlink-intents.service';
-export type { CashlinkIntentErrorRecord, CashlinkIntentState } from './idempotency/cashlink-intent.entity';
+export {
+  CASHLINK_INTENT_STATES,
+  type CashlinkIntentErrorRecord,
+  type CashlinkIntentState,
+} from './idempotency/cashlink-intent.entity';
+// Reconciliation of unknown outcomes (expired / needs_review intents) by a person
+export { CashlinkReconciliationService } from './idempotency/cashlink-reconciliation.service';
+export type {
+  CashlinkIntentResolutionAction,
+  CashlinkIntentResolutionView,
+  CashlinkReconcileCandidate,
+  CashlinkReconcileOptions,
+  CashlinkReconciliation,
+  CashlinkResolutionInput,
+  CashlinkResolutionResult,
+} from './idempotency/cashlink-reconciliation.types';
+export {
+  CashlinkIntentNotAwaitingResolutionError,
+  CashlinkIntentNotFoundError,
+  CashlinkReconcileCandidateError,
+  CashlinkReconcileUnsupportedError,
+  CashlinkResolutionInputError,
+} from './idempotency/cashlink-reconciliation.error';
 export { IntentSettledEvent } from './idempotency/intent-settled.event';
+export { IntentResolvedEvent } from './idempotency/intent-resolved.event';
 export {
   CashlinkIntentExpiredError,
   CashlinkIntentFailedError,

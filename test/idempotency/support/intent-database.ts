@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { CashlinkIntent } from '../../../libs/cashlink/src/idempotency/cashlink-intent.entity';
 import { CreateCashlinkIntents1795985000000 } from '../../../libs/cashlink/src/migrations/1795985000000-create-cashlink-intents';
 import { CashlinkIntentsPurgeTombstones1795995000000 } from '../../../libs/cashlink/src/migrations/1795995000000-cashlink-intents-purge-tombstones';
+import { CashlinkIntentResolutions1796060000000 } from '../../../libs/cashlink/src/migrations/1796060000000-cashlink-intent-resolutions';
 import { CashlinkDataProtection1796200000000 } from '../../../libs/cashlink/src/migrations/1796200000000-cashlink-data-protection';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from '../../support/databases';
 
@@ -25,6 +26,7 @@ export async function createIntentDatabase(kind: DatabaseKind): Promise<IntentDa
       migrations: [
         CreateCashlinkIntents1795985000000,
         CashlinkIntentsPurgeTombstones1795995000000,
+        CashlinkIntentResolutions1796060000000,
         CashlinkDataProtection1796200000000,
       ],
       migrationsRun,

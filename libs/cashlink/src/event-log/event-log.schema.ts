@@ -16,12 +16,15 @@ const EVENT_COLUMNS = '"name", "source", "source_id", "created_at", "state", "at
 export function eventLogTriggerStatements(postgres: boolean): string[] {
   if (!postgres) {
     return [
-      `CREATE TRIGGER IF NOT EXISTS "cashlink_events_from_inbox" AFTER INSERT ON "cashlink_webhook_inbox" ` +
+      // Dropped first: a migration that changes a trigger replaces it (CREATE ... IF NOT EXISTS would keep the old one).
+      'DROP TRIGGER IF EXISTS "cashlink_events_from_inbox"',
+      'DROP TRIGGER IF EXISTS "cashlink_events_from_intent"',
+      `CREATE TRIGGER "cashlink_events_from_inbox" AFTER INSERT ON "cashlink_webhook_inbox" ` +
         `FOR EACH ROW WHEN NEW."state" = 'pending' BEGIN ` +
         `INSERT OR IGNORE INTO "cashlink_events" (${EVENT_COLUMNS}) ` +
         `VALUES ('${STATUS_CHANGED}', 'webhook', NEW."id", NEW."received_at", 'pending', 0, NEW."received_at"); END`,
-      `CREATE TRIGGER IF NOT EXISTS "cashlink_events_from_intent" AFTER UPDATE OF "state" ON "cashlink_intents" ` +
-        `FOR EACH ROW WHEN OLD."state" = 'pending' AND NEW."state" IN ('succeeded', 'failed', 'expired') BEGIN ` +
+      `CREATE TRIGGER "cashlink_events_from_intent" AFTER UPDATE OF "state" ON "cashlink_intents" ` +
+        `FOR EACH ROW WHEN OLD."state" <> NEW."state" AND NEW."state" IN ('succeeded', 'failed', 'expired') BEGIN ` +
         `INSERT OR IGNORE INTO "cashlink_events" (${EVENT_COLUMNS}) ` +
         `VALUES ('${INTENT_PREFIX}' || NEW."state", 'intent', NEW."idempotency_key", NEW."updated_at", 'pending', 0, NEW."updated_at"); END`,
     ];
@@ -43,7 +46,7 @@ export function eventLogTriggerStatements(postgres: boolean): string[] {
     `DROP TRIGGER IF EXISTS "cashlink_events_from_intent" ON "cashlink_intents"`,
     // Row level with a WHEN: claims and lease renewals (most updates) never call the function.
     `CREATE TRIGGER "cashlink_events_from_intent" AFTER UPDATE OF "state" ON "cashlink_intents" FOR EACH ROW ` +
-      `WHEN (OLD."state" = 'pending' AND NEW."state" IN ('succeeded', 'failed', 'expired')) ` +
+      `WHEN (OLD."state" IS DISTINCT FROM NEW."state" AND NEW."state" IN ('succeeded', 'failed', 'expired')) ` +
       `EXECUTE FUNCTION "cashlink_events_from_intent"()`,
   ];
 }

@@ -8,8 +8,17 @@ export const CASHLINK_EVENTS = {
   intentSucceeded: 'cashlink.intent.succeeded',
   /** A durable write settled with a definitive error. Payload: `IntentSettledEvent`. */
   intentFailed: 'cashlink.intent.failed',
-  /** A durable write passed its maximum age unsettled and needs reconciliation. Payload: `IntentSettledEvent`. */
+  /**
+   * A durable write passed its maximum age unsettled (state `expired`), or was stopped early by repeated
+   * 409s (state `needs_review`): it needs reconciliation. Payload: `IntentSettledEvent`.
+   */
   intentExpired: 'cashlink.intent.expired',
+  /**
+   * A person resolved an expired / needs_review intent (created, send_again or abandoned), after the
+   * resolution committed. Payload: `IntentResolvedEvent`. A `created` one is followed by `intentSucceeded`;
+   * a `send_again` one by the new key's own settlement events.
+   */
+  intentResolved: 'cashlink.intent.resolved',
   /** Any investment status change received by webhook. Payload: `InvestmentStatusChangedEvent`. */
   investmentStatusChanged: 'cashlink.investment.status_changed',
   /** Prefix of the per-status events, e.g. `cashlink.investment.accepted`. */

@@ -8,12 +8,39 @@ export const CASHLINK_INTENTS_TABLE = 'cashlink_intents';
  * - `pending`: recorded, not settled yet (not sent, in flight, or waiting for its next attempt);
  * - `succeeded`: Cashlink answered 2xx; the answer is stored and replayed for a repeat of the key;
  * - `failed`: Cashlink answered a definitive 4xx; the error is stored and rethrown for a repeat;
- * - `expired`: not settled within `maxAgeMs` (or not resendable): never sent again, needs reconciliation.
+ * - `expired`: not settled within `maxAgeMs` (or not resendable): never sent again, needs reconciliation;
+ * - `needs_review`: stopped before `maxAgeMs` because retrying cannot help (e.g. Cashlink kept answering
+ *   409 past `idempotency.conflictBudget`): never sent again, a person must reconcile and resolve it;
+ * - `abandoned`: a person decided it is not to be created (resolution recorded);
+ * - `replaced`: a person decided it was not created and sent it again under a new key (the old key is
+ *   never sent again; the resolution names the new key).
  */
-export type CashlinkIntentState = 'pending' | 'succeeded' | 'failed' | 'expired';
+export type CashlinkIntentState =
+  'pending' | 'succeeded' | 'failed' | 'expired' | 'needs_review' | 'abandoned' | 'replaced';
+
+/** Every state, in display order. */
+export const CASHLINK_INTENT_STATES: readonly CashlinkIntentState[] = [
+  'pending',
+  'succeeded',
+  'failed',
+  'expired',
+  'needs_review',
+  'abandoned',
+  'replaced',
+];
 
 /** The states that are final. */
-export const SETTLED_INTENT_STATES: readonly CashlinkIntentState[] = ['succeeded', 'failed', 'expired'];
+export const SETTLED_INTENT_STATES: readonly CashlinkIntentState[] = [
+  'succeeded',
+  'failed',
+  'expired',
+  'needs_review',
+  'abandoned',
+  'replaced',
+];
+
+/** The states in which an intent waits for a person to reconcile and resolve it. */
+export const AWAITING_RESOLUTION_STATES: readonly CashlinkIntentState[] = ['expired', 'needs_review'];
 
 /** What is kept of the last error of an intent: enough to rebuild the typed error, never a secret. */
 export interface CashlinkIntentErrorRecord {
@@ -110,6 +137,13 @@ export class CashlinkIntent {
   /** Why the intent cannot be resent after a crash (e.g. a stream larger than `documentBytesLimit`). */
   @Column({ name: 'unrecoverable_reason', type: 'text', nullable: true })
   unrecoverableReason!: string | null;
+
+  /**
+   * 409 answers in a row (Cashlink holds the key for another request, or still runs the first one): past
+   * `idempotency.conflictBudget` the intent goes to `needs_review` instead of being retried until `maxAgeMs`.
+   */
+  @Column({ type: 'integer', default: 0 })
+  conflicts!: number;
 
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
   createdAt!: number;

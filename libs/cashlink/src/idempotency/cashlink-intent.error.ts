@@ -1,4 +1,5 @@
 import { CashlinkError } from '../errors/cashlink.error';
+import type { CashlinkIntentState } from './cashlink-intent.entity';
 
 /**
  * The intent was not settled within `idempotency.maxAgeMs` (or cannot be resent after a crash, see
@@ -28,7 +29,7 @@ export class CashlinkIntentPurgedError extends CashlinkError {
   constructor(
     readonly idempotencyKey: string,
     /** How the intent settled before its outcome was purged. */
-    readonly originalState: 'succeeded' | 'failed' | 'expired',
+    readonly originalState: Exclude<CashlinkIntentState, 'pending'>,
     /** When its outcome was purged. */
     readonly purgedAt: Date,
   ) {
@@ -49,7 +50,7 @@ export class CashlinkIntentErasedError extends CashlinkError {
   constructor(
     readonly idempotencyKey: string,
     /** The intent's state when it was erased (`expired` for one erased before it settled). */
-    readonly originalState: 'succeeded' | 'failed' | 'expired',
+    readonly originalState: Exclude<CashlinkIntentState, 'pending'>,
     /** When its personal data was erased. */
     readonly erasedAt: Date,
   ) {

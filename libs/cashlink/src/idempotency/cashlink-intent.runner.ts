@@ -166,9 +166,19 @@ export class CashlinkIntentRunner {
         );
         return this.expire(intent, expired, error);
       }
+      const conflict = error instanceof CashlinkConflictError;
+      if (conflict && intent.conflicts + 1 >= this.options.conflictBudget) {
+        // A key held for a request still running clears within seconds; one held for another body never
+        // does. Retrying until maxAgeMs would hide that for a day: stop and ask a person instead.
+        const reason =
+          `Cashlink answered 409 to ${intent.conflicts + 1} attempts in a row (idempotency.conflictBudget ${this.options.conflictBudget}): ` +
+          'it may hold this key for another request; reconcile it';
+        const review = new CashlinkIntentExpiredError(key, reason);
+        return this.expire(intent, review, error, 'needs_review');
+      }
       const nextAttemptAt = this.now() + this.backoffMs(intent.attempts, error);
       await inSpan('cashlink.intent.settle', intentAttributes(intent, 'pending'), () =>
-        this.store.postpone(key, lease, nextAttemptAt, record, this.now()),
+        this.store.postpone(key, lease, nextAttemptAt, record, this.now(), conflict),
       );
       countIntent('pending', intent.operation);
       this.logger.warn(
@@ -217,7 +227,12 @@ export class CashlinkIntentRunner {
         return { state: 'succeeded', data: parseStoredJson<unknown>(intent.responseBody) ?? null };
       case 'failed':
         return { state: 'failed', error: rebuildError(intent) };
-      case 'expired': {
+      case 'expired':
+      case 'needs_review':
+      case 'abandoned':
+      case 'replaced': {
+        // A resolution by a person also ends here: the key is never sent again; the reason says what
+        // was decided (and, for `replaced`, under which key the request went out again).
         const reason =
           parseStoredJson<CashlinkIntentErrorRecord>(intent.lastError)?.reason ??
           intent.unrecoverableReason ??
@@ -262,12 +277,13 @@ export class CashlinkIntentRunner {
     intent: CashlinkIntent,
     error: CashlinkIntentExpiredError,
     cause: Error,
+    state: 'expired' | 'needs_review' = 'expired',
   ): Promise<AttemptOutcome> {
     const record: CashlinkIntentErrorRecord = { ...errorRecord(cause), reason: error.reason };
-    const settlement: CashlinkIntentSettlement = { state: 'expired', error: record };
+    const settlement: CashlinkIntentSettlement = { state, error: record };
     if (await this.settle(intent, intent.leaseOwner ?? '', settlement)) {
       this.logger.warn(
-        `Intent ${logKey(intent.key)} (${intent.operation}) expired: ${error.reason}. It needs reconciliation.`,
+        `Intent ${logKey(intent.key)} (${intent.operation}) ${state === 'expired' ? 'expired' : 'needs review'}: ${error.reason}. It needs reconciliation.`,
       );
       this.emit(intent, settlement);
     }
@@ -276,7 +292,8 @@ export class CashlinkIntentRunner {
     return { state: 'expired', error: cause };
   }
 
-  private emit(intent: CashlinkIntent, settlement: CashlinkIntentSettlement): void {
+  /** Emits the settlement event (also for a resolution by a person that settles the intent). */
+  emit(intent: CashlinkIntent, settlement: CashlinkIntentSettlement): void {
     if (!this.events) return;
     const event = new IntentSettledEvent(
       intent.key,

@@ -9,6 +9,7 @@ import { CashlinkError } from '../errors/cashlink.error';
 import { ProtectionCodec } from '../protection/protection-codec';
 import { intentBinding } from '../protection/protected-columns';
 import {
+  CASHLINK_INTENT_STATES,
   CASHLINK_INTENTS_TABLE,
   CashlinkIntent,
   type CashlinkIntentErrorRecord,
@@ -42,7 +43,7 @@ export interface NewCashlinkIntent {
 export type CashlinkIntentSettlement =
   | { state: 'succeeded'; responseStatus: number; responseBody: string }
   | { state: 'failed'; error: CashlinkIntentErrorRecord }
-  | { state: 'expired'; error: CashlinkIntentErrorRecord };
+  | { state: 'expired' | 'needs_review'; error: CashlinkIntentErrorRecord };
 
 /** The columns `record` inserts, in the order of its values. */
 const RECORD_COLUMNS = [
@@ -268,6 +269,7 @@ export class CashlinkIntentStore {
         responseBody: null,
         lastError: null,
         unrecoverableReason: input.unrecoverableReason ?? null,
+        conflicts: 0,
         createdAt: now,
         updatedAt: now,
         settledAt: null,
@@ -316,7 +318,10 @@ export class CashlinkIntentStore {
     const rows: { state: CashlinkIntentState; n: string | number }[] = await this.dataSource.query(
       `SELECT "state", COUNT(*) AS "n" FROM "${CASHLINK_INTENTS_TABLE}" GROUP BY "state"`,
     );
-    const counts: Record<CashlinkIntentState, number> = { pending: 0, succeeded: 0, failed: 0, expired: 0 };
+    const counts = Object.fromEntries(CASHLINK_INTENT_STATES.map((state) => [state, 0])) as Record<
+      CashlinkIntentState,
+      number
+    >;
     for (const row of rows) counts[row.state] = Number(row.n);
     return counts;
   }
@@ -435,21 +440,27 @@ export class CashlinkIntentStore {
     return affected === 1;
   }
 
-  /** Leaves a claimed intent pending for a later attempt and drops the lease. */
+  /**
+   * Leaves a claimed intent pending for a later attempt and drops the lease. `conflict`: the attempt was
+   * answered 409 (counted in `conflicts`); any other outcome restarts that count.
+   */
   async postpone(
     key: string,
     lease: string,
     nextAttemptAt: number,
     error: CashlinkIntentErrorRecord,
     now: number,
+    conflict = false,
   ): Promise<boolean> {
     const affected = await this.execute(
-      `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "next_attempt_at" = ?, "last_error" = ?, "lease_owner" = NULL, "lease_until" = NULL, "updated_at" = ?
+      `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "next_attempt_at" = ?, "last_error" = ?, "lease_owner" = NULL, "lease_until" = NULL, "updated_at" = ?,
+         "conflicts" = CASE WHEN ? = 1 THEN "conflicts" + 1 ELSE 0 END
        WHERE "idempotency_key" = ? AND "state" = 'pending' AND "lease_owner" = ?`,
       [
         nextAttemptAt,
         this.codec.seal(JSON.stringify(error), intentBinding('last_error', key)),
         now,
+        conflict ? 1 : 0,
         key,
         lease,
       ],

@@ -40,6 +40,8 @@ export interface CashlinkIntentView {
   unrecoverableReason?: string;
   /** The lease of the claim sending it right now, if any: `<instanceId>:<claim uuid>`. */
   leaseOwner?: string;
+  /** 409 answers in a row so far (against `idempotency.conflictBudget`), when any. */
+  conflicts?: number;
 }
 
 /** What one `resumeDue()` did. */
@@ -142,15 +144,22 @@ export class CashlinkIntentsService {
   }
 
   /**
-   * Purges `succeeded` and `failed` intents settled longer than `retentionMs` ago (`expired` ones are
-   * kept for reconciliation): their request, answer and error are dropped and a tombstone stays, so a
+   * Purges `succeeded`, `failed`, `abandoned` and `replaced` intents settled longer than `retentionMs`
+   * ago (`expired` and `needs_review` ones are kept for reconciliation): their request, answer and error
+   * are dropped and a tombstone stays, so a
    * repeat of the key is refused with `CashlinkIntentPurgedError` instead of being sent again.
    * Returns how many were purged; 0 when retention is off.
    */
   async purge(): Promise<number> {
     if (this.options.retentionMs === false) return 0;
     const now = this.now();
-    const purged = await this.store.purge(['succeeded', 'failed'], now - this.options.retentionMs, now);
+    // Resolved intents (abandoned, replaced) are settled decisions like failed ones; expired and
+    // needs_review wait for a person and are kept.
+    const purged = await this.store.purge(
+      ['succeeded', 'failed', 'abandoned', 'replaced'],
+      now - this.options.retentionMs,
+      now,
+    );
     if (purged > 0) this.logger.log(`Purged ${purged} settled intents older than the retention period`);
     return purged;
   }
@@ -212,5 +221,6 @@ function toView(intent: CashlinkIntent): CashlinkIntentView {
   if (intent.unrecoverableReason) view.unrecoverableReason = intent.unrecoverableReason;
   if (intent.leaseOwner) view.leaseOwner = intent.leaseOwner;
   if (intent.purgedAt !== null) view.purgedAt = new Date(intent.purgedAt);
+  if (intent.conflicts > 0) view.conflicts = intent.conflicts;
   return view;
 }

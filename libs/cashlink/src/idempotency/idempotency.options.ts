@@ -109,6 +109,14 @@ export interface CashlinkIdempotencyOptions {
    * @default `<hostname>:<pid>:<random>` (hostname truncated to fit)
    */
   instanceId?: string;
+  /**
+   * 409 answers in a row after which an intent stops being retried and goes to `needs_review` (with the
+   * reason), instead of being retried silently until `maxAgeMs`. Assumption (Cashlink's docs are
+   * silent): 409 means the key is held for a request still running, or for another body; the first
+   * clears within seconds, the second never does. With the default backoff, 8 conflicts in a row span about 1 to 2 minutes.
+   * @default 8
+   */
+  conflictBudget?: number;
 }
 
 /** The idempotency options with every default merged. */
@@ -121,6 +129,7 @@ export interface ResolvedIdempotencyOptions {
   retentionMs: number | false;
   documentBytesLimit: number;
   instanceId: string;
+  conflictBudget: number;
 }
 
 /** The defaults, in one place. */
@@ -131,6 +140,7 @@ export const IDEMPOTENCY_DEFAULTS = {
   recovery: { intervalMs: 2 * SECOND, batchSize: 50, concurrency: 5 },
   retentionMs: 30 * DAY,
   documentBytesLimit: 10 * 1024 * 1024,
+  conflictBudget: 8,
 } as const;
 
 /** Every option name of the idempotency section, by section. */
@@ -158,6 +168,7 @@ export function resolveIdempotencyOptions(
       retentionMs: d.retentionMs,
       documentBytesLimit: d.documentBytesLimit,
       instanceId: instanceIdDefault,
+      conflictBudget: d.conflictBudget,
     };
   }
   const o = checkSection(problems, 'idempotency', input, known, { orFalse: true });
@@ -201,6 +212,7 @@ export function resolveIdempotencyOptions(
   }
 
   const documentBytesLimit = num('documentBytesLimit', o.documentBytesLimit, d.documentBytesLimit, 0);
+  const conflictBudget = num('conflictBudget', o.conflictBudget, d.conflictBudget, 1);
   const instanceId = checkString(problems, 'idempotency.instanceId', o.instanceId, instanceIdDefault, {
     maxLength: INSTANCE_ID_MAX_LENGTH,
     expected: `a non-empty string of at most ${INSTANCE_ID_MAX_LENGTH} characters`,
@@ -215,5 +227,6 @@ export function resolveIdempotencyOptions(
     retentionMs,
     documentBytesLimit,
     instanceId,
+    conflictBudget,
   };
 }

@@ -6,6 +6,8 @@ import { CashlinkHttpClient } from '../http/cashlink-http.client';
 import type { ResolvedClientOptions } from '../options/client-options';
 import { ProtectionCodec } from '../protection/protection-codec';
 import { CashlinkIntent } from './cashlink-intent.entity';
+import { CashlinkIntentResolution } from './cashlink-intent-resolution.entity';
+import { CashlinkReconciliationService } from './cashlink-reconciliation.service';
 import { CashlinkIntentRecoveryWorker } from './cashlink-intent-recovery.worker';
 import { CashlinkIntentRunner } from './cashlink-intent.runner';
 import { CashlinkIntentStore } from './cashlink-intent.store';
@@ -16,7 +18,7 @@ import type { ResolvedIdempotencyOptions } from './idempotency.options';
 import { IntentTransactionHooks } from './intent-transaction.hooks';
 
 /** TypeORM entities of the idempotency feature, registered on the host's DataSource. */
-export const IDEMPOTENCY_ENTITIES: Type[] = [CashlinkIntent];
+export const IDEMPOTENCY_ENTITIES: Type[] = [CashlinkIntent, CashlinkIntentResolution];
 
 /**
  * Nest providers of the idempotency feature (added to CashlinkModule when persistence is on). They
@@ -81,6 +83,23 @@ export const IDEMPOTENCY_PROVIDERS: Provider[] = [
     inject: [CashlinkIntentStore, CashlinkIntentRunner, CASHLINK_IDEMPOTENCY_OPTIONS],
   },
   {
+    provide: CashlinkReconciliationService,
+    useFactory: (
+      store: CashlinkIntentStore,
+      runner: CashlinkIntentRunner,
+      http: CashlinkHttpClient,
+      options: ResolvedIdempotencyOptions,
+      events: EventEmitter2 | undefined,
+    ) => new CashlinkReconciliationService(store, runner, http, options.leaseMs, events),
+    inject: [
+      CashlinkIntentStore,
+      CashlinkIntentRunner,
+      CashlinkHttpClient,
+      CASHLINK_IDEMPOTENCY_OPTIONS,
+      { token: EventEmitter2, optional: true },
+    ],
+  },
+  {
     provide: CashlinkIntentRecoveryWorker,
     useFactory: (intents: CashlinkIntentsService, options: ResolvedIdempotencyOptions) =>
       new CashlinkIntentRecoveryWorker(intents, options),
@@ -89,7 +108,7 @@ export const IDEMPOTENCY_PROVIDERS: Provider[] = [
 ];
 
 /** Services of the idempotency feature the module exports to the host. */
-export const IDEMPOTENCY_EXPORTS = [CashlinkIntentsService];
+export const IDEMPOTENCY_EXPORTS = [CashlinkIntentsService, CashlinkReconciliationService];
 
 /**
  * The longest one attempt of an intent can take with the module's `http` options: every counted round

@@ -189,7 +189,8 @@ export class CashlinkDataProtectionService implements OnModuleInit, OnApplicatio
   }
 
   /**
-   * Retention (`personalData.retentionMs`): erases the bodies of `expired` and `failed` intents settled
+   * Retention (`personalData.retentionMs`): erases the bodies of `expired`, `needs_review`, `abandoned`,
+   * `replaced` and `failed` intents settled
    * before the retention and of `dead` and `quarantined` webhook rows received before it; the rows stay.
    * Runs on a timer in every instance; callable by hand.
    */
@@ -205,7 +206,8 @@ export class CashlinkDataProtectionService implements OnModuleInit, OnApplicatio
         `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "request_body" = NULL, "response_body" = NULL, "last_error" = NULL,
            "purged_at" = ?, "updated_at" = ?
          WHERE "idempotency_key" IN (SELECT "idempotency_key" FROM "${CASHLINK_INTENTS_TABLE}"
-           WHERE "state" IN ('expired', 'failed') AND "purged_at" IS NULL AND "settled_at" < ? LIMIT 500)
+           WHERE "state" IN ('expired', 'failed', 'needs_review', 'abandoned', 'replaced') AND "purged_at" IS NULL
+             AND "settled_at" < ? LIMIT 500)
          AND "purged_at" IS NULL`,
         [now, now, before],
       );
