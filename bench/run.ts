@@ -2,7 +2,7 @@
  * `npm run bench`: the cost of safety, measured against raw baselines in the same run.
  *
  *   node -r @swc-node/register bench/run.ts [--quick] [--db sqlite,postgres] [--rounds N]
- *                                           [--cases webhook,client,encryption,backlog,instances] [--out FILE]
+ *                                           [--cases webhook,client,encryption,backlog,instances,events] [--out FILE]
  *
  * Starts the emulator (own process) and Nest apps using the library (own processes) on a fresh
  * database per run, runs every case on SQLite and Postgres, prints one table with each figure beside
@@ -17,6 +17,7 @@ import {
   backlogScaling,
   clientCases,
   encryptionCost,
+  eventsCase,
   instances,
   webhookIngest,
   type BenchSizes,
@@ -68,7 +69,7 @@ const QUICK: BenchSizes = {
   instancesBacklog: 100,
 };
 
-const CASES = ['webhook', 'client', 'encryption', 'backlog', 'instances'] as const;
+const CASES = ['webhook', 'client', 'encryption', 'backlog', 'instances', 'events'] as const;
 type CaseName = (typeof CASES)[number];
 
 function parseArgs(argv: string[]) {
@@ -189,6 +190,7 @@ export async function runBench(
       if (cases.includes('backlog')) await attempt('backlog scaling', () => backlogScaling(ctx));
       if (cases.includes('instances') && kind === 'postgres')
         await attempt('instances', () => instances(ctx));
+      if (cases.includes('events')) await attempt('events', () => eventsCase(ctx));
     }
   } finally {
     await emulator.stop();

@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import {
+  Inject,
   Injectable,
   Module,
   RequestMethod,
@@ -18,8 +19,9 @@ import {
   type NestModule,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
+import { EventEmitter2, EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { request as undiciRequest } from 'undici';
 import {
   CASHLINK_EVENTS,
@@ -28,7 +30,9 @@ import {
   CashlinkInvestmentsService,
   CashlinkWebhooksService,
   CashlinkModule,
+  OnCashlinkEvent,
   type CashlinkInvestment,
+  type InvestmentStatusChangedEvent,
 } from 'nestjs-cashlink';
 import { EMULATOR_CAMPAIGN_ID, testEncryptionKeys } from 'nestjs-cashlink/testing';
 // Internal files, on purpose: the baseline route must authenticate and parse exactly as the receiver does.
@@ -60,6 +64,40 @@ export interface BootOptions {
   instanceId?: string;
   /** Encrypt stored personal data (a test key ring); `false` stores it in clear. @default true */
   encryption?: boolean;
+  /**
+   * The events case: a handler that inserts one row per change into `bench_effects`, as a plain
+   * `@OnEvent` listener (what apps write today) or as a transactional `@OnCashlinkEvent` handler.
+   */
+  handler?: 'plain' | 'transactional';
+}
+
+const BOOT = Symbol('BENCH_BOOT');
+
+/** The events case's handlers: one row per change, the same insert either way. */
+@Injectable()
+class EffectHandlers {
+  constructor(
+    @Inject(BOOT) private readonly options: BootOptions,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  private insert(runner: DataSource | EntityManager, event: InvestmentStatusChangedEvent): Promise<unknown> {
+    const pg = this.dataSource.options.type === 'postgres';
+    return runner.query(`INSERT INTO bench_effects (inbox_id, status) VALUES (${pg ? '$1, $2' : '?, ?'})`, [
+      event.inboxId,
+      event.status,
+    ]);
+  }
+
+  @OnEvent(CASHLINK_EVENTS.investmentStatusChanged, { suppressErrors: false })
+  async plain(event: InvestmentStatusChangedEvent): Promise<void> {
+    if (this.options.handler === 'plain') await this.insert(this.dataSource, event);
+  }
+
+  @OnCashlinkEvent(CASHLINK_EVENTS.investmentStatusChanged, { transactional: true, name: 'bench.tx' })
+  async transactional(event: InvestmentStatusChangedEvent, manager: EntityManager): Promise<void> {
+    if (this.options.handler === 'transactional') await this.insert(manager, event);
+  }
 }
 
 /**
@@ -181,6 +219,7 @@ function moduleFor(options: BootOptions, persistence = true) {
         encryption: options.encryption === false ? false : testEncryptionKeys(),
       }),
     ],
+    providers: options.handler ? [{ provide: BOOT, useValue: options }, EffectHandlers] : [],
   })
   class BenchAppModule implements NestModule {
     configure(consumer: MiddlewareConsumer): void {

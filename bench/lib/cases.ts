@@ -622,6 +622,100 @@ export async function instances(ctx: BenchContext): Promise<ResultRow[]> {
   return out;
 }
 
+/** Rows in `bench_effects` (the events case's handlers write one per change). */
+async function countEffects(ds: DataSource): Promise<number> {
+  const rows = (await ds.query('SELECT COUNT(*) AS n FROM bench_effects')) as Array<{ n: unknown }>;
+  return Number(rows[0]!.n);
+}
+
+/**
+ * Ingest + dispatch with a handler that inserts one row per change: a transactional
+ * `@OnCashlinkEvent` handler (its insert and its delivery mark in one transaction: exactly once) against
+ * today's plain `@OnEvent` listener (at least once), each on a fresh database and app, alternating, in
+ * the same run. The figure is changes stored and handled per second over the load window plus the drain
+ * after it (until every stored change has its row).
+ */
+export async function eventsCase(ctx: BenchContext): Promise<ResultRow[]> {
+  const measure = (handler: 'plain' | 'transactional') =>
+    withDatabase(ctx.kind, async (db, ds) => {
+      const id = ctx.kind === 'postgres' ? 'SERIAL PRIMARY KEY' : 'INTEGER PRIMARY KEY AUTOINCREMENT';
+      await ds.query(
+        `CREATE TABLE bench_effects (id ${id}, inbox_id VARCHAR(36) NOT NULL, status VARCHAR(64) NOT NULL)`,
+      );
+      const { app, port } = await startApp(ctx, db, { listen: true, dispatch: true, handler });
+      try {
+        const result = await runLoad({
+          url: `http://127.0.0.1:${port}/${WEBHOOK_PATH}`,
+          method: 'POST',
+          headers: { authorization: `Bearer ${BENCH_WEBHOOK_TOKEN}` },
+          body: () =>
+            JSON.stringify({
+              investment_id: randomUUID(),
+              status: 'ACCEPTED',
+              changed_at: new Date().toISOString(),
+            }),
+          connections: ctx.sizes.webhookConnections,
+          durationMs: ctx.sizes.webhookDurationMs,
+        });
+        // Every change stored (answered or still in flight when the window closed).
+        const stored = Number(
+          ((await ds.query('SELECT COUNT(*) AS n FROM cashlink_webhook_inbox')) as Array<{ n: unknown }>)[0]!
+            .n,
+        );
+        const drainStarted = performance.now();
+        while ((await countEffects(ds)) < stored) {
+          if (performance.now() - drainStarted > 180_000) throw new Error(`${handler}: not drained in 180 s`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        const drainMs = performance.now() - drainStarted;
+        const handled = await countEffects(ds);
+        return {
+          rps: result.rps,
+          errors: result.errors,
+          handledPerS: (handled / (result.elapsedMs + drainMs)) * 1000,
+          handled,
+          stored,
+          drainMs,
+        };
+      } finally {
+        await app.stop();
+      }
+    });
+  const plain: Array<Awaited<ReturnType<typeof measure>>> = [];
+  const tx: Array<Awaited<ReturnType<typeof measure>>> = [];
+  for (let r = 0; r < ctx.sizes.rounds; r++) {
+    plain.push(await measure('plain'));
+    tx.push(await measure('transactional'));
+    const p = plain.at(-1)!;
+    const t = tx.at(-1)!;
+    ctx.log(
+      `  events round ${r + 1}: plain listener ${p.handledPerS.toFixed(0)} handled/s (${p.stored} stored, drained in ${p.drainMs.toFixed(0)} ms, ${p.handled} rows); ` +
+        `transactional ${t.handledPerS.toFixed(0)} handled/s (${t.stored} stored, drained in ${t.drainMs.toFixed(0)} ms, ${t.handled} rows)`,
+    );
+  }
+  const errors = [...plain, ...tx].reduce((n, x) => n + x.errors, 0);
+  const exact = tx.every((x) => x.handled === x.stored);
+  return rows(
+    ctx,
+    'events: ingest + dispatch, transactional handler vs plain listener',
+    'ratio >= 0.8',
+    [
+      {
+        metric: 'stored + handled/s',
+        value: median(tx.map((x) => x.handledPerS)),
+        baseline: median(plain.map((x) => x.handledPerS)),
+        check: (ratio) => ratio !== null && ratio >= 0.8 && errors === 0 && exact,
+      },
+      {
+        metric: 'ingest req/s',
+        value: median(tx.map((x) => x.rps)),
+        baseline: median(plain.map((x) => x.rps)),
+      },
+    ],
+    { plain, transactional: tx, errors, exactlyOneRowPerChange: exact },
+  );
+}
+
 /**
  * Durable create with encryption at rest (the default: every request, answer and error sealed with
  * AES-256-GCM) against the same app with `encryption: false`, in one run: two apps on two databases

@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DataSource, type QueryRunner } from 'typeorm';
-import { runPostgresClaim } from '../../libs/cashlink/src/common/postgres-claim';
-import { runPostgresStatement } from '../../libs/cashlink/src/common/postgres-statements';
+import { runPostgresClaim } from '../../libs/cashlink/src/persistence/postgres-claim';
+import { runPostgresStatement } from '../../libs/cashlink/src/persistence/postgres-statements';
 import { CashlinkIntentStore } from '../../libs/cashlink/src/idempotency/cashlink-intent.store';
 import { WebhookInboxStore } from '../../libs/cashlink/src/webhooks/webhook-inbox.store';
 import { describeIfPostgres } from '../support/databases';

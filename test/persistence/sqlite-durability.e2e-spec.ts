@@ -19,8 +19,8 @@ import {
   type CashlinkEmulator,
 } from 'nestjs-cashlink/testing';
 import { CashlinkError } from '../../libs/cashlink/src/errors/cashlink.error';
-import { SqliteGroupCommit } from '../../libs/cashlink/src/common/sqlite-group-commit';
-import { fdatasyncFile, WalSync } from '../../libs/cashlink/src/common/sqlite-wal-sync';
+import { SqliteGroupCommit } from '../../libs/cashlink/src/persistence/sqlite-group-commit';
+import { fdatasyncFile, WalSync } from '../../libs/cashlink/src/persistence/sqlite-wal-sync';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { FAST_IDEMPOTENCY, startDurableApp } from '../idempotency/support/durable-app';
 import { startWebhooksTestApp } from '../webhooks/fixtures/webhooks-test-app';

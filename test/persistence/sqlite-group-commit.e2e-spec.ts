@@ -5,8 +5,8 @@
  * joins the app's open transaction; one failing statement fails only its caller.
  */
 import { DataSource } from 'typeorm';
-import { rawSqliteHandle } from '../../libs/cashlink/src/common/sqlite-connection';
-import { SqliteGroupCommit } from '../../libs/cashlink/src/common/sqlite-group-commit';
+import { rawSqliteHandle } from '../../libs/cashlink/src/persistence/sqlite-connection';
+import { SqliteGroupCommit } from '../../libs/cashlink/src/persistence/sqlite-group-commit';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 
 jest.setTimeout(30_000);

@@ -3,6 +3,7 @@ import type {
   ResolvedIdempotencyOptions,
 } from './idempotency/idempotency.options';
 import type { CashlinkClientOptions, ResolvedClientOptions } from './options/client-options';
+import type { CashlinkEventsOptions, ResolvedEventsOptions } from './event-log/event-log.options';
 import type {
   CashlinkEncryptionOptions,
   CashlinkPersonalDataOptions,
@@ -26,6 +27,11 @@ export interface CashlinkModuleOptions extends CashlinkClientOptions {
    */
   webhooks?: CashlinkWebhooksOptions | false;
   /**
+   * Delivery of the durable event log to `@OnCashlinkEvent` handlers (needs `persistence`). See
+   * docs/webhooks-and-events.md.
+   */
+  events?: CashlinkEventsOptions;
+  /**
    * Encryption at rest (AES-256-GCM) of every stored value that can carry investor data. Required
    * whenever persistence is on: a key ring `{ keys, activeKeyId }`, or `false` to store those values in
    * clear (start-up then warns at every boot). See docs/personal-data.md.
@@ -44,5 +50,6 @@ export interface CashlinkModuleOptions extends CashlinkClientOptions {
 export interface ResolvedCashlinkOptions extends ResolvedClientOptions {
   idempotency: ResolvedIdempotencyOptions;
   webhooks: ResolvedWebhooksOptions;
+  events: ResolvedEventsOptions;
   protection: ResolvedProtectionOptions;
 }

@@ -1,5 +1,8 @@
 import { ConfigurableModuleBuilder, type DynamicModule, type ValueProvider } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import { CASHLINK_EVENTS_OPTIONS } from './event-log/event-log.constants';
+import { EVENT_LOG_EXPORTS, EVENT_LOG_PROVIDERS } from './event-log/event-log.providers';
 import {
   CASHLINK_IDEMPOTENCY_OPTIONS,
   CASHLINK_INTENTS_DATA_SOURCE,
@@ -98,6 +101,8 @@ function addPersistence(definition: DynamicModule, extras: CashlinkModuleExtras)
     imports: [
       ...(module.imports ?? []),
       ...(entities.length > 0 ? [TypeOrmModule.forFeature(entities, extras.dataSource)] : []),
+      // Finds the app's @OnCashlinkEvent handlers.
+      DiscoveryModule,
     ],
     providers: [
       ...(module.providers ?? []),
@@ -119,6 +124,13 @@ function addPersistence(definition: DynamicModule, extras: CashlinkModuleExtras)
       },
       ...WEBHOOK_PROVIDERS,
       { provide: CASHLINK_WEBHOOKS_ROUTE_PATHS, useValue: routes },
+      // The event log lives on the same DataSource (its triggers read the inbox and intents tables).
+      {
+        provide: CASHLINK_EVENTS_OPTIONS,
+        useFactory: (options: ResolvedCashlinkOptions) => options.events,
+        inject: [CASHLINK_OPTIONS],
+      },
+      ...EVENT_LOG_PROVIDERS,
       // Encryption at rest, erasure and retention of the stored personal data, on the same DataSource.
       { provide: CASHLINK_PROTECTION_DATA_SOURCE, useExisting: getDataSourceToken(extras.dataSource) },
       {
@@ -129,6 +141,12 @@ function addPersistence(definition: DynamicModule, extras: CashlinkModuleExtras)
       ...PROTECTION_PROVIDERS,
     ],
     controllers: [...(module.controllers ?? []), createCashlinkWebhooksController(routes)],
-    exports: [...(module.exports ?? []), ...IDEMPOTENCY_EXPORTS, ...WEBHOOK_EXPORTS, ...PROTECTION_EXPORTS],
+    exports: [
+      ...(module.exports ?? []),
+      ...IDEMPOTENCY_EXPORTS,
+      ...WEBHOOK_EXPORTS,
+      ...EVENT_LOG_EXPORTS,
+      ...PROTECTION_EXPORTS,
+    ],
   };
 }

@@ -153,3 +153,17 @@ export type { WebhookInboxState } from './webhooks/webhook-inbox.entity';
 export { InvestmentStatusChangedEvent } from './events/investment-status-changed.event';
 export { WebhookQuarantinedEvent } from './events/webhook-quarantined.event';
 export { WebhookDeadEvent } from './events/webhook-dead.event';
+
+// Durable event log: handlers with their own delivery state, transactional (exactly once) or not
+export { OnCashlinkEvent, type OnCashlinkEventOptions } from './events/on-cashlink-event.decorator';
+export {
+  CashlinkEventsService,
+  type CashlinkEventRecord,
+  type CashlinkDeliveryRecord,
+} from './event-log/cashlink-events.service';
+export type {
+  CashlinkEventState,
+  CashlinkEventSource,
+  CashlinkDeliveryState,
+} from './event-log/cashlink-event.entity';
+export type { CashlinkEventsOptions } from './event-log/event-log.options';

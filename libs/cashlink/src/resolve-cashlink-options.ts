@@ -1,5 +1,6 @@
 import { CashlinkConfigError } from './errors/cashlink.error';
 import type { CashlinkModuleOptions, ResolvedCashlinkOptions } from './cashlink-module-options.interface';
+import { EVENTS_OPTION_NAMES, resolveEventsOptions } from './event-log/event-log.options';
 import { IDEMPOTENCY_OPTION_NAMES, resolveIdempotencyOptions } from './idempotency/idempotency.options';
 import {
   CLIENT_OPTION_NAMES,
@@ -15,9 +16,10 @@ export { CASHLINK_OPTION_DEFAULTS } from './options/client-options';
 /** Every option name of the module, by section: the client core's and each feature's. */
 const MODULE_OPTION_NAMES: OptionSections = {
   ...CLIENT_OPTION_NAMES,
-  '': [...CLIENT_OPTION_NAMES[''], 'idempotency', 'webhooks', 'encryption', 'personalData'],
+  '': [...CLIENT_OPTION_NAMES[''], 'idempotency', 'webhooks', 'events', 'encryption', 'personalData'],
   ...IDEMPOTENCY_OPTION_NAMES,
   ...WEBHOOKS_OPTION_NAMES,
+  ...EVENTS_OPTION_NAMES,
 };
 
 /**
@@ -38,17 +40,24 @@ export function resolveCashlinkOptions(input: CashlinkModuleOptions): ResolvedCa
   const client = resolveClientOptions(o, problems, MODULE_OPTION_NAMES);
   const idempotency = resolveIdempotencyOptions(o.idempotency, problems, MODULE_OPTION_NAMES);
   const webhooks = resolveWebhooksOptions(o.webhooks, problems, MODULE_OPTION_NAMES);
+  const events = resolveEventsOptions(o.events, problems, MODULE_OPTION_NAMES);
   const protection = resolveProtectionOptions(o.encryption, o.personalData, problems);
   if (problems.length > 0) throw new CashlinkConfigError(problems);
 
-  const resolved = { ...client, idempotency, webhooks, protection } as ResolvedCashlinkOptions;
+  const resolved = { ...client, idempotency, webhooks, events, protection } as ResolvedCashlinkOptions;
   Object.defineProperty(resolved, 'clientSecret', { value: client.clientSecret, enumerable: false });
   return Object.freeze(resolved);
 }
 
 /** The client core's slice of the resolved options (what `CASHLINK_CLIENT_OPTIONS` provides). */
 export function clientOptionsOf(options: ResolvedCashlinkOptions): ResolvedClientOptions {
-  const { idempotency: _idempotency, webhooks: _webhooks, protection: _protection, ...client } = options;
+  const {
+    idempotency: _idempotency,
+    webhooks: _webhooks,
+    events: _events,
+    protection: _protection,
+    ...client
+  } = options;
   Object.defineProperty(client, 'clientSecret', { value: options.clientSecret, enumerable: false });
   return Object.freeze(client);
 }

@@ -120,6 +120,13 @@ export class CashlinkIntentRunner {
     }
 
     let response: CashlinkResponse<unknown>;
+    // The heartbeat: the claim is renewed while the call is in flight, so a short lease never runs out
+    // behind a slow call (no second sender), yet a dead process's claim ends within one lease.
+    const heartbeat = setInterval(
+      () => void this.store.renew(key, lease, this.now()).catch(() => undefined),
+      Math.max(50, Math.floor(this.options.leaseMs / 3)),
+    );
+    heartbeat.unref?.();
     try {
       response = await inSpan('cashlink.intent.send', intentAttributes(intent), () =>
         this.http.request<unknown>({
@@ -178,6 +185,8 @@ export class CashlinkIntentRunner {
         `Intent ${logKey(key)} (${intent.operation}) attempt ${intent.attempts} failed (${record.className}${record.status ? ` ${record.status}` : ''}); pending, next attempt in ${nextAttemptAt - this.now()} ms`,
       );
       return { state: 'pending', error };
+    } finally {
+      clearInterval(heartbeat);
     }
 
     // Outside the try: a database error here is not a Cashlink failure. The intent then stays pending

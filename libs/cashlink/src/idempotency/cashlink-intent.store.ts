@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { type DataSource, type EntityManager, In, type QueryResult } from 'typeorm';
-import { SQLITE_IDLE_WAIT_MS } from '../common/sqlite-connection';
-import { runPostgresClaim } from '../common/postgres-claim';
-import { PostgresGroupWriter, WRITE_ALONE } from '../common/postgres-group';
-import { runPostgresStatement, runPostgresTransaction, statementName } from '../common/postgres-statements';
-import { SqliteGroupCommit } from '../common/sqlite-group-commit';
+import { SQLITE_IDLE_WAIT_MS } from '../persistence/sqlite-connection';
+import { runPostgresClaim } from '../persistence/postgres-claim';
+import { PostgresGroupWriter, WRITE_ALONE } from '../persistence/postgres-group';
+import { runPostgresStatement, runPostgresTransaction, statementName } from '../persistence/postgres-statements';
+import { SqliteGroupCommit } from '../persistence/sqlite-group-commit';
 import { CashlinkError } from '../errors/cashlink.error';
 import { ProtectionCodec } from '../protection/protection-codec';
 import { intentBinding } from '../protection/protected-columns';

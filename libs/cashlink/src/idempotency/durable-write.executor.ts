@@ -137,11 +137,11 @@ export class DurableWriteExecutor extends CashlinkWriteExecutor {
   /**
    * Brings a recorded intent to an outcome for the caller: the stored outcome when settled, else
    * claim and send; while another worker holds it, wait (up to one lease time, polling with a
-   * growing interval) for its outcome. The caller's signal ends the wait with `CashlinkAbortedError`
+   * growing interval) for its outcome, as long as that worker keeps renewing its lease. The caller's signal ends the wait with `CashlinkAbortedError`
    * (the intent stays with the worker sending it).
    */
   private async drive<T>(key: string, live: LiveRequest): Promise<T> {
-    const deadline = this.now() + this.options.leaseMs + DurableWriteExecutor.POLL_MS;
+    let deadline = this.now() + this.options.leaseMs + DurableWriteExecutor.POLL_MS;
     let pollMs = DurableWriteExecutor.POLL_MS;
     for (;;) {
       const current = await this.store.find(key);
@@ -150,6 +150,9 @@ export class DurableWriteExecutor extends CashlinkWriteExecutor {
       if (outcome) return unwrapOutcome<T>(outcome);
       const claimed = await this.store.claim(key, this.runner.instanceId, this.now());
       if (claimed) return unwrapOutcome<T>(await this.runner.attempt(claimed, live));
+      // The holder renews its lease while its call is in flight (a heartbeat): wait as long as it does.
+      if (current.leaseUntil !== null)
+        deadline = Math.max(deadline, current.leaseUntil + DurableWriteExecutor.POLL_MS);
       const left = deadline - this.now();
       if (left <= 0) throw new CashlinkIntentInProgressError(key);
       try {

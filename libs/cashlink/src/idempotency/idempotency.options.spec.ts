@@ -61,7 +61,7 @@ describe('resolveIdempotencyOptions', () => {
     );
     expect(problems).toEqual([
       expect.stringMatching(/^idempotency\.maxAgeMs: must be a whole number >= 1/),
-      expect.stringMatching(/^idempotency\.leaseMs: must be a whole number >= 100 \(default 600000\)/),
+      expect.stringMatching(/^idempotency\.leaseMs: must be a whole number >= 100 \(default 5000\)/),
       expect.stringMatching(/^idempotency\.backoff\.multiplier: must be a number >= 1/),
       expect.stringMatching(
         /^idempotency\.backoff\.maxDelayMs: must be at least idempotency\.backoff\.initialDelayMs \(100\)/,

@@ -71,15 +71,12 @@ export interface CashlinkIdempotencyOptions {
    */
   maxAgeMs?: number;
   /**
-   * How long a claim on an intent lasts. A process that dies while holding a claim loses it after this
-   * time and another instance takes the intent over. Keep it above the longest attempt, or two
-   * instances could send the same key at once (Cashlink would then answer 409 to the second, which
-   * stays `pending`): about `(http.maxRetries + 4) × http.timeoutMs` (failed rounds, token fetches and
-   * a 401 replay) plus `http.maxRetries × max(http.retryMaxDelayMs, http.maxRetryAfterMs)` (backoff and
-   * 429 `Retry-After` waits). Start-up warns when it is shorter, computed from the module's `http`
-   * options; a per-call `timeoutMs` or `maxRetries` is not known then, so size it for the largest you use.
-   * With the default `http` options that is 390 s.
-   * @default 600000 (10 minutes)
+   * How long a claim on an intent lasts without news from its holder. While an attempt is in flight the
+   * holder renews it every third of this time (a heartbeat), so a slow call keeps its claim however long
+   * it takes; a process that dies loses it after at most this time, and another instance resumes the
+   * intent at its next recovery run (`recovery.intervalMs`): within about 7 s with the defaults. A
+   * caller waiting for an intent another instance is sending waits as long as that instance renews.
+   * @default 5000
    */
   leaseMs?: number;
   /** Backoff between attempts of one intent. */
@@ -87,7 +84,7 @@ export interface CashlinkIdempotencyOptions {
   /**
    * The recovery worker, started on application bootstrap and stopped on shutdown. `false` switches
    * it off (call `CashlinkIntentsService.resumeDue()` yourself, e.g. from a scheduler).
-   * @default { intervalMs: 10000, batchSize: 50, concurrency: 5 }
+   * @default { intervalMs: 2000, batchSize: 50, concurrency: 5 }
    */
   recovery?: CashlinkIntentRecoveryOptions | false;
   /**
@@ -138,9 +135,9 @@ export interface ResolvedIdempotencyOptions {
 /** The defaults, in one place. */
 export const IDEMPOTENCY_DEFAULTS = {
   maxAgeMs: 23 * HOUR,
-  leaseMs: 10 * MINUTE,
+  leaseMs: 5 * SECOND,
   backoff: { initialDelayMs: SECOND, maxDelayMs: 5 * MINUTE, multiplier: 2, jitter: true },
-  recovery: { intervalMs: 10 * SECOND, batchSize: 50, concurrency: 5 },
+  recovery: { intervalMs: 2 * SECOND, batchSize: 50, concurrency: 5 },
   retentionMs: 30 * DAY,
   documentBytesLimit: 10 * 1024 * 1024,
   conflictBudget: 8,

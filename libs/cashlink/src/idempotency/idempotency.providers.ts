@@ -52,7 +52,7 @@ export const IDEMPOTENCY_PROVIDERS: Provider[] = [
       client: ResolvedClientOptions,
       events: EventEmitter2 | undefined,
     ) => {
-      warnIfLeaseTooShort(options, client.http);
+      warnIfLeaseTooShort(options);
       return new CashlinkIntentRunner(store, http, options, events);
     },
     inject: [
@@ -125,21 +125,16 @@ export function longestAttemptMs(http: ResolvedClientOptions['http']): number {
 }
 
 /**
- * A claim shorter than the longest attempt lets another instance take an intent whose request is still
- * running (Cashlink would answer it 409, but the point of the lease is that this does not happen).
+ * The lease no longer has to outlast an attempt: the runner renews it every third of `leaseMs` while
+ * the call is in flight. A lease shorter than three renewals' worth of a slow database round trip would
+ * still let it lapse, hence this floor.
  */
-function warnIfLeaseTooShort(
-  idempotency: ResolvedIdempotencyOptions,
-  http: ResolvedClientOptions['http'],
-): void {
+function warnIfLeaseTooShort(idempotency: ResolvedIdempotencyOptions): void {
   if (!idempotency.enabled) return;
-  const longest = longestAttemptMs(http);
-  if (idempotency.leaseMs < longest) {
+  if (idempotency.leaseMs < 1_000) {
     new Logger('CashlinkIntents').warn(
-      `idempotency.leaseMs (${idempotency.leaseMs} ms) is shorter than the longest attempt ` +
-        `(about ${longest} ms: (http.maxRetries + 4) × http.timeoutMs, counting token fetches and a 401 replay, ` +
-        'plus http.maxRetries waits of up to max(http.retryMaxDelayMs, http.maxRetryAfterMs)): ' +
-        'raise leaseMs so that a slow attempt is never taken over by another instance',
+      `idempotency.leaseMs (${idempotency.leaseMs} ms) is renewed every ${Math.floor(idempotency.leaseMs / 3)} ms while a call is in flight; ` +
+        'a database round trip slower than that lets the lease lapse and another instance resend the intent (Cashlink answers it 409). Use at least 1000 ms.',
     );
   }
 }

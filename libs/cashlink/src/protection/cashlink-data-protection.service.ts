@@ -1,7 +1,7 @@
 import { Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { SqliteGroupCommit } from '../common/sqlite-group-commit';
-import { SQLITE_IDLE_WAIT_MS } from '../common/sqlite-connection';
+import { SqliteGroupCommit } from '../persistence/sqlite-group-commit';
+import { SQLITE_IDLE_WAIT_MS } from '../persistence/sqlite-connection';
 import { CashlinkError } from '../errors/cashlink.error';
 import {
   INBOX_TABLE,

@@ -155,18 +155,25 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
         // only while at least half its lease remains, so no other instance can have claimed it.
         let marks = new Map(rows.map((r) => [r.id, { stale: r.stale, previousStatus: r.previousStatus }]));
         let renewAt = claimedAt + leaseMs / 2;
-        for (const [i, row] of rows.entries()) {
-          if (Date.now() >= renewAt) {
-            const startedAt = Date.now();
-            // Every row of the batch still in hand keeps its lease while earlier rows run.
-            const held = [...processed, ...rows.slice(i).map((r) => r.id)];
-            marks = await this.store.renewLeases(held, this.owner, leaseMs, startedAt);
-            renewAt = startedAt + leaseMs / 2;
+        let heldUntil = claimedAt + leaseMs;
+        try {
+          for (const [i, row] of rows.entries()) {
+            if (Date.now() >= renewAt) {
+              const startedAt = Date.now();
+              // Every row of the batch still in hand keeps its lease while earlier rows run.
+              const held = [...processed, ...rows.slice(i).map((r) => r.id)];
+              marks = await this.store.renewLeases(held, this.owner, leaseMs, startedAt);
+              renewAt = startedAt + leaseMs / 2;
+              heldUntil = startedAt + leaseMs;
+            }
+            const mark = marks.get(row.id);
+            if (await traceWebhookDispatch(row, () => this.dispatchRow(row, mark))) processed.push(row.id);
           }
-          const mark = marks.get(row.id);
-          if (await traceWebhookDispatch(row, () => this.dispatchRow(row, mark))) processed.push(row.id);
+        } finally {
+          // Also when the batch stopped on a database error: the rows whose listeners ran are marked,
+          // or they would run again after their lease.
+          await this.markProcessed(processed, heldUntil);
         }
-        await this.markProcessed(processed);
         total += rows.length;
         if (rows.length < batchSize) break;
       }
@@ -200,9 +207,26 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     }
   }
 
-  private async markProcessed(ids: string[]): Promise<void> {
+  /**
+   * Marks rows whose listeners succeeded. A mark that cannot be written (the database unreachable) is
+   * not given up for a repeat: it is tried again while this instance may still hold the lease
+   * (`heldUntil`), and for one more lease (while the database is unreachable nobody else can claim the
+   * rows either), and only then left to the lease's expiry.
+   */
+  private async markProcessed(ids: string[], heldUntil: number): Promise<void> {
     if (ids.length === 0) return;
-    const marked = await this.store.markProcessedMany(ids, this.owner);
+    let pause = 50;
+    let marked: number;
+    for (;;) {
+      try {
+        marked = await this.store.markProcessedMany(ids, this.owner);
+        break;
+      } catch (error) {
+        if (this.stopped || Date.now() > heldUntil + this.options.dispatch.leaseMs) throw error;
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        pause = Math.min(1000, pause * 2);
+      }
+    }
     if (marked < ids.length) {
       this.logger.warn(
         `${ids.length - marked} webhook(s): lease lost before they were marked processed (raise dispatch.leaseMs above your listeners' duration for a batch)`,

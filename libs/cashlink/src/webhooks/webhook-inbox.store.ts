@@ -1,10 +1,10 @@
 import { IsNull, type DataSource, type Repository } from 'typeorm';
 import { ProtectionCodec } from '../protection/protection-codec';
 import { rawBodyBinding } from '../protection/protected-columns';
-import { runPostgresClaim } from '../common/postgres-claim';
-import { PostgresGroupWriter } from '../common/postgres-group';
-import { runPostgresStatement, withPostgresClient } from '../common/postgres-statements';
-import { SqliteGroupCommit } from '../common/sqlite-group-commit';
+import { runPostgresClaim } from '../persistence/postgres-claim';
+import { PostgresGroupWriter } from '../persistence/postgres-group';
+import { runPostgresStatement, withPostgresClient } from '../persistence/postgres-statements';
+import { SqliteGroupCommit } from '../persistence/sqlite-group-commit';
 import { timeOrderedUuid } from '../common/time-ordered-id';
 import { CashlinkError } from '../errors/cashlink.error';
 import { WebhookInboxEntity, type WebhookInboxState } from './webhook-inbox.entity';

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { CASHLINK_EVENT_LOG_WAKE, type CashlinkEventLogWake } from '../events/event-log-wake';
 import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
 import { WebhookQuarantinedEvent } from '../events/webhook-quarantined.event';
 import { recordReceipt } from '../telemetry/cashlink-telemetry';
@@ -26,6 +27,10 @@ export class WebhookReceiverService {
     private readonly store: WebhookInboxStore,
     private readonly dispatcher: WebhookDispatcher,
     @Optional() @Inject(EventEmitter2) private readonly events: EventEmitter2 | null,
+    // Optional: tests assemble the webhook providers without the event log.
+    @Optional()
+    @Inject(CASHLINK_EVENT_LOG_WAKE)
+    private readonly eventLog: CashlinkEventLogWake | null = null,
   ) {}
 
   /** `body` is the parsed JSON, `rawBody` its text (kept only when the body is quarantined). */
@@ -33,7 +38,10 @@ export class WebhookReceiverService {
     const parsed = parseStatusChange(body);
     if (parsed.ok) {
       const { inserted, id } = await this.store.insertChange(parsed.change);
-      if (inserted) this.dispatcher.kick();
+      if (inserted) {
+        this.dispatcher.kick();
+        this.eventLog?.kick();
+      }
       recordReceipt(inserted ? 'stored' : 'duplicate', id);
       return { outcome: inserted ? 'stored' : 'duplicate', inboxId: id };
     }

@@ -1,0 +1,555 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { backoffDelayMs } from '../common/backoff';
+import { createInstanceId } from '../common/instance-id';
+import { idleSqliteConnection } from '../persistence/sqlite-connection';
+import type { CashlinkEventLogWake } from '../events/event-log-wake';
+import { IntentSettledEvent } from '../idempotency/intent-settled.event';
+import {
+  CASHLINK_WEBHOOKS_INVESTMENT_FETCHER,
+  CASHLINK_WEBHOOKS_OPTIONS,
+} from '../webhooks/webhooks.constants';
+import type { WebhookInvestmentFetcher } from '../webhooks/webhook-dispatcher.service';
+import { changedAtToIso } from '../webhooks/webhook-status-change';
+import type { ResolvedWebhooksOptions } from '../webhooks/webhooks.options';
+import { CashlinkEventHandlers, type CashlinkEventHandler } from './cashlink-event-handlers';
+import type { CashlinkEventDeliveryRow, CashlinkEventRow } from './cashlink-event.entity';
+import {
+  CashlinkEventLogStore,
+  type IntentEventFact,
+  type WebhookEventFact,
+} from './cashlink-event-log.store';
+import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
+import { eventLogTriggersInstalled, installEventLog } from './event-log.schema';
+import { CASHLINK_EVENTS_OPTIONS } from './event-log.constants';
+import type { ResolvedEventsOptions } from './event-log.options';
+import { InvestmentStatusChangedEvent } from '../events/investment-status-changed.event';
+
+/** How often the loop purges done events past `events.retentionMs`. */
+const PURGE_INTERVAL_MS = 3_600_000;
+/** Pause between tries of a mark that failed (database unreachable), growing to the cap. */
+const MARK_RETRY_MS = { first: 50, max: 1000 };
+/** Longest a transaction of one transactional handler stays open over a batch before it commits. */
+const TRANSACTION_GROUP_MS = 200;
+
+/** One claimed event while its batch is delivered. */
+interface EventWork {
+  event: CashlinkEventRow;
+  fact: WebhookEventFact | IntentEventFact | undefined;
+  handlers: CashlinkEventHandler[];
+  deliveries: Map<string, CashlinkEventDeliveryRow>;
+  /** The earliest retry of a failed handler (infinite: none). */
+  nextAt: number;
+  dead: boolean;
+  investment?: Promise<unknown>;
+}
+
+/**
+ * Delivers the events of the durable log to the `@OnCashlinkEvent` handlers, each with its own delivery
+ * state. Claims due events with a short lease, renewed by a heartbeat while handlers run (a crashed
+ * instance's events are taken over within `leaseMs`, a slow handler keeps its lease); a handler that is
+ * done for an event is never run for it again; a failing one is retried alone, with backoff, until dead.
+ *
+ * Transactional handlers run in a transaction that first marks their delivery done (the row lock makes
+ * any concurrent or later run find it done and skip) and then calls the handler with its manager: the
+ * handler's writes and the mark commit together. A non-transactional handler is marked after it
+ * returned; when that mark cannot be written (database down) it is tried again as long as this instance
+ * may still hold the lease, rather than leaving the event to run again elsewhere.
+ */
+@Injectable()
+export class CashlinkEventDispatcher
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, CashlinkEventLogWake
+{
+  private readonly logger = new Logger('CashlinkEvents');
+  /** Lease owner name: unique per process, readable in the table. */
+  readonly owner = createInstanceId(64);
+  private timer: NodeJS.Timeout | null = null;
+  private round: Promise<number> | null = null;
+  private again = false;
+  private started = false;
+  private stopped = false;
+  private nextPurgeAt = 0;
+  /** Events of the batch in hand: until when this instance holds each lease (as last written). */
+  private readonly leases = new Map<number, number>();
+  /** Events of the batch in hand whose lease went to another instance (a renewal did not find it). */
+  private readonly lost = new Set<number>();
+
+  constructor(
+    private readonly store: CashlinkEventLogStore,
+    private readonly handlers: CashlinkEventHandlers,
+    @Inject(CASHLINK_EVENTS_OPTIONS) private readonly options: ResolvedEventsOptions,
+    @Optional()
+    @Inject(CASHLINK_WEBHOOKS_OPTIONS)
+    private readonly webhooks: ResolvedWebhooksOptions | null = null,
+    @Optional()
+    @Inject(CASHLINK_WEBHOOKS_INVESTMENT_FETCHER)
+    private readonly fetchInvestment: WebhookInvestmentFetcher | null = null,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const dataSource = this.store.dataSource;
+    if (!(await eventLogTriggersInstalled(dataSource).catch(() => false))) {
+      if (dataSource.options.synchronize) {
+        await installEventLog(dataSource);
+      } else {
+        this.logger.error(
+          'The event log is not installed (cashlink_events and its triggers): add CASHLINK_MIGRATIONS to your DataSource migrations and run them; @OnCashlinkEvent handlers receive nothing until then.',
+        );
+        return;
+      }
+    }
+    if (!this.options.dispatch.enabled) return;
+    this.started = true;
+    this.schedule(0);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.round?.catch(() => undefined);
+  }
+
+  /** Asks for a round as soon as possible (after a change is stored). */
+  kick(): void {
+    if (!this.started || this.stopped) return;
+    if (this.round) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  /** Delivers every due event now; resolves with how many events were handled. */
+  async dispatchDue(): Promise<number> {
+    while (this.round) await this.round.catch(() => undefined);
+    return this.runRound();
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.round) {
+        this.again = true;
+        return;
+      }
+      void this.runRound()
+        .catch((error: unknown) => {
+          this.logger.error(`Event delivery round failed (${errorName(error)}); retrying`);
+        })
+        .finally(() => {
+          const soon = this.again;
+          this.again = false;
+          this.schedule(
+            soon ? Math.min(10, this.options.dispatch.intervalMs) : this.options.dispatch.intervalMs,
+          );
+        });
+    }, delayMs);
+    this.timer.unref?.();
+  }
+
+  private runRound(): Promise<number> {
+    const round = (async () => {
+      let total = 0;
+      const { batchSize, leaseMs } = this.options.dispatch;
+      await this.purgeIfDue();
+      for (;;) {
+        if (this.stopped && this.started) break;
+        const now = Date.now();
+        const events = await this.store.claimDue(this.owner, batchSize, leaseMs, now);
+        if (events.length === 0) break;
+        this.leases.clear();
+        this.lost.clear();
+        for (const e of events) this.leases.set(e.id, now + leaseMs);
+        const heartbeat = setInterval(() => void this.heartbeat(), Math.max(50, Math.floor(leaseMs / 3)));
+        heartbeat.unref?.();
+        try {
+          await this.deliverBatch(events);
+        } finally {
+          clearInterval(heartbeat);
+          this.leases.clear();
+        }
+        total += events.length;
+        if (events.length < batchSize) break;
+      }
+      return total;
+    })();
+    this.round = round;
+    return round.finally(() => {
+      if (this.round === round) this.round = null;
+    });
+  }
+
+  /** Renews the leases of the events still in hand; one that is not found any more is lost. */
+  private async heartbeat(): Promise<void> {
+    const ids = [...this.leases.keys()];
+    if (ids.length === 0) return;
+    const now = Date.now();
+    try {
+      const held = await this.store.renew(ids, this.owner, this.options.dispatch.leaseMs, now);
+      for (const id of ids) {
+        if (!this.leases.has(id)) continue;
+        if (held.has(id)) this.leases.set(id, now + this.options.dispatch.leaseMs);
+        else {
+          this.leases.delete(id);
+          this.lost.add(id);
+        }
+      }
+    } catch (error) {
+      // The database is unreachable: the leases run on as last written; marks are retried meanwhile.
+      this.logger.warn(`Event lease renewal failed (${errorName(error)})`);
+    }
+  }
+
+  /** Whether this instance may still start work on the event. */
+  private holds(id: number): boolean {
+    return !this.lost.has(id) && (this.leases.get(id) ?? 0) > Date.now();
+  }
+
+  private async deliverBatch(events: CashlinkEventRow[]): Promise<void> {
+    const webhookIds = events.filter((e) => e.source === 'webhook').map((e) => e.sourceId);
+    const intentKeys = events.filter((e) => e.source === 'intent').map((e) => e.sourceId);
+    const [webhookFacts, intentFacts, deliveries] = await Promise.all([
+      this.store.webhookFacts(webhookIds),
+      this.store.intentFacts(intentKeys),
+      this.handlers.size > 0
+        ? this.store.deliveries(events.map((e) => e.id))
+        : Promise.resolve(new Map<number, Map<string, CashlinkEventDeliveryRow>>()),
+    ]);
+    const works: EventWork[] = events.map((event) => {
+      const fact =
+        event.source === 'webhook' ? webhookFacts.get(event.sourceId) : intentFacts.get(event.sourceId);
+      const names =
+        event.source === 'webhook' && fact
+          ? [
+              CASHLINK_EVENTS.investmentStatusChanged,
+              `${CASHLINK_EVENTS.investmentStatusPrefix}${(fact as WebhookEventFact).status.toLowerCase()}`,
+            ]
+          : [event.name];
+      return {
+        event,
+        fact,
+        handlers: fact ? this.handlers.forEvent(names) : [],
+        deliveries: deliveries.get(event.id) ?? new Map(),
+        nextAt: Number.POSITIVE_INFINITY,
+        dead: !fact,
+      };
+    });
+    for (const w of works) {
+      if (!w.fact) {
+        // Its fact was deleted (the inbox row or the intent purged): there is nothing left to deliver.
+        this.logger.warn(
+          `Event ${w.event.id} (${w.event.name}): its ${w.event.source} row is gone; marked dead`,
+        );
+      }
+    }
+    // Transactional handlers: one handler over the whole batch in few transactions (each event in its
+    // own savepoint): one commit for many events, which is what a commit per event would cost the disk.
+    const transactional = new Map<CashlinkEventHandler, Array<{ work: EventWork; attempt: number }>>();
+    for (const w of works) {
+      for (const handler of w.handlers.filter((h) => h.transactional)) {
+        const attempt = this.dueAttempt(w, handler);
+        if (attempt === null) continue;
+        let list = transactional.get(handler);
+        if (!list) transactional.set(handler, (list = []));
+        list.push({ work: w, attempt });
+      }
+    }
+    for (const [handler, items] of transactional) await this.deliverTransactional(handler, items);
+    // The others event by event, in order.
+    for (const w of works) {
+      for (const handler of w.handlers.filter((h) => !h.transactional)) {
+        const attempt = this.dueAttempt(w, handler);
+        if (attempt !== null) await this.deliverPlain(w, handler, attempt);
+      }
+    }
+    await this.finishAll(works);
+  }
+
+  /**
+   * The attempt number when `handler` is due for this event now (null when it is done, dead, waiting
+   * for its backoff, or when the event's lease is gone), noting dead and waiting deliveries.
+   */
+  private dueAttempt(w: EventWork, handler: CashlinkEventHandler): number | null {
+    const delivery = w.deliveries.get(handler.name);
+    if (delivery?.state === 'done') return null;
+    if (delivery?.state === 'dead') {
+      w.dead = true;
+      return null;
+    }
+    if (delivery && delivery.nextAttemptAt > Date.now()) {
+      w.nextAt = Math.min(w.nextAt, delivery.nextAttemptAt);
+      return null;
+    }
+    if (!this.holds(w.event.id)) return null;
+    return (delivery?.attempts ?? 0) + 1;
+  }
+
+  /**
+   * A transactional handler over the events of a batch: in one transaction (closed after
+   * TRANSACTION_GROUP_MS and a new one opened, so that a slow handler does not hold one open long), each
+   * event in a savepoint holding its delivery mark and the handler's writes. An event whose handler
+   * throws is rolled back to its savepoint alone; a commit that fails fails every event of that
+   * transaction (none of their marks or writes is stored: they are tried again).
+   */
+  private async deliverTransactional(
+    handler: CashlinkEventHandler,
+    items: Array<{ work: EventWork; attempt: number }>,
+  ): Promise<void> {
+    let next = 0;
+    while (next < items.length) {
+      const chunk: Array<{ work: EventWork; attempt: number }> = [];
+      const failures = new Map<EventWork, unknown>();
+      const started = Date.now();
+      try {
+        await this.inHandlerTransaction(async (manager) => {
+          while (next < items.length) {
+            const item = items[next++]!;
+            if (!this.holds(item.work.event.id)) continue;
+            chunk.push(item);
+            await manager.query('SAVEPOINT cashlink_event');
+            try {
+              const payload = await this.payload(item.work, item.attempt);
+              // First the mark: a delivery already done (by another instance, or before a crash) skips the handler.
+              if (
+                await this.store.markDoneIn(
+                  manager,
+                  item.work.event.id,
+                  handler.name,
+                  item.attempt,
+                  Date.now(),
+                )
+              ) {
+                await handler.call(payload, manager);
+              }
+              await manager.query('RELEASE SAVEPOINT cashlink_event');
+            } catch (error) {
+              await manager.query('ROLLBACK TO SAVEPOINT cashlink_event');
+              await manager.query('RELEASE SAVEPOINT cashlink_event');
+              failures.set(item.work, error);
+            }
+            if (Date.now() - started >= TRANSACTION_GROUP_MS) break;
+          }
+        });
+      } catch (error) {
+        // Not committed: nothing of this transaction is stored.
+        for (const item of chunk) if (!failures.has(item.work)) failures.set(item.work, error);
+      }
+      for (const item of chunk) {
+        if (failures.has(item.work))
+          await this.recordFailure(item.work, handler, item.attempt, failures.get(item.work));
+      }
+    }
+  }
+
+  /** A non-transactional handler for one event: run, then marked done (the mark retried while it may). */
+  private async deliverPlain(w: EventWork, handler: CashlinkEventHandler, attempt: number): Promise<void> {
+    let ran = false;
+    try {
+      await handler.call(await this.payload(w, attempt));
+      ran = true;
+      await this.untilWritten(w.event.id, () =>
+        this.store.markDone(w.event.id, handler.name, attempt, Date.now()),
+      );
+    } catch (error) {
+      if (ran) {
+        // The handler succeeded but its mark could not be written within the lease: it runs again later.
+        this.logger.warn(
+          `Event ${w.event.id}: handler ${handler.name} succeeded but could not be marked done (${errorName(error)})`,
+        );
+        w.nextAt = Math.min(w.nextAt, Date.now());
+        return;
+      }
+      await this.recordFailure(w, handler, attempt, error);
+    }
+  }
+
+  private async recordFailure(
+    w: EventWork,
+    handler: CashlinkEventHandler,
+    attempt: number,
+    error: unknown,
+  ): Promise<void> {
+    const maxAttempts = handler.maxAttempts ?? this.options.dispatch.maxAttempts;
+    const now = Date.now();
+    const dead = attempt >= maxAttempts;
+    const nextAt = dead ? now : now + this.backoff(attempt);
+    // Only the error's class name is logged: handler messages may carry personal data.
+    if (dead) {
+      w.dead = true;
+      this.logger.error(
+        `Event ${w.event.id} (${w.event.name}): handler ${handler.name} failed ${attempt} time(s) (${errorName(error)}); dead. Fix it, then CashlinkEventsService.redispatch({ handler: '${handler.name}', state: 'dead' })`,
+      );
+    } else {
+      w.nextAt = Math.min(w.nextAt, nextAt);
+      this.logger.warn(
+        `Event ${w.event.id} (${w.event.name}): handler ${handler.name} attempt ${attempt}/${maxAttempts} failed (${errorName(error)}); retrying in ${nextAt - now} ms`,
+      );
+    }
+    try {
+      await this.store.markFailed(
+        w.event.id,
+        handler.name,
+        dead ? 'dead' : 'retry',
+        attempt,
+        nextAt,
+        describeError(error),
+        now,
+      );
+    } catch (markError) {
+      // Not written: the attempt is made again after the lease (a failed attempt repeated is harmless).
+      w.nextAt = Math.min(w.nextAt, now);
+      this.logger.warn(
+        `Event ${w.event.id}: the failed attempt could not be recorded (${errorName(markError)})`,
+      );
+    }
+  }
+
+  /** Settles the batch's events: the done ones in one statement, the others one by one. */
+  private async finishAll(works: EventWork[]): Promise<void> {
+    const done: number[] = [];
+    for (const w of works) {
+      if (this.lost.has(w.event.id)) continue; // another instance holds it now
+      if (Number.isFinite(w.nextAt)) await this.finish(w.event, 'pending', w.nextAt);
+      else if (w.dead) await this.finish(w.event, 'dead', w.event.nextAttemptAt);
+      else done.push(w.event.id);
+    }
+    if (done.length === 0) return;
+    try {
+      const ids = done;
+      await this.untilWritten(ids[0]!, () => this.store.finishDone(ids, this.owner, Date.now()));
+    } catch (error) {
+      // Left leased: claimed again after the lease; their done deliveries are skipped then.
+      this.logger.warn(`${done.length} event(s) could not be settled (${errorName(error)})`);
+    }
+  }
+
+  /**
+   * A transaction of the app's DataSource for one transactional handler. SQLite: TypeORM runs every
+   * query on one shared connection, so it waits until no other transaction is open on it (joining the
+   * app's would tie the handler's commit to the app's).
+   */
+  private async inHandlerTransaction(work: (manager: EntityManager) => Promise<void>): Promise<void> {
+    const dataSource = this.store.dataSource;
+    if (dataSource.options.type !== 'postgres') await idleSqliteConnection(dataSource);
+    await dataSource.transaction(work);
+  }
+
+  private async payload(w: EventWork, attempt: number): Promise<unknown> {
+    const { event, fact } = w;
+    if (!fact) throw new Error('no fact');
+    if (event.source === 'webhook' && this.webhooks?.fetchInvestment && this.fetchInvestment) {
+      w.investment ??= this.fetchInvestment((fact as WebhookEventFact).investmentId);
+    }
+    const investment = w.investment;
+    if (event.source === 'webhook') {
+      const f = fact as WebhookEventFact;
+      return new InvestmentStatusChangedEvent(
+        f.inboxId,
+        f.investmentId,
+        f.status,
+        f.previousStatus,
+        changedAtToIso(f.changedAt),
+        f.stale,
+        attempt,
+        (investment ? await investment : undefined) as never,
+      );
+    }
+    const f = fact as IntentEventFact;
+    const state = event.name.slice('cashlink.intent.'.length) as 'succeeded' | 'failed' | 'expired';
+    let body: unknown;
+    try {
+      body = f.responseBody === null ? undefined : (JSON.parse(f.responseBody) as unknown);
+    } catch {
+      body = f.responseBody;
+    }
+    return new IntentSettledEvent(
+      f.key,
+      f.operation,
+      state,
+      f.attempts,
+      new Date(f.settledAt ?? event.createdAt),
+      state === 'succeeded' && f.responseStatus !== null ? { status: f.responseStatus, body } : undefined,
+      state === 'succeeded' ? undefined : f.lastError,
+    );
+  }
+
+  /**
+   * Writes a mark until it is written: a mark that fails (database unreachable) is tried again while
+   * this instance may still hold the event's lease, and for one more lease after that (no other instance
+   * can take the event while the database is unreachable either). Gives up only then, or at shutdown.
+   */
+  private async untilWritten(eventId: number, write: () => Promise<unknown>): Promise<void> {
+    let pause = MARK_RETRY_MS.first;
+    for (;;) {
+      try {
+        await write();
+        return;
+      } catch (error) {
+        const heldUntil = this.leases.get(eventId) ?? 0;
+        if (
+          this.stopped ||
+          this.lost.has(eventId) ||
+          Date.now() > heldUntil + this.options.dispatch.leaseMs
+        ) {
+          throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        pause = Math.min(MARK_RETRY_MS.max, pause * 2);
+      }
+    }
+  }
+
+  private async finish(
+    event: CashlinkEventRow,
+    state: 'pending' | 'done' | 'dead',
+    nextAt: number,
+  ): Promise<void> {
+    try {
+      await this.untilWritten(event.id, () =>
+        this.store.finish(event.id, this.owner, state, nextAt, Date.now()),
+      );
+    } catch (error) {
+      // Left leased: claimed again after the lease; its done deliveries are skipped then.
+      this.logger.warn(`Event ${event.id}: could not be settled (${errorName(error)})`);
+    }
+  }
+
+  /** Deletes done events past `events.retentionMs`; resolves with how many. */
+  async purge(now = Date.now()): Promise<number> {
+    if (this.options.retentionMs === false) return 0;
+    return this.store.purgeDone(now - this.options.retentionMs);
+  }
+
+  private async purgeIfDue(): Promise<void> {
+    if (this.options.retentionMs === false || Date.now() < this.nextPurgeAt) return;
+    this.nextPurgeAt = Date.now() + PURGE_INTERVAL_MS;
+    try {
+      await this.purge();
+    } catch (error) {
+      this.logger.warn(`Event purge failed (${errorName(error)})`);
+    }
+  }
+
+  /** Delay before the attempt after `attempts` failed ones. */
+  backoff(attempts: number): number {
+    return backoffDelayMs(attempts - 1, { ...this.options.dispatch.backoff, jitter: 'none' });
+  }
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { describeEachDatabase } from '../support/databases';
+import { startEventsApp, type EventsApp, type EventsAppConfig } from './fixtures/events-app';
+import {
+  closeEventsDatabase,
+  countEvents,
+  deliverUntilAccepted,
+  effects,
+  openEventsDatabase,
+  waitFor,
+} from './support';
+
+jest.setTimeout(60_000);
+
+const TOKEN = 'e'.repeat(40);
+
+describeEachDatabase('durable event log', (kind) => {
+  let handle: Awaited<ReturnType<typeof openEventsDatabase>> | undefined;
+  let app: EventsApp | undefined;
+
+  beforeEach(async () => {
+    handle = await openEventsDatabase(kind);
+  });
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    await closeEventsDatabase(handle);
+  });
+
+  const start = (extra: Partial<EventsAppConfig>) =>
+    startEventsApp({
+      db: handle!.db.options,
+      webhooks: { auth: { type: 'bearer', tokens: [TOKEN] }, dispatch: { intervalMs: 20 } },
+      events: {
+        dispatch: { intervalMs: 20, backoff: { initialDelayMs: 10, multiplier: 1, maxDelayMs: 10 } },
+      },
+      handlers: [],
+      ...extra,
+    });
+
+  const changes = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      investment_id: randomUUID(),
+      status: i % 2 === 0 ? 'PAID' : 'ACCEPTED',
+      changed_at: new Date(Date.parse('2026-05-01T00:00:00Z') + i).toISOString(),
+    }));
+
+  it('a handler failing 3 times is retried alone: the others run exactly once', async () => {
+    app = await start({ handlers: ['tx', 'flaky', 'okA', 'okB', 'plain'], flakyFailures: 3 });
+    const sent = changes(6);
+    for (const c of sent) await deliverUntilAccepted(() => app!.origin, TOKEN, JSON.stringify(c));
+    const ds = handle!.dataSource;
+    await waitFor(async () => (await countEvents(ds, 'done')) === 6, 30_000, 'every event done');
+
+    const inboxIds = (await app.webhooks.list()).map((r) => r.id);
+    expect(inboxIds).toHaveLength(6);
+    for (const handler of ['tx', 'okA', 'flaky', 'plain']) {
+      const done = await effects(ds, handler);
+      expect([handler, [...done.values()].filter((n) => n !== 1)]).toEqual([handler, []]);
+      expect([handler, done.size]).toEqual([handler, 6]);
+    }
+    // The per-status handler: PAID changes only, once each.
+    expect([...(await effects(ds, 'okB')).values()]).toEqual([1, 1, 1]);
+    // The flaky one was called 4 times per event, its attempts counted in its own delivery.
+    expect([...(await effects(ds, 'flaky-call')).values()]).toEqual([4, 4, 4, 4, 4, 4]);
+    const deliveries = await app.events.deliveries({ handler: 'flaky' });
+    expect(deliveries.map((d) => [d.state, d.attempts])).toEqual(Array(6).fill(['done', 4]));
+    expect((await app.events.deliveries({ handler: 'okA' })).map((d) => d.attempts)).toEqual(
+      Array(6).fill(1),
+    );
+  });
+
+  it('a dead delivery is redispatched to its handler only', async () => {
+    app = await start({
+      handlers: ['tx', 'flaky', 'okA'],
+      flakyFailures: 3,
+      events: {
+        dispatch: {
+          intervalMs: 20,
+          maxAttempts: 2,
+          backoff: { initialDelayMs: 10, multiplier: 1, maxDelayMs: 10 },
+        },
+      },
+    });
+    const [change] = changes(1);
+    await deliverUntilAccepted(() => app!.origin, TOKEN, JSON.stringify(change));
+    const ds = handle!.dataSource;
+    await waitFor(async () => (await countEvents(ds, 'dead')) === 1, 30_000, 'the event dead');
+    const [dead] = await app.events.deliveries({ state: 'dead' });
+    expect(dead).toMatchObject({ handler: 'flaky', attempts: 2 });
+    expect(dead!.lastError).toContain('flaky handler failure');
+
+    expect(await app.events.redispatch({ state: 'dead', handler: 'flaky' })).toBe(1);
+    await waitFor(async () => (await countEvents(ds, 'done')) === 1, 30_000, 'the event done');
+    expect([...(await effects(ds, 'flaky')).values()]).toEqual([1]);
+    expect([...(await effects(ds, 'flaky-call')).values()]).toEqual([4]);
+    expect([...(await effects(ds, 'okA')).values()]).toEqual([1]);
+    expect([...(await effects(ds, 'tx')).values()]).toEqual([1]);
+
+    // A replay asked for by name: that handler alone, in a new transaction.
+    const [event] = await app.events.list({ source: 'webhook' });
+    expect(await app.events.redispatch({ eventId: event!.id, handler: 'tx' })).toBe(1);
+    await waitFor(async () => [...(await effects(ds, 'tx')).values()][0] === 2, 30_000, 'the replay');
+    expect([...(await effects(ds, 'okA')).values()]).toEqual([1]);
+  });
+
+  it('a transactional handler that throws leaves none of its writes; the other events of its batch commit', async () => {
+    app = await start({ handlers: ['tx', 'txFlaky'], flakyFailures: 2 });
+    const sent = changes(8);
+    await Promise.all(sent.map((c) => deliverUntilAccepted(() => app!.origin, TOKEN, JSON.stringify(c))));
+    const ds = handle!.dataSource;
+    await waitFor(async () => (await countEvents(ds, 'done')) === 8, 30_000, 'every event done');
+    // Attempts 1 and 2 wrote a row each and threw: rolled back with their savepoint; attempt 3 stays.
+    const rows = await effects(ds, 'txFlaky');
+    expect([rows.size, [...rows.values()].filter((n) => n !== 1)]).toEqual([8, []]);
+    const tx = await effects(ds, 'tx');
+    expect([tx.size, [...tx.values()].filter((n) => n !== 1)]).toEqual([8, []]);
+    expect((await app.events.deliveries({ handler: 'txFlaky' })).map((d) => d.attempts)).toEqual(
+      Array(8).fill(3),
+    );
+  });
+
+  it('a duplicate delivery adds no event; a quarantined body adds none', async () => {
+    app = await start({ handlers: ['tx'] });
+    const [change] = changes(1);
+    for (let i = 0; i < 3; i++) await deliverUntilAccepted(() => app!.origin, TOKEN, JSON.stringify(change));
+    await deliverUntilAccepted(() => app!.origin, TOKEN, JSON.stringify({ not: 'a change' }));
+    const ds = handle!.dataSource;
+    await waitFor(async () => (await countEvents(ds, 'done')) === 1, 30_000, 'the event done');
+    expect(await countEvents(ds)).toBe(1);
+    expect([...(await effects(ds, 'tx')).values()]).toEqual([1]);
+  });
+});
