@@ -3,7 +3,11 @@ import { type DataSource, type EntityManager, In, type QueryResult } from 'typeo
 import { SQLITE_IDLE_WAIT_MS } from '../persistence/sqlite-connection';
 import { runPostgresClaim } from '../persistence/postgres-claim';
 import { PostgresGroupWriter, WRITE_ALONE } from '../persistence/postgres-group';
-import { runPostgresStatement, runPostgresTransaction, statementName } from '../persistence/postgres-statements';
+import {
+  runPostgresStatement,
+  runPostgresTransaction,
+  statementName,
+} from '../persistence/postgres-statements';
 import { SqliteGroupCommit } from '../persistence/sqlite-group-commit';
 import { CashlinkError } from '../errors/cashlink.error';
 import { ProtectionCodec } from '../protection/protection-codec';
