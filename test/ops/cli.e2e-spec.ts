@@ -10,6 +10,7 @@ import {
   type DemoDatabase,
   demoEnv,
   demoQuery,
+  insertDeadDelivery,
   insertDeadWebhookRow,
   seedExpiredIntents,
 } from './support/ops-fixture';
@@ -170,5 +171,32 @@ describeEachDatabase('cashlink CLI', (kind) => {
     const usage = await cli(env, 'intents', 'list', '--state', 'bogus');
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('--state must be one of');
+  });
+
+  it('counts, lists and redispatches the dead deliveries of event handlers; usage errors exit 2', async () => {
+    const env = demoEnv(emu, db);
+    expect((await cli(env, 'status')).code).toBe(0); // applies the demo's migrations if not done yet
+    const eventId = await insertDeadDelivery(db, 'Ledger.apply');
+
+    const count = await cli(env, 'events', 'count', '--json');
+    expect(count.code).toBe(0);
+    expect(JSON.parse(count.stdout)).toMatchObject({ dead: 1 });
+
+    const list = await cli(env, 'events', 'list', '--state', 'dead');
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`${eventId}\\s+Ledger\\.apply\\s+dead\\s+8`));
+    expect(list.stdout).toContain('the ledger service is down');
+
+    expect((await cli(env, 'events', 'redispatch')).code).toBe(2); // neither an id nor --all-dead
+    expect((await cli(env, 'events', 'redispatch', String(eventId))).code).toBe(2); // an id needs --handler
+    const unknown = await cli(env, 'events', 'redispatch', String(eventId), '--handler', 'Nobody.home');
+    expect(unknown.code).toBe(1);
+
+    const again = await cli(env, 'events', 'redispatch', '--all-dead', '--handler', 'Ledger.apply');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('Re-queued 1 dead delivery');
+    const after = JSON.parse((await cli(env, 'events', 'count', '--json')).stdout) as Record<string, number>;
+    expect(after.dead).toBe(0);
+    expect(after.retry! + after.done!).toBe(1);
   });
 });

@@ -147,6 +147,38 @@ export async function insertDeadWebhookRow(db: DemoDatabase): Promise<string> {
 }
 
 /** Runs one statement on the demo's database (`?` placeholders) and returns its rows. */
+/**
+ * A handler's dead delivery of one (done) event in the event log, as a handler that kept failing
+ * leaves it. Returns the event id.
+ */
+export async function insertDeadDelivery(db: DemoDatabase, handler: string): Promise<number> {
+  const ds = new DataSource({ ...db.options, synchronize: false, logging: false } as never);
+  await ds.initialize();
+  try {
+    const now = Date.now();
+    const sourceId = randomUUID();
+    const p = db.options.type === 'postgres' ? (n: number) => `$${n}` : () => '?';
+    const list = (n: number) => Array.from({ length: n }, (_, i) => p(i + 1)).join(', ');
+    await ds.query(
+      `INSERT INTO "cashlink_events" ("name", "source", "source_id", "created_at", "state", "attempts", "next_attempt_at", "done_at")
+       VALUES (${list(8)})`,
+      ['cashlink.investment.status_changed', 'webhook', sourceId, now, 'done', 1, now, now],
+    );
+    const [row] = (await ds.query(`SELECT "id" FROM "cashlink_events" WHERE "source_id" = ${p(1)}`, [
+      sourceId,
+    ])) as Array<{ id: number | string }>;
+    const eventId = Number(row!.id);
+    await ds.query(
+      `INSERT INTO "cashlink_event_deliveries" ("event_id", "handler", "state", "attempts", "next_attempt_at", "last_error", "updated_at")
+       VALUES (${list(7)})`,
+      [eventId, handler, 'dead', 8, now, 'Error: the ledger service is down', now],
+    );
+    return eventId;
+  } finally {
+    await ds.destroy();
+  }
+}
+
 export async function demoQuery(db: DemoDatabase, sql: string, params: unknown[] = []): Promise<unknown[]> {
   const ds = new DataSource({ ...db.options, synchronize: false, logging: false } as never);
   await ds.initialize();

@@ -319,6 +319,19 @@ export class CashlinkEventLogStore {
     return rows.map(toDelivery);
   }
 
+  /** How many deliveries are in each state (of one handler, when given). */
+  async countDeliveries(handler?: string): Promise<Record<CashlinkDeliveryState, number>> {
+    const rows = await this.read(
+      `SELECT "state", COUNT(*) AS "n" FROM ${DELIVERIES}${handler === undefined ? '' : ' WHERE "handler" = ?'} GROUP BY "state"`,
+      handler === undefined ? [] : [handler],
+    );
+    const counts: Record<CashlinkDeliveryState, number> = { done: 0, retry: 0, dead: 0 };
+    for (const row of rows as Array<{ state: CashlinkDeliveryState; n: number | string }>) {
+      counts[row.state] = Number(row.n);
+    }
+    return counts;
+  }
+
   /**
    * Redispatch: the matching deliveries go back to `retry` with a fresh attempt budget (due now), and
    * their events back to `pending`. A done delivery is delivered again only when named explicitly

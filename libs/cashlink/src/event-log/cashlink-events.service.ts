@@ -62,6 +62,11 @@ export class CashlinkEventsService {
     return (await this.store.listDeliveries(filter)).map(toDeliveryRecord);
   }
 
+  /** How many handler deliveries are in each state (`done`, `retry`, `dead`), of one handler when given. */
+  countDeliveries(handler?: string): Promise<Record<CashlinkDeliveryState, number>> {
+    return this.store.countDeliveries(handler);
+  }
+
   /**
    * Delivers again, to one handler only: `{ eventId, handler }` replays that delivery even when it is
    * done (a transactional handler then runs again in a new transaction: a replay you asked for);

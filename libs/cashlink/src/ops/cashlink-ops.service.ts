@@ -1,6 +1,8 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { CashlinkError } from '../errors/cashlink.error';
+import type { CashlinkDeliveryState } from '../event-log/cashlink-event.entity';
+import { CashlinkEventsService, type CashlinkDeliveryRecord } from '../event-log/cashlink-events.service';
 import { CASHLINK_INTENT_STATES, type CashlinkIntentState } from '../idempotency/cashlink-intent.entity';
 import { CashlinkIntentsService, type CashlinkIntentView } from '../idempotency/cashlink-intents.service';
 import { CashlinkReconciliationService } from '../idempotency/cashlink-reconciliation.service';
@@ -18,10 +20,15 @@ import { maskPersonalData, maskText } from './ops-masking';
 /** Every webhook inbox state, in display order. */
 export const WEBHOOK_STATES: readonly WebhookInboxState[] = ['pending', 'processed', 'dead', 'quarantined'];
 
+/** Every state of a handler's delivery of an event, in display order. */
+export const DELIVERY_STATES: readonly CashlinkDeliveryState[] = ['retry', 'dead', 'done'];
+
 /** Counts by state, for a glance (CLI `status`, the ops page's header, health). */
 export interface CashlinkOpsCounts {
   intents: Record<CashlinkIntentState, number>;
   webhooks: Record<WebhookInboxState, number>;
+  /** Deliveries of `@OnCashlinkEvent` handlers by state (all 0 without the event log). */
+  deliveries: Record<CashlinkDeliveryState, number>;
 }
 
 /** An intent as operators see it: personal data masked unless revealed, with its resolution if any. */
@@ -40,6 +47,7 @@ export class CashlinkOpsService implements OnModuleInit {
   private reconciliationService?: CashlinkReconciliationService;
   private webhooksService?: CashlinkWebhooksService;
   private protectionService?: CashlinkDataProtectionService;
+  private eventsService?: CashlinkEventsService;
 
   /** Whether this process resolved an intent or re-queued webhook rows (events may still be handled). */
   changedState = false;
@@ -58,6 +66,7 @@ export class CashlinkOpsService implements OnModuleInit {
     this.reconciliationService = find(CashlinkReconciliationService);
     this.webhooksService = find(CashlinkWebhooksService);
     this.protectionService = find(CashlinkDataProtectionService);
+    this.eventsService = find(CashlinkEventsService);
   }
 
   private get intents(): CashlinkIntentsService {
@@ -85,6 +94,39 @@ export class CashlinkOpsService implements OnModuleInit {
     return this.webhooksService;
   }
 
+  private get events(): CashlinkEventsService {
+    if (!this.eventsService) {
+      throw new CashlinkError('CashlinkEventsService is not in this app: the event log needs persistence.');
+    }
+    return this.eventsService;
+  }
+
+  /** Handler deliveries (`@OnCashlinkEvent`) by state, of one handler when given. */
+  countDeliveries(handler?: string): Promise<Record<CashlinkDeliveryState, number>> {
+    return this.events.countDeliveries(handler);
+  }
+
+  /** Handler deliveries, by event then handler (the handler's last error is its own text). */
+  listDeliveries(
+    filter: { state?: CashlinkDeliveryState; handler?: string; eventId?: number; limit?: number } = {},
+  ): Promise<CashlinkDeliveryRecord[]> {
+    return this.events.deliveries(filter);
+  }
+
+  /** Re-queues one handler's delivery of one event, or every dead delivery (of one handler). */
+  async redispatchDeliveries(
+    target: { eventId: number; handler: string } | { state: 'dead'; handler?: string },
+  ): Promise<number> {
+    const count = await this.events.redispatch(target);
+    if (count > 0) this.changedState = true;
+    return count;
+  }
+
+  /** Whether the app has the event log (handler deliveries exist). */
+  get hasEvents(): boolean {
+    return this.eventsService !== undefined;
+  }
+
   /** Whether the app receives webhooks (an inbox exists). */
   get hasWebhooks(): boolean {
     return this.webhooksService !== undefined;
@@ -99,9 +141,13 @@ export class CashlinkOpsService implements OnModuleInit {
     if (this.webhooksService) {
       for (const state of WEBHOOK_STATES) webhooks[state] = await this.webhooksService.count({ state });
     }
+    const deliveries = this.eventsService
+      ? await this.eventsService.countDeliveries()
+      : { retry: 0, dead: 0, done: 0 };
     return {
       intents: { ...Object.fromEntries(CASHLINK_INTENT_STATES.map((s) => [s, 0])), ...intents },
       webhooks,
+      deliveries,
     };
   }
 

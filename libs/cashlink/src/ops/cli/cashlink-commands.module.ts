@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CashlinkOpsService } from '../cashlink-ops.service';
+import { EventsCommand } from './events.commands';
 import { IntentsCommand } from './intents.commands';
 import { EraseCommand, PurgeCommand, StatusCommand } from './status.commands';
 import { WebhooksCommand } from './webhooks.commands';
@@ -21,6 +22,7 @@ import { WebhooksCommand } from './webhooks.commands';
     EraseCommand,
     ...IntentsCommand.registerWithSubCommands(),
     ...WebhooksCommand.registerWithSubCommands(),
+    ...EventsCommand.registerWithSubCommands(),
   ],
 })
 export class CashlinkCommandsModule {}

@@ -3,7 +3,10 @@ import { CashlinkOpsService } from '../cashlink-ops.service';
 import { CashlinkError } from '../../errors/cashlink.error';
 import { CliUsageError, print, printJson, table } from './cli-output';
 
-@Command({ name: 'status', description: 'Intents and webhook rows by state, and what waits for a person' })
+@Command({
+  name: 'status',
+  description: 'Intents, webhook rows and handler deliveries by state, and what waits for a person',
+})
 export class StatusCommand extends CommandRunner {
   constructor(private readonly ops: CashlinkOpsService) {
     super();
@@ -18,12 +21,14 @@ export class StatusCommand extends CommandRunner {
         [
           ...Object.entries(counts.intents).map(([s, n]) => ['intents', s, n]),
           ...Object.entries(counts.webhooks).map(([s, n]) => ['webhooks', s, n]),
+          ...Object.entries(counts.deliveries).map(([s, n]) => ['handler deliveries', s, n]),
         ],
       ),
     );
     const waiting = counts.intents.expired + counts.intents.needs_review;
     print(
-      `Waiting for a person: ${waiting} intents (expired, needs_review), ${counts.webhooks.dead} dead webhook rows.`,
+      `Waiting for a person: ${waiting} intents (expired, needs_review), ${counts.webhooks.dead} dead webhook rows, ` +
+        `${counts.deliveries.dead} dead handler deliveries.`,
     );
   }
 

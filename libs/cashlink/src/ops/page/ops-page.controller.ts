@@ -109,6 +109,9 @@ export function createOpsPageController(path: string, guards: Array<Type<CanActi
               ...(await this.ops.listWebhooks({ state: 'dead', limit: 50 })),
               ...(await this.ops.listWebhooks({ state: 'quarantined', limit: 50 })),
             ];
+      const deliveries = this.ops.hasEvents
+        ? await this.ops.listDeliveries({ state: 'dead', limit: 100 })
+        : undefined;
       const body = dashboard(
         this.baseOf(req),
         counts,
@@ -117,6 +120,7 @@ export function createOpsPageController(path: string, guards: Array<Type<CanActi
         { intents: intentState, webhooks: webhookState },
         csrf,
         this.ops.hasWebhooks,
+        deliveries,
       );
       this.send(res, 200, page(this.baseOf(req), 'Overview', body, query.done));
     }
@@ -202,6 +206,37 @@ export function createOpsPageController(path: string, guards: Array<Type<CanActi
       } catch (error) {
         this.fail(req, res, error);
       }
+    }
+
+    @Post('events/:eventId/redispatch')
+    async redispatchDelivery(
+      @Req() req: PageRequest,
+      @Res() res: PageResponse,
+      @Param('eventId') eventId: string,
+    ): Promise<void> {
+      const form = this.checkPost(req, res);
+      if (!form) return;
+      const handler = typeof form.handler === 'string' ? form.handler : '';
+      const id = /^\d+$/.test(eventId) ? Number(eventId) : NaN;
+      const count =
+        handler && Number.isSafeInteger(id)
+          ? await this.ops.redispatchDeliveries({ eventId: id, handler })
+          : 0;
+      if (count === 0) {
+        return this.send(
+          res,
+          409,
+          page(
+            this.baseOf(req),
+            'Nothing changed',
+            '<p class="error">No such delivery of that event to that handler; nothing was changed.</p>',
+          ),
+        );
+      }
+      this.redirect(
+        res,
+        `${this.baseOf(req)}?done=${encodeURIComponent(`Replaying event ${id} for ${handler}`)}`,
+      );
     }
 
     @Post('webhooks/redispatch-dead')

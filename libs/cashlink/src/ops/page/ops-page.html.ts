@@ -1,3 +1,4 @@
+import type { CashlinkDeliveryRecord } from '../../event-log/cashlink-events.service';
 import type { CashlinkReconciliation } from '../../idempotency/cashlink-reconciliation.types';
 import type { CashlinkWebhookRecord } from '../../webhooks/cashlink-webhooks.service';
 import type { CashlinkOpsCounts, CashlinkOpsIntent } from '../cashlink-ops.service';
@@ -75,6 +76,7 @@ export function dashboard(
   filter: { intents?: string; webhooks?: string },
   csrf: string,
   hasWebhooks: boolean,
+  deliveries: CashlinkDeliveryRecord[] | undefined,
 ): string {
   const card = (kind: 'intents' | 'webhooks', state: string, n: number, alert: boolean) =>
     `<a class="card${alert && n > 0 ? ' alert' : ''}" href="${esc(base)}?${kind}=${esc(state)}" data-count="${kind}-${esc(state)}"><b>${n}</b>${esc(state)}</a>`;
@@ -121,7 +123,40 @@ ${
         webhookRows || '<tr><td colspan="7" class="muted">none</td></tr>'
       }</tbody></table>`
     : ''
-}`;
+}${deliveries ? deliverySection(base, counts, deliveries, csrf) : ''}`;
+}
+
+/** Handler deliveries (`@OnCashlinkEvent`): counts, and the dead ones with a replay to that handler only. */
+function deliverySection(
+  base: string,
+  counts: CashlinkOpsCounts,
+  deliveries: CashlinkDeliveryRecord[],
+  csrf: string,
+): string {
+  const rows = deliveries
+    .map(
+      (d) =>
+        `<tr data-delivery="${d.eventId}:${esc(d.handler)}"><td>${d.eventId}</td><td>${esc(d.handler)}</td><td>${stateCell(d.state)}</td><td>${d.attempts}</td><td>${esc(d.lastError ?? '')}</td><td>${actionForm(
+          `${base}/events/${d.eventId}/redispatch`,
+          csrf,
+          'Replay',
+          'confirm',
+          `<input type="hidden" name="handler" value="${esc(d.handler)}">`,
+        )}</td></tr>`,
+    )
+    .join('');
+  return `<h2>Event handlers (<code>@OnCashlinkEvent</code>)</h2><div class="cards">${Object.entries(
+    counts.deliveries,
+  )
+    .map(
+      ([s, n]) =>
+        `<span class="card${s === 'dead' && n > 0 ? ' alert' : ''}" data-count="deliveries-${esc(s)}"><b>${n}</b>${esc(s)}</span>`,
+    )
+    .join('')}</div>
+<h2>Handler deliveries waiting for a person</h2>
+<table><thead><tr><th>event</th><th>handler</th><th>state</th><th>attempts</th><th>last error</th><th></th></tr></thead><tbody>${
+    rows || '<tr><td colspan="6" class="muted">none</td></tr>'
+  }</tbody></table>`;
 }
 
 export function intentDetail(
