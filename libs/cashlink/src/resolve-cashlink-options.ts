@@ -8,7 +8,7 @@ import {
   type ResolvedClientOptions,
 } from './options/client-options';
 import { checkUnknownOptions, type OptionSections } from './options/option-checks';
-import { resolveProtectionOptions } from './protection/protection.options';
+import { PROTECTION_OPTION_NAMES, resolveProtectionOptions } from './protection/protection.options';
 import { resolveWebhooksOptions, WEBHOOKS_OPTION_NAMES } from './webhooks/webhooks.options';
 
 export { CASHLINK_OPTION_DEFAULTS } from './options/client-options';
@@ -20,6 +20,7 @@ const MODULE_OPTION_NAMES: OptionSections = {
   ...IDEMPOTENCY_OPTION_NAMES,
   ...WEBHOOKS_OPTION_NAMES,
   ...EVENTS_OPTION_NAMES,
+  ...PROTECTION_OPTION_NAMES,
 };
 
 /**
@@ -41,7 +42,7 @@ export function resolveCashlinkOptions(input: CashlinkModuleOptions): ResolvedCa
   const idempotency = resolveIdempotencyOptions(o.idempotency, problems, MODULE_OPTION_NAMES);
   const webhooks = resolveWebhooksOptions(o.webhooks, problems, MODULE_OPTION_NAMES);
   const events = resolveEventsOptions(o.events, problems, MODULE_OPTION_NAMES);
-  const protection = resolveProtectionOptions(o.encryption, o.personalData, problems);
+  const protection = resolveProtectionOptions(o.encryption, o.personalData, problems, MODULE_OPTION_NAMES);
   if (problems.length > 0) throw new CashlinkConfigError(problems);
 
   const resolved = { ...client, idempotency, webhooks, events, protection } as ResolvedCashlinkOptions;

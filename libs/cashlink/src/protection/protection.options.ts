@@ -1,4 +1,4 @@
-import { checkNumber } from '../options/option-checks';
+import { checkNumber, checkSection, isPlainObject, type OptionSections } from '../options/option-checks';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -53,10 +53,17 @@ export interface ResolvedProtectionOptions {
 export const PERSONAL_DATA_DEFAULTS = { retentionMs: 90 * DAY, retentionIntervalMs: 60 * 60 * 1000 };
 
 /** Validates `encryption` and `personalData`; pushes one line per problem, never a key's value. */
+/** Every option name of the encryption and personal-data sections, by section. */
+export const PROTECTION_OPTION_NAMES = {
+  encryption: ['keys', 'activeKeyId'],
+  personalData: ['retentionMs', 'retentionIntervalMs'],
+} satisfies OptionSections;
+
 export function resolveProtectionOptions(
   encryption: unknown,
   personalData: unknown,
   problems: string[],
+  known: OptionSections = PROTECTION_OPTION_NAMES,
 ): ResolvedProtectionOptions {
   const keys = new Map<string, Buffer>();
   let activeKeyId = '';
@@ -64,14 +71,10 @@ export function resolveProtectionOptions(
   const configured = encryption !== undefined;
   if (encryption !== undefined && encryption !== false) {
     enabled = true;
-    const e = encryption as Partial<CashlinkEncryptionOptions> | null;
-    if (e === null || typeof e !== 'object' || Array.isArray(e)) {
+    if (!isPlainObject(encryption)) {
       problems.push('encryption: must be { keys, activeKeyId } or false');
     } else {
-      for (const name of Object.keys(e)) {
-        if (name !== 'keys' && name !== 'activeKeyId')
-          problems.push(`encryption.${name}: unknown option (expected keys, activeKeyId)`);
-      }
+      const e = checkSection(problems, 'encryption', encryption as Partial<CashlinkEncryptionOptions>, known);
       if (e.keys === null || typeof e.keys !== 'object' || Object.keys(e.keys).length === 0) {
         problems.push(
           'encryption.keys: required, an object { keyId: base64 32-byte key } with at least one key',
@@ -107,14 +110,8 @@ export function resolveProtectionOptions(
   let retentionMs: number | false = PERSONAL_DATA_DEFAULTS.retentionMs;
   let retentionIntervalMs = PERSONAL_DATA_DEFAULTS.retentionIntervalMs;
   if (personalData !== undefined) {
-    const p = personalData as CashlinkPersonalDataOptions | null;
-    if (p === null || typeof p !== 'object') {
-      problems.push('personalData: must be an object { retentionMs?, retentionIntervalMs? }');
-    } else {
-      for (const name of Object.keys(p)) {
-        if (name !== 'retentionMs' && name !== 'retentionIntervalMs')
-          problems.push(`personalData.${name}: unknown option (expected retentionMs, retentionIntervalMs)`);
-      }
+    const p = checkSection(problems, 'personalData', personalData as CashlinkPersonalDataOptions, known);
+    {
       retentionMs =
         p.retentionMs === false
           ? false
