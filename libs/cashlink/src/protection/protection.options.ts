@@ -13,7 +13,7 @@ export interface CashlinkEncryptionOptions {
   /**
    * The key ring: key id → 32-byte key, as base64 (44 characters) or bytes. Every id found in the
    * stored rows must be here, or start-up fails. Generate a key with
-   * `node -e "console.log(require('node:crypto').randomBytes(32).toString('base64'))"`.
+   * `openssl rand -base64 32`.
    * Ids: 1-32 characters of `A-Z a-z 0-9 _ -`.
    */
   keys: Readonly<Record<string, string | Uint8Array>>;
@@ -91,7 +91,7 @@ export function resolveProtectionOptions(
           if (!key) {
             problems.push(
               `encryption.keys.${id}: must be 32 bytes, as base64 (44 characters) or a Buffer; ` +
-                "generate one with node -e \"console.log(require('node:crypto').randomBytes(32).toString('base64'))\"",
+                'generate one with openssl rand -base64 32',
             );
             continue;
           }

@@ -20,7 +20,7 @@ export function createProtectionCodec(protection: ResolvedProtectionOptions): Pr
     throw new CashlinkConfigError([
       'encryption: required with persistence on (the library stores investor data: requests, answers, documents). ' +
         "Pass { keys: { k1: '<base64 32-byte key>' }, activeKeyId: 'k1' } (generate a key with " +
-        "node -e \"console.log(require('node:crypto').randomBytes(32).toString('base64'))\"), " +
+        'openssl rand -base64 32), ' +
         'or encryption: false to store it in clear (not for production). See docs/personal-data.md.',
     ]);
   }
