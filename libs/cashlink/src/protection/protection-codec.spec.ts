@@ -123,7 +123,7 @@ describe('createProtectionCodec (the module with persistence on)', () => {
   it('refuses to start without the encryption option, saying how to set it', () => {
     expect(() => createProtectionCodec(resolved(undefined))).toThrow(CashlinkConfigError);
     expect(() => createProtectionCodec(resolved(undefined))).toThrow(
-      /encryption: required with persistence on.*randomBytes\(32\).*encryption: false/s,
+      /encryption: required with persistence on.*openssl rand -base64 32.*encryption: false/s,
     );
   });
 
