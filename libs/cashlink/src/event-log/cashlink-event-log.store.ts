@@ -276,21 +276,16 @@ export class CashlinkEventLogStore {
     sourceId?: string;
     limit?: number;
   }): Promise<CashlinkEventRow[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (column: string, value: unknown) => {
-      if (value === undefined) return;
-      where.push(`"${column}" = ?`);
-      params.push(value);
-    };
-    add('state', filter.state);
-    add('name', filter.name);
-    add('source', filter.source);
-    add('source_id', filter.sourceId);
-    const rows = await this.read(
-      `SELECT ${EVENT_COLUMNS} FROM ${EVENTS}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "id" LIMIT ?`,
-      [...params, filter.limit ?? 100],
-    );
+    const { where, params } = whereEquals({
+      state: filter.state,
+      name: filter.name,
+      source: filter.source,
+      source_id: filter.sourceId,
+    });
+    const rows = await this.read(`SELECT ${EVENT_COLUMNS} FROM ${EVENTS}${where} ORDER BY "id" LIMIT ?`, [
+      ...params,
+      filter.limit ?? 100,
+    ]);
     return rows.map(toEvent);
   }
 
@@ -301,19 +296,14 @@ export class CashlinkEventLogStore {
     state?: CashlinkDeliveryState;
     limit?: number;
   }): Promise<CashlinkEventDeliveryRow[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (column: string, value: unknown) => {
-      if (value === undefined) return;
-      where.push(`"${column}" = ?`);
-      params.push(value);
-    };
-    add('event_id', filter.eventId);
-    add('handler', filter.handler);
-    add('state', filter.state);
+    const { where, params } = whereEquals({
+      event_id: filter.eventId,
+      handler: filter.handler,
+      state: filter.state,
+    });
     const rows = await this.read(
       `SELECT "event_id", "handler", "state", "attempts", "next_attempt_at", "last_error", "updated_at" FROM ${DELIVERIES}` +
-        `${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "event_id", "handler" LIMIT ?`,
+        `${where} ORDER BY "event_id", "handler" LIMIT ?`,
       [...params, filter.limit ?? 100],
     );
     return rows.map(toDelivery);
@@ -321,9 +311,10 @@ export class CashlinkEventLogStore {
 
   /** How many deliveries are in each state (of one handler, when given). */
   async countDeliveries(handler?: string): Promise<Record<CashlinkDeliveryState, number>> {
+    const { where, params } = whereEquals({ handler });
     const rows = await this.read(
-      `SELECT "state", COUNT(*) AS "n" FROM ${DELIVERIES}${handler === undefined ? '' : ' WHERE "handler" = ?'} GROUP BY "state"`,
-      handler === undefined ? [] : [handler],
+      `SELECT "state", COUNT(*) AS "n" FROM ${DELIVERIES}${where} GROUP BY "state"`,
+      params,
     );
     const counts: Record<CashlinkDeliveryState, number> = { done: 0, retry: 0, dead: 0 };
     for (const row of rows as Array<{ state: CashlinkDeliveryState; n: number | string }>) {
@@ -418,4 +409,13 @@ function toDelivery(row: Record<string, unknown>): CashlinkEventDeliveryRow {
 
 function truncate(text: string): string {
   return text.length > 1000 ? `${text.slice(0, 997)}...` : text;
+}
+
+/** ` WHERE "a" = ? AND …` for the given columns whose value is not undefined (or '' when none is). */
+function whereEquals(columns: Record<string, unknown>): { where: string; params: unknown[] } {
+  const given = Object.entries(columns).filter(([, value]) => value !== undefined);
+  return {
+    where: given.length ? ` WHERE ${given.map(([column]) => `"${column}" = ?`).join(' AND ')}` : '',
+    params: given.map(([, value]) => value),
+  };
 }
