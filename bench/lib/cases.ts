@@ -334,6 +334,66 @@ async function compareCalls(
   ];
 }
 
+/** A remote Cashlink: every investment POST answered after this many ms (the durable create rows at latency). */
+const REMOTE_CREATE_LATENCIES_MS = [20, 100];
+
+/**
+ * Durable create against a Cashlink that answers each investment POST after `latencyMs`, as a remote
+ * one does: the library against undici's `request()`, alternated round by round (which goes first
+ * alternates too). Here the call, not the machine, is the limit, and the library's commits must hide in
+ * it (target 0.95).
+ */
+async function createAtLatency(
+  ctx: BenchContext,
+  app: BenchChild,
+  investorId: string,
+  latencyMs: number,
+): Promise<ResultRow[]> {
+  const s = ctx.sizes;
+  const series = { library: [] as RoundStats[], undici: [] as RoundStats[] };
+  const call = (raw: boolean) =>
+    app.call<RoundStats>('create', {
+      n: s.createCalls,
+      investorId,
+      concurrency: s.concurrency,
+      raw,
+      client: 'undici',
+      maxDurationMs: s.callDurationMs,
+    });
+  await ctx.emulator.call('latency', { ms: latencyMs });
+  try {
+    for (let r = 0; r < s.rounds; r++) {
+      const order = r % 2 === 0 ? [false, true] : [true, false];
+      for (const raw of order) (raw ? series.undici : series.library).push(await call(raw));
+      ctx.log(
+        `  durable create, Cashlink ${latencyMs} ms, round ${r + 1}: undici ${series.undici.at(-1)!.rps.toFixed(0)} req/s, library ${series.library.at(-1)!.rps.toFixed(0)} req/s`,
+      );
+    }
+  } finally {
+    await ctx.emulator.call('latency', { ms: 0 });
+  }
+  const errors = series.library.reduce((n, x) => n + x.errors, 0);
+  return rows(
+    ctx,
+    `durable create, Cashlink ${latencyMs} ms (vs undici.request)`,
+    'ratio >= 0.95',
+    [
+      {
+        metric: 'req/s',
+        value: median(series.library.map((x) => x.rps)),
+        baseline: median(series.undici.map((x) => x.rps)),
+        check: (r) => r !== null && r >= 0.95 && errors === 0,
+      },
+      {
+        metric: 'p50 ms',
+        value: median(series.library.map((x) => x.p50Ms)),
+        baseline: median(series.undici.map((x) => x.p50Ms)),
+      },
+    ],
+    { calls: s.createCalls, concurrency: s.concurrency, latencyMs, errors },
+  );
+}
+
 /** Read call, durable create, pagination and token single flight: one app, one database. */
 export async function clientCases(ctx: BenchContext): Promise<ResultRow[]> {
   return withDatabase(ctx.kind, async (db) => {
@@ -350,6 +410,9 @@ export async function clientCases(ctx: BenchContext): Promise<ResultRow[]> {
       const create = { command: 'create', args: { n: s.createCalls, investorId } };
       out.push(...(await compareCalls(ctx, app, 'read call', 0.9, read)));
       out.push(...(await compareCalls(ctx, app, 'durable create', 0.5, create)));
+      for (const latencyMs of REMOTE_CREATE_LATENCIES_MS) {
+        out.push(...(await createAtLatency(ctx, app, investorId, latencyMs)));
+      }
 
       // token single flight
       const before = await ctx.emulator.call<number>('tokenRequests');

@@ -273,14 +273,44 @@ describe('SQLite durability of the library writes [sqlite]', () => {
       expect(errors).toHaveLength(1);
     });
 
-    it('syncs nothing once the app switches to synchronous=FULL (SQLite syncs in the commit)', async () => {
-      const gated = gatedSync();
-      const group = SqliteGroupCommit.of(dataSource!);
-      group.useFileSync(gated.sync);
-      await dataSource!.query('PRAGMA synchronous = FULL');
-      await expect(group.run('INSERT INTO "a" ("id", "n") VALUES (1, 1)', [])).resolves.toBe(1);
-      expect(gated.paths).toEqual([]);
-    });
+    it.each(['FULL', 'EXTRA'])(
+      'under synchronous=%s it commits its group under NORMAL, syncs the log itself off the loop, and sets the level back',
+      async (level) => {
+        const gated = gatedSync();
+        const group = SqliteGroupCommit.of(dataSource!);
+        group.useFileSync(gated.sync);
+        await dataSource!.query(`PRAGMA synchronous = ${level}`);
+        const write = group.run('INSERT INTO "a" ("id", "n") VALUES (1, 1)', []);
+        expect(await settledWithin(write, 100)).toBe(false);
+        expect(await dataSource!.query('SELECT "id" FROM "a"')).toEqual([{ id: 1 }]);
+        // The app's own commits keep its level.
+        const expected = level === 'FULL' ? 2 : 3;
+        expect(await dataSource!.query('PRAGMA synchronous')).toEqual([{ synchronous: expected }]);
+        gated.open();
+        await expect(write).resolves.toBe(1);
+        expect(gated.paths).toEqual([`${db.url}-wal`]);
+      },
+    );
+
+    it.each(['NORMAL', 'FULL'])(
+      'under synchronous=%s a group of writes that need not wait for the disk is not synced at all',
+      async (level) => {
+        const gated = gatedSync();
+        const group = SqliteGroupCommit.of(dataSource!);
+        group.useFileSync(gated.sync);
+        await dataSource!.query(`PRAGMA synchronous = ${level}`);
+        await expect(
+          Promise.all([
+            group.run('INSERT INTO "a" ("id", "n") VALUES (1, 1)', [], { durable: false }),
+            group.run('INSERT INTO "a" ("id", "n") VALUES (2, 2)', [], { durable: false }),
+          ]),
+        ).resolves.toEqual([1, 1]);
+        expect(gated.paths).toEqual([]);
+        expect(await dataSource!.query('PRAGMA synchronous')).toEqual([
+          { synchronous: level === 'FULL' ? 2 : 1 },
+        ]);
+      },
+    );
   });
 
   it('with synchronous=OFF it syncs nothing and warns once', async () => {

@@ -36,6 +36,13 @@ const MAX_GROUP = 256;
 
 const groups = new WeakMap<DataSource, SqliteGroupCommit>();
 
+/** How one group reaches the disk: the log sync it owes (if any), and the level to set back after it. */
+interface SyncPlan {
+  walSync: WalSync | null;
+  restore: number | null;
+}
+const NO_SYNC: SyncPlan = { walSync: null, restore: null };
+
 /** How a write of the group commit waits for the app's transaction, and whether it waits for the disk. */
 export interface SqliteGroupWriteOptions extends IdleSqliteWaitOptions {
   /**
@@ -55,13 +62,14 @@ export interface SqliteGroupWriteOptions extends IdleSqliteWaitOptions {
  * durable. If the group fails, each statement runs again alone, so one failing statement fails only
  * its caller.
  *
- * Durable means on disk, not only committed (`sqliteDurability`): with synchronous FULL SQLite syncs
- * inside the commit (better-sqlite3 runs it synchronously, blocking the event loop for the flush: most
- * of a write's cost); in WAL mode with synchronous=NORMAL — better-sqlite3's setting
- * for every connection that opens a database already in WAL mode — SQLite does not sync commits at all,
- * so the library syncs the log itself (`WalSync`, on the thread pool: the loop goes on, and the groups
- * committed meanwhile share the next sync) and only then resolves. With synchronous=OFF nothing is
- * synced; a warning says so once.
+ * Durable means on disk, not only committed (`sqliteDurability`). In WAL mode the library's groups
+ * commit under synchronous=NORMAL (better-sqlite3's setting for every connection that opens a database
+ * already in WAL mode; under FULL or EXTRA the group sets NORMAL and then the app's level back), so
+ * SQLite does not sync them, and the library syncs the log itself (`WalSync`, on the thread pool: the
+ * loop goes on, and the groups committed meanwhile share the next sync) before it resolves a durable
+ * write; a group of writes that need not wait for the disk is not synced at all. With a rollback
+ * journal SQLite syncs inside the commit (better-sqlite3 runs it on the event loop). With
+ * synchronous=OFF nothing is synced; a warning says so once.
  *
  * Like every store write on SQLite, a statement waits until no transaction is open on TypeORM's one
  * shared connection (see `idleSqliteConnection`): joining the app's transaction would make it vanish
@@ -72,7 +80,7 @@ export class SqliteGroupCommit {
   private readonly logger = new Logger('Cashlink');
   private queue: QueuedStatement[] = [];
   private readonly statements = new WeakMap<SqliteHandle, Map<string, SqliteStatement>>();
-  /** Per connection: its log's sync when the library must sync it (WAL, synchronous=NORMAL). */
+  /** Per connection: its log's sync when the library syncs it (WAL). */
   private walSyncs = new WeakMap<SqliteHandle, WalSync>();
   /** Per connection: the file of its main database (fixed while it is open). */
   private readonly mainFiles = new WeakMap<SqliteHandle, string>();
@@ -148,14 +156,16 @@ export class SqliteGroupCommit {
       return;
     }
     const durable = group.map((item) => item.durable);
-    let walSync: WalSync | null;
+    let plan: SyncPlan;
     try {
-      walSync = durable.includes(true) ? this.walSync(handle) : null;
+      plan = this.syncPlan(handle);
     } catch (error) {
       // The settings could not be read (e.g. the connection was closed meanwhile): nothing runs.
       for (const item of group) item.reject(error);
       return;
     }
+    // No durable write in the group (settlements, marks): nothing to wait for, no sync of its own.
+    const walSync = durable.includes(true) ? plan.walSync : null;
     const failed = walSync?.failed;
     if (failed) {
       // A sync of this log failed before: durable writes are refused unwritten (committed, they could
@@ -163,10 +173,10 @@ export class SqliteGroupCommit {
       const refused = notSynced(failed.error, 'the write was not made');
       group.forEach((item) => item.durable && item.reject(refused));
       const rest = group.filter((item) => !item.durable);
-      settle(rest, this.execute(handle, rest));
+      settle(rest, this.execute(handle, rest, plan.restore));
       return;
     }
-    const outcomes = this.execute(handle, group);
+    const outcomes = this.execute(handle, group, plan.restore);
     if (!walSync) {
       settle(group, outcomes);
       return;
@@ -179,8 +189,22 @@ export class SqliteGroupCommit {
     );
   }
 
+  /**
+   * Runs the group under synchronous=NORMAL when `restore` is the connection's own level (FULL or
+   * EXTRA in WAL mode: see `sqliteDurability`), and sets that level back after it.
+   */
+  private execute(handle: SqliteHandle, group: QueuedStatement[], restore: number | null): Outcome[] {
+    if (restore === null) return this.executeGroup(handle, group);
+    this.prepare(handle, 'PRAGMA synchronous = NORMAL').run();
+    try {
+      return this.executeGroup(handle, group);
+    } finally {
+      this.prepare(handle, `PRAGMA synchronous = ${restore}`).run();
+    }
+  }
+
   /** Runs the group in one transaction; if it rolls back as a whole, each statement on its own. */
-  private execute(handle: SqliteHandle, group: QueuedStatement[]): Outcome[] {
+  private executeGroup(handle: SqliteHandle, group: QueuedStatement[]): Outcome[] {
     const run = (item: QueuedStatement): number | unknown[] => {
       const statement = this.prepare(handle, item.sql);
       return item.mode === 'all' ? statement.all(...item.params) : statement.run(...item.params).changes;
@@ -204,11 +228,11 @@ export class SqliteGroupCommit {
   }
 
   /**
-   * The log sync the library owes this connection's commits, or null when SQLite syncs them itself
-   * (or nothing can: see `sqliteDurability`). The settings are read at every group (two PRAGMAs): they
-   * are the app's, and it may change them.
+   * The log sync the library owes this connection's commits (null when SQLite syncs them itself, or
+   * nothing can: see `sqliteDurability`), and the level to set back when its groups run under NORMAL.
+   * The settings are read at every group (two PRAGMAs): they are the app's, and it may change them.
    */
-  private walSync(handle: SqliteHandle): WalSync | null {
+  private syncPlan(handle: SqliteHandle): SyncPlan {
     const query = (sql: string) => this.prepare(handle, sql).all() as Array<Record<string, unknown>>;
     let file = this.mainFiles.get(handle);
     if (file === undefined) {
@@ -222,7 +246,7 @@ export class SqliteGroupCommit {
         walSync = new WalSync(durability.walPath, this.fileSync && ((path) => this.fileSync!(path)));
         this.walSyncs.set(handle, walSync);
       }
-      return walSync;
+      return { walSync, restore: durability.restore };
     }
     if (durability.kind === 'none' && durability.reason === 'synchronous-off' && !this.warnedNotSynced) {
       this.warnedNotSynced = true;
@@ -230,7 +254,7 @@ export class SqliteGroupCommit {
         'SQLite runs with synchronous=OFF: a power loss can take back webhooks already answered 2xx and intents already sent. Use synchronous=NORMAL (WAL) or FULL.',
       );
     }
-    return null;
+    return NO_SYNC;
   }
 
   /** better-sqlite3 compiles a statement on every `prepare`: the library's statements are reused. */

@@ -24,8 +24,13 @@ export const fdatasyncFile: FileSync = async (path) => {
 export type SqliteDurability =
   /** SQLite syncs in each commit (synchronous FULL or EXTRA, or a rollback journal). */
   | { kind: 'commit' }
-  /** WAL with synchronous=NORMAL: commits are not synced; the library syncs the log (`walPath`) itself. */
-  | { kind: 'wal-sync'; walPath: string }
+  /**
+   * WAL: the library's commits are not synced by SQLite; the library syncs the log (`walPath`) itself,
+   * off the event loop, before it resolves a durable write. With synchronous=NORMAL (`restore` null)
+   * that is how the connection runs anyway; with FULL or EXTRA (`restore`: that level) the library runs
+   * its own groups under NORMAL and sets the level back after each: the app's own commits keep FULL.
+   */
+  | { kind: 'wal-sync'; walPath: string; restore: number | null }
   /** Nothing is synced (synchronous=OFF) or there is no file (an in-memory or temporary database). */
   | { kind: 'none'; reason: 'synchronous-off' | 'no-file' };
 
@@ -43,7 +48,10 @@ export function sqliteMainFile(query: (sql: string) => Array<Record<string, unkn
  * writes the log, and a power loss can take back what was committed; SQLite still syncs the log's
  * header when it reuses the log and the log before each checkpoint, so the database stays consistent.
  * An `fdatasync` of the log after a commit makes everything written to it so far durable: the same
- * guarantee synchronous=FULL gives by syncing inside the commit, without blocking the event loop.
+ * guarantee synchronous=FULL gives by syncing inside the commit, without blocking the event loop. So in
+ * WAL mode the library does that whatever the level (NORMAL, FULL or EXTRA): under FULL, better-sqlite3
+ * would run the flush inside the commit, on the event loop, and every request in flight would wait for
+ * it; and a write whose loss only repeats work (a settlement) need not be flushed at all.
  */
 export function sqliteDurability(
   query: (sql: string) => Array<Record<string, unknown>>,
@@ -53,9 +61,10 @@ export function sqliteDurability(
   const synchronous = Number(query('PRAGMA synchronous')[0]?.synchronous);
   if (synchronous === 0) return { kind: 'none', reason: 'synchronous-off' };
   const journalMode = String(query('PRAGMA journal_mode')[0]?.journal_mode).toLowerCase();
-  // A rollback journal syncs the database file in every commit unless synchronous is OFF.
-  if (journalMode === 'wal' && synchronous === 1) return { kind: 'wal-sync', walPath: `${file}-wal` };
-  return { kind: 'commit' };
+  // A rollback journal syncs the database file in every commit unless synchronous is OFF; under NORMAL
+  // it could be corrupted by a power loss, so the library never relaxes it.
+  if (journalMode !== 'wal') return { kind: 'commit' };
+  return { kind: 'wal-sync', walPath: `${file}-wal`, restore: synchronous === 1 ? null : synchronous };
 }
 
 /**
