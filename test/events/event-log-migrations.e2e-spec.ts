@@ -75,7 +75,7 @@ describeEachDatabase('event log migration', (kind) => {
     try {
       await dataSource.runMigrations();
       // The schema before the event log (undoing the later migrations on the way).
-      for (let i = 0; i < 3; i++) await dataSource.undoLastMigration();
+      for (let i = 0; i < 4; i++) await dataSource.undoLastMigration();
       expect(await eventLogTriggersInstalled(dataSource)).toBe(false);
       const store = new WebhookInboxStore(dataSource);
       const change = (status: string) => ({
@@ -94,6 +94,7 @@ describeEachDatabase('event log migration', (kind) => {
         CreateCashlinkEventLog1796100000000.name,
         'CashlinkDataProtection1796200000000',
         'CashlinkEventLogTriggers1796300000000',
+        'CashlinkEventLogNeedsReview1796400000000',
       ]);
       expect(await eventLogTriggersInstalled(dataSource)).toBe(true);
       expect(await events(dataSource)).toEqual([
@@ -128,13 +129,27 @@ describeEachDatabase('event log migration', (kind) => {
         source_id: 'k-1',
         state: 'pending',
       });
+      // An intent stopped in needs_review is announced as expired (it waits for a person too).
+      await dataSource.query(
+        `INSERT INTO "cashlink_intents" ("idempotency_key", "operation", "method", "path", "request_body", "request_hash", "state", "attempts", "next_attempt_at", "created_at", "updated_at") ` +
+          `VALUES ('k-2', 'investments.create', 'POST', '/v2/investments/', '{}', 'h', 'pending', 1, 1, 1, 1)`,
+      );
+      await dataSource.query(
+        `UPDATE "cashlink_intents" SET "state" = 'needs_review', "updated_at" = 3 WHERE "idempotency_key" = 'k-2'`,
+      );
+      expect((await events(dataSource))[4]).toEqual({
+        name: 'cashlink.intent.expired',
+        source: 'intent',
+        source_id: 'k-2',
+        state: 'pending',
+      });
 
       // The schema builder of the library's entities has nothing to change (the event log has none).
       const sql = await dataSource.driver.createSchemaBuilder().log();
       expect(sql.upQueries.map((q) => q.query).filter((q) => q.includes('cashlink_event'))).toEqual([]);
 
       // And back: the tables and triggers go, the inbox and intents keep working.
-      for (let i = 0; i < 3; i++) await dataSource.undoLastMigration();
+      for (let i = 0; i < 4; i++) await dataSource.undoLastMigration();
       expect(await eventLogTriggersInstalled(dataSource)).toBe(false);
       expect((await store.insertChange(change('PAID'))).inserted).toBe(true);
     } finally {

@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import {
   CASHLINK_EVENTS,
   CashlinkAuthService,
+  CashlinkEventsService,
   CashlinkWebhooksService,
   CashlinkIntentNotAwaitingResolutionError,
   CashlinkIntentNotFoundError,
@@ -125,6 +126,9 @@ describeEachDatabase('reconciliation', (kind) => {
     const view = await intents.find('order-1');
     expect(view).toMatchObject({ state: 'succeeded', response: { body: { id: made[0]!.id } } });
     expect(events.map((e) => e.key)).toEqual(['order-1']);
+    // The resolution is a fact of the durable event log too, written with it: the expiry, then the success.
+    const logged = await app.get(CashlinkEventsService).list({ source: 'intent', sourceId: 'order-1' });
+    expect(logged.map((e) => e.name)).toEqual([CASHLINK_EVENTS.intentExpired, CASHLINK_EVENTS.intentSucceeded]);
     // Stored sealed like any answer (encryption at rest): the raw column does not show the object.
     const [raw] = (await app
       .get(DataSource)
@@ -302,6 +306,9 @@ describeEachDatabase('reconciliation', (kind) => {
     );
     expect(view?.lastError?.reason).toMatch(/409 to 3 attempts in a row/);
     expect(view?.attempts).toBe(3);
+    // The durable event log announces it as expired, like the in-process event: it waits for a person.
+    const logged = await app.get(CashlinkEventsService).list({ source: 'intent', sourceId: 'order-409' });
+    expect(logged.map((e) => e.name)).toEqual([CASHLINK_EVENTS.intentExpired]);
     const counts = await intents.count();
     expect(counts.needs_review).toBe(1);
     // The demo's health check reports it as waiting for a person (degraded, not down).

@@ -4,6 +4,13 @@ import { Table, TableIndex, type DataSource, type QueryRunner } from 'typeorm';
 const STATUS_CHANGED = 'cashlink.investment.status_changed';
 const INTENT_PREFIX = 'cashlink.intent.';
 
+/**
+ * The intent states that end its `pending`: each writes its event. `needs_review` (stopped early by
+ * repeated 409s) is announced as `cashlink.intent.expired`, like in process: both wait for a person.
+ */
+const SETTLED_STATES = "'succeeded', 'failed', 'expired', 'needs_review'";
+const INTENT_EVENT_NAME = `'${INTENT_PREFIX}' || CASE NEW."state" WHEN 'needs_review' THEN 'expired' ELSE NEW."state" END`;
+
 const EVENT_COLUMNS = '"name", "source", "source_id", "created_at", "state", "attempts", "next_attempt_at"';
 
 /**
@@ -24,9 +31,9 @@ export function eventLogTriggerStatements(postgres: boolean): string[] {
         `INSERT OR IGNORE INTO "cashlink_events" (${EVENT_COLUMNS}) ` +
         `VALUES ('${STATUS_CHANGED}', 'webhook', NEW."id", NEW."received_at", 'pending', 0, NEW."received_at"); END`,
       `CREATE TRIGGER "cashlink_events_from_intent" AFTER UPDATE OF "state" ON "cashlink_intents" ` +
-        `FOR EACH ROW WHEN OLD."state" <> NEW."state" AND NEW."state" IN ('succeeded', 'failed', 'expired') BEGIN ` +
+        `FOR EACH ROW WHEN OLD."state" <> NEW."state" AND NEW."state" IN (${SETTLED_STATES}) BEGIN ` +
         `INSERT OR IGNORE INTO "cashlink_events" (${EVENT_COLUMNS}) ` +
-        `VALUES ('${INTENT_PREFIX}' || NEW."state", 'intent', NEW."idempotency_key", NEW."updated_at", 'pending', 0, NEW."updated_at"); END`,
+        `VALUES (${INTENT_EVENT_NAME}, 'intent', NEW."idempotency_key", NEW."updated_at", 'pending', 0, NEW."updated_at"); END`,
     ];
   }
   return [
@@ -41,12 +48,12 @@ export function eventLogTriggerStatements(postgres: boolean): string[] {
       `REFERENCING NEW TABLE AS "cashlink_inbox_inserted" FOR EACH STATEMENT EXECUTE FUNCTION "cashlink_events_from_inbox"()`,
     `CREATE OR REPLACE FUNCTION "cashlink_events_from_intent"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ` +
       `INSERT INTO "cashlink_events" (${EVENT_COLUMNS}) ` +
-      `VALUES ('${INTENT_PREFIX}' || NEW."state", 'intent', NEW."idempotency_key", NEW."updated_at", 'pending', 0, NEW."updated_at") ` +
+      `VALUES (${INTENT_EVENT_NAME}, 'intent', NEW."idempotency_key", NEW."updated_at", 'pending', 0, NEW."updated_at") ` +
       `ON CONFLICT DO NOTHING; RETURN NULL; END $$`,
     `DROP TRIGGER IF EXISTS "cashlink_events_from_intent" ON "cashlink_intents"`,
     // Row level with a WHEN: claims and lease renewals (most updates) never call the function.
     `CREATE TRIGGER "cashlink_events_from_intent" AFTER UPDATE OF "state" ON "cashlink_intents" FOR EACH ROW ` +
-      `WHEN (OLD."state" IS DISTINCT FROM NEW."state" AND NEW."state" IN ('succeeded', 'failed', 'expired')) ` +
+      `WHEN (OLD."state" IS DISTINCT FROM NEW."state" AND NEW."state" IN (${SETTLED_STATES})) ` +
       `EXECUTE FUNCTION "cashlink_events_from_intent"()`,
   ];
 }

@@ -7,6 +7,7 @@ import { CreateCashlinkEventLog1796100000000 } from './1796100000000-create-cash
 import { CashlinkIntentResolutions1796060000000 } from './1796060000000-cashlink-intent-resolutions';
 import { CashlinkDataProtection1796200000000 } from './1796200000000-cashlink-data-protection';
 import { CashlinkEventLogTriggers1796300000000 } from './1796300000000-cashlink-event-log-triggers';
+import { CashlinkEventLogNeedsReview1796400000000 } from './1796400000000-cashlink-event-log-needs-review';
 
 /**
  * Every TypeORM migration of the library, for SQLite and PostgreSQL. Add them to the host's
@@ -21,4 +22,5 @@ export const CASHLINK_MIGRATIONS: Array<new () => MigrationInterface> = [
   CreateCashlinkEventLog1796100000000,
   CashlinkDataProtection1796200000000,
   CashlinkEventLogTriggers1796300000000,
+  CashlinkEventLogNeedsReview1796400000000,
 ];
