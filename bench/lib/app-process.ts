@@ -62,6 +62,11 @@ export interface BootOptions {
   recovery?: boolean;
   /** Instance id (lease owner) of this process. */
   instanceId?: string;
+  /**
+   * The dispatch listener reads the changed investment from Cashlink before it counts the change, as an
+   * app that acts on a status change does (with a remote Cashlink, each change then waits on the network).
+   */
+  listenerReadsInvestment?: boolean;
   /** Encrypt stored personal data (a test key ring); `false` stores it in clear. @default true */
   encryption?: boolean;
   /**
@@ -326,7 +331,15 @@ serveCommands(
       boot = options;
       app = await NestFactory.create(moduleFor(options), { logger: ['error'], abortOnError: false });
       const events = app.get(EventEmitter2);
-      events.on(CASHLINK_EVENTS.investmentStatusChanged, () => dispatched.hit());
+      events.on(
+        CASHLINK_EVENTS.investmentStatusChanged,
+        options.listenerReadsInvestment
+          ? async (event: InvestmentStatusChangedEvent) => {
+              await investments().get(event.investmentId);
+              dispatched.hit();
+            }
+          : () => dispatched.hit(),
+      );
       events.on(CASHLINK_EVENTS.intentSucceeded, () => settled.hit());
       events.on(CASHLINK_EVENTS.intentFailed, () => settled.hit());
       events.on(CASHLINK_EVENTS.intentExpired, () => settled.hit());

@@ -15,9 +15,9 @@ serveCommands(
         clientSecret: emulator.clientSecret,
       };
     },
-    seedInvestments: ({ count }: { count: number }) => {
+    seedInvestments: ({ count, all = false }: { count: number; all?: boolean }) => {
       const ids = emulator!.seedInvestments(count);
-      return { first: ids[0], count: ids.length };
+      return { first: ids[0], count: ids.length, ...(all ? { ids } : {}) };
     },
     investorId: () => {
       if (emulator!.investors().length === 0) emulator!.seedInvestments(1);
@@ -26,10 +26,15 @@ serveCommands(
     tokenRequests: () => emulator!.tokenRequests(),
     investmentsCount: () => emulator!.investments().length,
     reset: () => emulator!.reset(),
-    /** Every investment POST answered after `ms` (a remote Cashlink's latency), or none when 0. */
-    latency: ({ ms }: { ms: number }) => {
+    /**
+     * Every investment POST (and with `reads`, every investment GET too) answered after `ms`, as a
+     * remote Cashlink's latency; none when 0.
+     */
+    latency: ({ ms, reads = false }: { ms: number; reads?: boolean }) => {
       emulator!.clearFaults();
-      if (ms > 0) emulator!.injectFault({ route: 'POST /v2/investments/', kind: 'delay', delayMs: ms });
+      if (ms <= 0) return;
+      emulator!.injectFault({ route: 'POST /v2/investments/', kind: 'delay', delayMs: ms });
+      if (reads) emulator!.injectFault({ route: 'GET /v2/investments/{id}/', kind: 'delay', delayMs: ms });
     },
     /** CPU time this process has used (µs), to tell whether the emulator bounds a case. */
     cpuMicros: () => {

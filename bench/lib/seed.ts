@@ -34,10 +34,15 @@ function changedAt(i: number): string {
 }
 
 /** Inserts `count` pending, due inbox rows (one status change each of a distinct investment). */
-export async function seedInbox(dataSource: DataSource, count: number): Promise<void> {
+export async function seedInbox(
+  dataSource: DataSource,
+  count: number,
+  /** The changed investments, one per row (e.g. investments the emulator holds); random ids by default. */
+  investmentIds?: readonly string[],
+): Promise<void> {
   const now = Date.now();
   const rows = Array.from({ length: count }, (_, i) => {
-    const investmentId = randomUUID();
+    const investmentId = investmentIds?.[i] ?? randomUUID();
     const at = changedAt(i);
     const key = createHash('sha256').update(`${investmentId}|ACCEPTED|${at}`).digest('hex');
     return [randomUUID(), key, investmentId, 'ACCEPTED', at, now, 'pending', 0, now] as const;
