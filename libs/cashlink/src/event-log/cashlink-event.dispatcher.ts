@@ -9,7 +9,8 @@ import {
 import type { EntityManager } from 'typeorm';
 import { backoffDelayMs } from '../common/backoff';
 import { createInstanceId } from '../common/instance-id';
-import { idleSqliteConnection } from '../persistence/sqlite-connection';
+import { LeasedBatch } from '../persistence/leased-queue';
+import { storeDialectOf } from '../persistence/store-dialect';
 import type { CashlinkEventLogWake } from '../events/event-log-wake';
 import { IntentSettledEvent } from '../idempotency/intent-settled.event';
 import {
@@ -34,8 +35,6 @@ import { InvestmentStatusChangedEvent } from '../events/investment-status-change
 
 /** How often the loop purges done events past `events.retentionMs`. */
 const PURGE_INTERVAL_MS = 3_600_000;
-/** Pause between tries of a mark that failed (database unreachable), growing to the cap. */
-const MARK_RETRY_MS = { first: 50, max: 1000 };
 /** Longest a transaction of one transactional handler stays open over a batch before it commits. */
 const TRANSACTION_GROUP_MS = 200;
 
@@ -76,10 +75,8 @@ export class CashlinkEventDispatcher
   private started = false;
   private stopped = false;
   private nextPurgeAt = 0;
-  /** Events of the batch in hand: until when this instance holds each lease (as last written). */
-  private readonly leases = new Map<number, number>();
-  /** Events of the batch in hand whose lease went to another instance (a renewal did not find it). */
-  private readonly lost = new Set<number>();
+  /** The leases of the batch in hand (null between batches). */
+  private batch: LeasedBatch<number> | null = null;
 
   constructor(
     private readonly store: CashlinkEventLogStore,
@@ -167,16 +164,24 @@ export class CashlinkEventDispatcher
         const now = Date.now();
         const events = await this.store.claimDue(this.owner, batchSize, leaseMs, now);
         if (events.length === 0) break;
-        this.leases.clear();
-        this.lost.clear();
-        for (const e of events) this.leases.set(e.id, now + leaseMs);
-        const heartbeat = setInterval(() => void this.heartbeat(), Math.max(50, Math.floor(leaseMs / 3)));
-        heartbeat.unref?.();
+        const batch = new LeasedBatch(
+          events.map((e) => e.id),
+          now,
+          {
+            leaseMs,
+            renew: (ids, at) => this.store.renew(ids, this.owner, leaseMs, at),
+            stopping: () => this.stopped,
+            onRenewalFailed: (error) =>
+              // The database is unreachable: the leases run on as last written; marks are retried meanwhile.
+              this.logger.warn(`Event lease renewal failed (${errorName(error)})`),
+          },
+        );
+        this.batch = batch;
         try {
           await this.deliverBatch(events);
         } finally {
-          clearInterval(heartbeat);
-          this.leases.clear();
+          this.batch = null;
+          await batch.close();
         }
         total += events.length;
         if (events.length < batchSize) break;
@@ -189,30 +194,9 @@ export class CashlinkEventDispatcher
     });
   }
 
-  /** Renews the leases of the events still in hand; one that is not found any more is lost. */
-  private async heartbeat(): Promise<void> {
-    const ids = [...this.leases.keys()];
-    if (ids.length === 0) return;
-    const now = Date.now();
-    try {
-      const held = await this.store.renew(ids, this.owner, this.options.dispatch.leaseMs, now);
-      for (const id of ids) {
-        if (!this.leases.has(id)) continue;
-        if (held.has(id)) this.leases.set(id, now + this.options.dispatch.leaseMs);
-        else {
-          this.leases.delete(id);
-          this.lost.add(id);
-        }
-      }
-    } catch (error) {
-      // The database is unreachable: the leases run on as last written; marks are retried meanwhile.
-      this.logger.warn(`Event lease renewal failed (${errorName(error)})`);
-    }
-  }
-
-  /** Whether this instance may still start work on the event. */
+  /** Whether this instance may still start work on the event (its lease is live and was not lost). */
   private holds(id: number): boolean {
-    return !this.lost.has(id) && (this.leases.get(id) ?? 0) > Date.now();
+    return this.batch?.holds(id) ?? false;
   }
 
   private async deliverBatch(events: CashlinkEventRow[]): Promise<void> {
@@ -418,7 +402,7 @@ export class CashlinkEventDispatcher
   private async finishAll(works: EventWork[]): Promise<void> {
     const done: number[] = [];
     for (const w of works) {
-      if (this.lost.has(w.event.id)) continue; // another instance holds it now
+      if (this.batch?.lost(w.event.id)) continue; // another instance holds it now
       if (Number.isFinite(w.nextAt)) await this.finish(w.event, 'pending', w.nextAt);
       else if (w.dead) await this.finish(w.event, 'dead', w.event.nextAttemptAt);
       else done.push(w.event.id);
@@ -440,7 +424,7 @@ export class CashlinkEventDispatcher
    */
   private async inHandlerTransaction(work: (manager: EntityManager) => Promise<void>): Promise<void> {
     const dataSource = this.store.dataSource;
-    if (dataSource.options.type !== 'postgres') await idleSqliteConnection(dataSource);
+    await storeDialectOf(dataSource).beforeTransaction();
     await dataSource.transaction(work);
   }
 
@@ -485,28 +469,10 @@ export class CashlinkEventDispatcher
 
   /**
    * Writes a mark until it is written: a mark that fails (database unreachable) is tried again while
-   * this instance may still hold the event's lease, and for one more lease after that (no other instance
-   * can take the event while the database is unreachable either). Gives up only then, or at shutdown.
+   * this instance may still hold the event's lease, and for one lease more (`LeasedBatch.untilWritten`).
    */
   private async untilWritten(eventId: number, write: () => Promise<unknown>): Promise<void> {
-    let pause = MARK_RETRY_MS.first;
-    for (;;) {
-      try {
-        await write();
-        return;
-      } catch (error) {
-        const heldUntil = this.leases.get(eventId) ?? 0;
-        if (
-          this.stopped ||
-          this.lost.has(eventId) ||
-          Date.now() > heldUntil + this.options.dispatch.leaseMs
-        ) {
-          throw error;
-        }
-        await new Promise((resolve) => setTimeout(resolve, pause));
-        pause = Math.min(MARK_RETRY_MS.max, pause * 2);
-      }
-    }
+    await (this.batch ? this.batch.untilWritten(eventId, write) : write());
   }
 
   private async finish(

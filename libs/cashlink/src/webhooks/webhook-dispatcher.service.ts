@@ -10,6 +10,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { backoffDelayMs } from '../common/backoff';
 import { createInstanceId } from '../common/instance-id';
 import { CashlinkConfigError } from '../errors/cashlink.error';
+import { LeasedBatch } from '../persistence/leased-queue';
 import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
 import { InvestmentStatusChangedEvent } from '../events/investment-status-changed.event';
 import { countInbox, traceWebhookDispatch } from '../telemetry/cashlink-telemetry';
@@ -149,30 +150,43 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
         // the event loop). A crash before that mark re-dispatches them: delivery is at least once.
         const processed: string[] = [];
         // The claim computed each row's watermark (stale, previous status) from every change stored
-        // by then. The batch's leases are renewed, and the watermarks computed again, in one
-        // statement whenever half a lease has passed (slow listeners), never once per row — on SQLite
-        // every statement is a commit, a disk flush that blocks the event loop. A row is dispatched
-        // only while at least half its lease remains, so no other instance can have claimed it.
-        let marks = new Map(rows.map((r) => [r.id, { stale: r.stale, previousStatus: r.previousStatus }]));
-        let renewAt = claimedAt + leaseMs / 2;
-        let heldUntil = claimedAt + leaseMs;
+        // by then. A heartbeat renews the leases of the rows still in hand (those not yet dispatched
+        // and those waiting for their processed mark) in one statement every third of a lease, never
+        // once per row, and computes the watermarks again; a slow listener keeps its batch leased.
+        // A row is dispatched only while its lease is live and was not lost to another instance.
+        const marks = new Map(rows.map((r) => [r.id, { stale: r.stale, previousStatus: r.previousStatus }]));
+        const batch = new LeasedBatch(
+          rows.map((r) => r.id),
+          claimedAt,
+          {
+            leaseMs,
+            renew: async (ids, now) => {
+              const held = await this.store.renewLeases(ids, this.owner, leaseMs, now);
+              for (const [id, mark] of held) marks.set(id, mark);
+              return held.keys();
+            },
+            stopping: () => this.stopped,
+            onRenewalFailed: (error) =>
+              // The database is unreachable: the leases run on as last written; marks are retried meanwhile.
+              this.logger.warn(`Webhook lease renewal failed (${errorName(error)})`),
+          },
+        );
         try {
-          for (const [i, row] of rows.entries()) {
-            if (Date.now() >= renewAt) {
-              const startedAt = Date.now();
-              // Every row of the batch still in hand keeps its lease while earlier rows run.
-              const held = [...processed, ...rows.slice(i).map((r) => r.id)];
-              marks = await this.store.renewLeases(held, this.owner, leaseMs, startedAt);
-              renewAt = startedAt + leaseMs / 2;
-              heldUntil = startedAt + leaseMs;
-            }
-            const mark = marks.get(row.id);
-            if (await traceWebhookDispatch(row, () => this.dispatchRow(row, mark))) processed.push(row.id);
+          for (const row of rows) {
+            const mark = batch.holds(row.id) ? marks.get(row.id) : undefined;
+            const done = await traceWebhookDispatch(row, () => this.dispatchRow(row, mark));
+            // Retried or dead: the row's lease was dropped with its mark.
+            if (done) processed.push(row.id);
+            else batch.release(row.id);
           }
         } finally {
-          // Also when the batch stopped on a database error: the rows whose listeners ran are marked,
-          // or they would run again after their lease.
-          await this.markProcessed(processed, heldUntil);
+          try {
+            // Also when the batch stopped on a database error: the rows whose listeners ran are marked,
+            // or they would run again after their lease.
+            await this.markProcessed(processed, batch);
+          } finally {
+            await batch.close();
+          }
         }
         total += rows.length;
         if (rows.length < batchSize) break;
@@ -209,27 +223,15 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
 
   /**
    * Marks rows whose listeners succeeded. A mark that cannot be written (the database unreachable) is
-   * not given up for a repeat: it is tried again while this instance may still hold the lease
-   * (`heldUntil`), and for one more lease (while the database is unreachable nobody else can claim the
-   * rows either), and only then left to the lease's expiry.
+   * not given up for a repeat: it is tried again while this instance may still hold the leases, and for
+   * one more lease (`LeasedBatch.untilWritten`), and only then left to the leases' expiry.
    */
-  private async markProcessed(ids: string[], heldUntil: number): Promise<void> {
+  private async markProcessed(ids: string[], batch: LeasedBatch<string>): Promise<void> {
     if (ids.length === 0) return;
-    let pause = 50;
-    let marked: number;
-    for (;;) {
-      try {
-        marked = await this.store.markProcessedMany(ids, this.owner);
-        break;
-      } catch (error) {
-        if (this.stopped || Date.now() > heldUntil + this.options.dispatch.leaseMs) throw error;
-        await new Promise((resolve) => setTimeout(resolve, pause));
-        pause = Math.min(1000, pause * 2);
-      }
-    }
+    const marked = await batch.untilWritten(ids[0]!, () => this.store.markProcessedMany(ids, this.owner));
     if (marked < ids.length) {
       this.logger.warn(
-        `${ids.length - marked} webhook(s): lease lost before they were marked processed (raise dispatch.leaseMs above your listeners' duration for a batch)`,
+        `${ids.length - marked} webhook(s): lease lost before they were marked processed (another instance claimed them while the database could not renew their lease)`,
       );
     }
   }
@@ -237,8 +239,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   /**
    * Runs the listeners of one claimed row; true when they all succeeded (the row is then to be
    * marked processed). `watermark`: the row's stale flag and previous status, computed when its
-   * lease was last renewed; absent when the lease was lost (listeners of earlier rows took longer
-   * than leaseMs, and another instance may have claimed the row): the row is then left alone.
+   * lease was last renewed; absent when the lease was lost (it could not be renewed in time, and
+   * another instance may have claimed the row): the row is then left alone.
    */
   private async dispatchRow(
     row: WebhookInboxEntity,
@@ -247,7 +249,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     const { maxAttempts } = this.options.dispatch;
     if (!watermark) {
       this.logger.warn(
-        `Webhook ${row.id}: lease expired before its dispatch began; left to the next claim (raise dispatch.leaseMs above your listeners' duration)`,
+        `Webhook ${row.id}: lease lost before its dispatch began (it could not be renewed in time); left to the next claim`,
       );
       return false;
     }
