@@ -137,7 +137,12 @@ function rowsOf(sql: string, result: unknown): StoreRows {
 }
 
 /** A statement on `manager`'s runner; answers TypeORM's raw result (`records`, `affected`). */
-async function onRunner(dataSource: DataSource, manager: EntityManager | undefined, sql: string, params: unknown[]) {
+async function onRunner(
+  dataSource: DataSource,
+  manager: EntityManager | undefined,
+  sql: string,
+  params: unknown[],
+) {
   const own = manager?.queryRunner;
   const runner = own ?? dataSource.createQueryRunner();
   try {
@@ -176,8 +181,7 @@ function postgresDialect(dataSource: DataSource): StoreDialect {
       (await runPostgresStatement(dataSource, statement(sql, params, options?.statement))).rows,
     execute: async (sql, params, options) =>
       (await runPostgresStatement(dataSource, statement(sql, params, options?.statement))).rowCount ?? 0,
-    claim: (sql, params, options) =>
-      runPostgresClaim(dataSource, statement(sql, params, options.statement)),
+    claim: (sql, params, options) => runPostgresClaim(dataSource, statement(sql, params, options.statement)),
     read: async (sql, params) => (await dataSource.query(text(sql), params)) as StoreRows,
     query: async (manager, sql, params) => rowsOf(sql, await manager.query(text(sql), params)),
     executeIn: async (manager, sql, params) =>

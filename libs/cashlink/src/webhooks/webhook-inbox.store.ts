@@ -396,7 +396,12 @@ export class WebhookInboxStore {
 
   /** Schedules another attempt of a claimed row. */
   async markRetry(id: string, owner: string, nextAttemptAt: number, lastError: string): Promise<boolean> {
-    return this.settle(`"next_attempt_at" = ?, "last_error" = ?`, [nextAttemptAt, truncate(lastError)], id, owner);
+    return this.settle(
+      `"next_attempt_at" = ?, "last_error" = ?`,
+      [nextAttemptAt, truncate(lastError)],
+      id,
+      owner,
+    );
   }
 
   /** Marks a claimed row dead (no further attempts). */
@@ -405,12 +410,7 @@ export class WebhookInboxStore {
   }
 
   /** Applies `assignments` and releases the lease, if `owner` still holds it. */
-  private async settle(
-    assignments: string,
-    params: unknown[],
-    id: string,
-    owner: string,
-  ): Promise<boolean> {
+  private async settle(assignments: string, params: unknown[], id: string, owner: string): Promise<boolean> {
     const sql =
       `UPDATE ${TABLE} SET ${assignments}, "lease_owner" = NULL, "lease_until" = NULL ` +
       `WHERE "id" = ? AND "lease_owner" = ? RETURNING "id"`;
