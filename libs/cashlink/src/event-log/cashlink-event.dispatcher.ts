@@ -10,6 +10,7 @@ import type { EntityManager } from 'typeorm';
 import { backoffDelayMs } from '../common/backoff';
 import { createInstanceId } from '../common/instance-id';
 import { LeasedBatch } from '../persistence/leased-queue';
+import { RoundLoop } from '../persistence/round-loop';
 import { storeDialectOf } from '../persistence/store-dialect';
 import type { CashlinkEventLogWake } from '../events/event-log-wake';
 import { IntentSettledEvent } from '../idempotency/intent-settled.event';
@@ -69,11 +70,7 @@ export class CashlinkEventDispatcher
   private readonly logger = new Logger('CashlinkEvents');
   /** Lease owner name: unique per process, readable in the table. */
   readonly owner = createInstanceId(64);
-  private timer: NodeJS.Timeout | null = null;
-  private round: Promise<number> | null = null;
-  private again = false;
-  private started = false;
-  private stopped = false;
+  private readonly loop: RoundLoop;
   private nextPurgeAt = 0;
   /** The leases of the batch in hand (null between batches). */
   private batch: LeasedBatch<number> | null = null;
@@ -88,7 +85,16 @@ export class CashlinkEventDispatcher
     @Optional()
     @Inject(CASHLINK_WEBHOOKS_INVESTMENT_FETCHER)
     private readonly fetchInvestment: WebhookInvestmentFetcher | null = null,
-  ) {}
+  ) {
+    this.loop = new RoundLoop({
+      intervalMs: options.dispatch.intervalMs,
+      // Woken while a round runs: the next one a little later, to find a batch's worth.
+      busyDelayMs: 10,
+      round: () => this.runRound(),
+      onRoundFailed: (error) =>
+        this.logger.error(`Event delivery round failed (${errorName(error)}); retrying`),
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const dataSource = this.store.dataSource;
@@ -103,95 +109,55 @@ export class CashlinkEventDispatcher
       }
     }
     if (!this.options.dispatch.enabled) return;
-    this.started = true;
-    this.schedule(0);
+    this.loop.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.round?.catch(() => undefined);
+    await this.loop.stop();
   }
 
   /** Asks for a round as soon as possible (after a change is stored). */
   kick(): void {
-    if (!this.started || this.stopped) return;
-    if (this.round) {
-      this.again = true;
-      return;
-    }
-    this.schedule(0);
+    this.loop.kick();
   }
 
   /** Delivers every due event now; resolves with how many events were handled. */
   async dispatchDue(): Promise<number> {
-    while (this.round) await this.round.catch(() => undefined);
-    return this.runRound();
+    return this.loop.runNow();
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      if (this.round) {
-        this.again = true;
-        return;
+  private async runRound(): Promise<number> {
+    let total = 0;
+    const { batchSize, leaseMs } = this.options.dispatch;
+    await this.purgeIfDue();
+    for (;;) {
+      if (this.loop.stopping) break;
+      const now = Date.now();
+      const events = await this.store.claimDue(this.owner, batchSize, leaseMs, now);
+      if (events.length === 0) break;
+      const batch = new LeasedBatch(
+        events.map((e) => e.id),
+        now,
+        {
+          leaseMs,
+          renew: (ids, at) => this.store.renew(ids, this.owner, leaseMs, at),
+          stopping: () => this.loop.isStopped,
+          onRenewalFailed: (error) =>
+            // The database is unreachable: the leases run on as last written; marks are retried meanwhile.
+            this.logger.warn(`Event lease renewal failed (${errorName(error)})`),
+        },
+      );
+      this.batch = batch;
+      try {
+        await this.deliverBatch(events);
+      } finally {
+        this.batch = null;
+        await batch.close();
       }
-      void this.runRound()
-        .catch((error: unknown) => {
-          this.logger.error(`Event delivery round failed (${errorName(error)}); retrying`);
-        })
-        .finally(() => {
-          const soon = this.again;
-          this.again = false;
-          this.schedule(
-            soon ? Math.min(10, this.options.dispatch.intervalMs) : this.options.dispatch.intervalMs,
-          );
-        });
-    }, delayMs);
-    this.timer.unref?.();
-  }
-
-  private runRound(): Promise<number> {
-    const round = (async () => {
-      let total = 0;
-      const { batchSize, leaseMs } = this.options.dispatch;
-      await this.purgeIfDue();
-      for (;;) {
-        if (this.stopped && this.started) break;
-        const now = Date.now();
-        const events = await this.store.claimDue(this.owner, batchSize, leaseMs, now);
-        if (events.length === 0) break;
-        const batch = new LeasedBatch(
-          events.map((e) => e.id),
-          now,
-          {
-            leaseMs,
-            renew: (ids, at) => this.store.renew(ids, this.owner, leaseMs, at),
-            stopping: () => this.stopped,
-            onRenewalFailed: (error) =>
-              // The database is unreachable: the leases run on as last written; marks are retried meanwhile.
-              this.logger.warn(`Event lease renewal failed (${errorName(error)})`),
-          },
-        );
-        this.batch = batch;
-        try {
-          await this.deliverBatch(events);
-        } finally {
-          this.batch = null;
-          await batch.close();
-        }
-        total += events.length;
-        if (events.length < batchSize) break;
-      }
-      return total;
-    })();
-    this.round = round;
-    return round.finally(() => {
-      if (this.round === round) this.round = null;
-    });
+      total += events.length;
+      if (events.length < batchSize) break;
+    }
+    return total;
   }
 
   /** Whether this instance may still start work on the event (its lease is live and was not lost). */

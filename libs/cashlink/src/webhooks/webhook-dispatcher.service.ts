@@ -11,6 +11,7 @@ import { backoffDelayMs } from '../common/backoff';
 import { createInstanceId } from '../common/instance-id';
 import { CashlinkConfigError } from '../errors/cashlink.error';
 import { LeasedBatch } from '../persistence/leased-queue';
+import { RoundLoop } from '../persistence/round-loop';
 import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
 import { InvestmentStatusChangedEvent } from '../events/investment-status-changed.event';
 import { countInbox, traceWebhookDispatch } from '../telemetry/cashlink-telemetry';
@@ -26,10 +27,9 @@ const PURGE_INTERVAL_MS = 3_600_000;
 
 /**
  * When webhooks keep arriving while a round runs, the next round starts this much later rather than at
- * once, so that it finds a batch's worth instead of the few rows stored meanwhile: each round costs a
- * claim (three round trips on Postgres) and a processed mark, paid per batch. Under load that delay
- * turned rounds of a handful of rows into fuller batches; a webhook that
- * arrives when the dispatcher is idle is still dispatched at once.
+ * once (`RoundLoopOptions.busyDelayMs`): each round costs a claim (three round trips on Postgres) and a
+ * processed mark, paid per batch. Under load that delay turned rounds of a handful of rows into fuller
+ * batches; a webhook that arrives when the dispatcher is idle is still dispatched at once.
  */
 const BUSY_ROUND_DELAY_MS = 10;
 
@@ -50,11 +50,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private readonly logger = new Logger('CashlinkWebhooks');
   /** Lease owner name: unique per process, readable in the table (fits `lease_owner varchar(64)`). */
   readonly owner = createInstanceId(64);
-  private timer: NodeJS.Timeout | null = null;
-  private round: Promise<number> | null = null;
-  private again = false;
-  private started = false;
-  private stopped = false;
+  private readonly loop: RoundLoop;
   /** When the loop purges next (the first round after start-up purges). */
   private nextPurgeAt = 0;
 
@@ -66,7 +62,18 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     @Optional()
     @Inject(CASHLINK_WEBHOOKS_INVESTMENT_FETCHER)
     private readonly fetchInvestment: WebhookInvestmentFetcher | null = null,
-  ) {}
+  ) {
+    this.loop = new RoundLoop({
+      intervalMs: options.dispatch.intervalMs,
+      busyDelayMs: BUSY_ROUND_DELAY_MS,
+      round: () => this.runRound(),
+      onRoundFailed: (error) =>
+        // A database outage must not stop the loop: log, and try again at the next interval.
+        this.logger.error(
+          `Webhook dispatch round failed (${errorName(error)}); retrying in ${options.dispatch.intervalMs} ms`,
+        ),
+    });
+  }
 
   onApplicationBootstrap(): void {
     if (!this.options.enabled) return;
@@ -76,25 +83,16 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       ]);
     }
     if (!this.options.dispatch.enabled) return;
-    this.started = true;
-    this.schedule(0);
+    this.loop.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.round?.catch(() => undefined);
+    await this.loop.stop();
   }
 
   /** Asks for a round as soon as possible (called right after a webhook is stored). */
   kick(): void {
-    if (!this.started || this.stopped) return;
-    if (this.round) {
-      this.again = true;
-      return;
-    }
-    this.schedule(0);
+    this.loop.kick();
   }
 
   /**
@@ -102,101 +100,65 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
    * dispatched (processed, retried or dead). Waits for a round already in progress first.
    */
   async dispatchDue(): Promise<number> {
-    while (this.round) await this.round.catch(() => undefined);
-    return this.runRound();
+    return this.loop.runNow();
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      if (this.round) {
-        this.again = true;
-        return;
-      }
-      void this.runRound()
-        .catch((error: unknown) => {
-          // A database outage must not stop the loop: log, and try again at the next interval.
-          this.logger.error(
-            `Webhook dispatch round failed (${errorName(error)}); retrying in ${this.options.dispatch.intervalMs} ms`,
-          );
-        })
-        .finally(() => {
-          const soon = this.again;
-          this.again = false;
-          this.schedule(
-            soon
-              ? Math.min(BUSY_ROUND_DELAY_MS, this.options.dispatch.intervalMs)
-              : this.options.dispatch.intervalMs,
-          );
-        });
-    }, delayMs);
-    this.timer.unref?.();
-  }
-
-  private runRound(): Promise<number> {
-    const round = (async () => {
-      let total = 0;
-      const { batchSize, leaseMs } = this.options.dispatch;
-      await this.purgeIfDue();
-      for (;;) {
-        if (this.stopped && this.started) break;
-        const claimedAt = Date.now();
-        const rows = await this.store.claimDue(this.owner, batchSize, leaseMs, claimedAt);
-        if (rows.length === 0) break;
-        // Rows whose listeners succeeded are marked processed together, in one statement (one
-        // commit per batch instead of one per row: on SQLite each commit is a disk flush that blocks
-        // the event loop). A crash before that mark re-dispatches them: delivery is at least once.
-        const processed: string[] = [];
-        // The claim computed each row's watermark (stale, previous status) from every change stored
-        // by then. A heartbeat renews the leases of the rows still in hand (those not yet dispatched
-        // and those waiting for their processed mark) in one statement every third of a lease, never
-        // once per row, and computes the watermarks again; a slow listener keeps its batch leased.
-        // A row is dispatched only while its lease is live and was not lost to another instance.
-        const marks = new Map(rows.map((r) => [r.id, { stale: r.stale, previousStatus: r.previousStatus }]));
-        const batch = new LeasedBatch(
-          rows.map((r) => r.id),
-          claimedAt,
-          {
-            leaseMs,
-            renew: async (ids, now) => {
-              const held = await this.store.renewLeases(ids, this.owner, leaseMs, now);
-              for (const [id, mark] of held) marks.set(id, mark);
-              return held.keys();
-            },
-            stopping: () => this.stopped,
-            onRenewalFailed: (error) =>
-              // The database is unreachable: the leases run on as last written; marks are retried meanwhile.
-              this.logger.warn(`Webhook lease renewal failed (${errorName(error)})`),
+  private async runRound(): Promise<number> {
+    let total = 0;
+    const { batchSize, leaseMs } = this.options.dispatch;
+    await this.purgeIfDue();
+    for (;;) {
+      if (this.loop.stopping) break;
+      const claimedAt = Date.now();
+      const rows = await this.store.claimDue(this.owner, batchSize, leaseMs, claimedAt);
+      if (rows.length === 0) break;
+      // Rows whose listeners succeeded are marked processed together, in one statement (one
+      // commit per batch instead of one per row: on SQLite each commit is a disk flush that blocks
+      // the event loop). A crash before that mark re-dispatches them: delivery is at least once.
+      const processed: string[] = [];
+      // The claim computed each row's watermark (stale, previous status) from every change stored
+      // by then. A heartbeat renews the leases of the rows still in hand (those not yet dispatched
+      // and those waiting for their processed mark) in one statement every third of a lease, never
+      // once per row, and computes the watermarks again; a slow listener keeps its batch leased.
+      // A row is dispatched only while its lease is live and was not lost to another instance.
+      const marks = new Map(rows.map((r) => [r.id, { stale: r.stale, previousStatus: r.previousStatus }]));
+      const batch = new LeasedBatch(
+        rows.map((r) => r.id),
+        claimedAt,
+        {
+          leaseMs,
+          renew: async (ids, now) => {
+            const held = await this.store.renewLeases(ids, this.owner, leaseMs, now);
+            for (const [id, mark] of held) marks.set(id, mark);
+            return held.keys();
           },
-        );
-        try {
-          for (const row of rows) {
-            const mark = batch.holds(row.id) ? marks.get(row.id) : undefined;
-            const done = await traceWebhookDispatch(row, () => this.dispatchRow(row, mark));
-            // Retried or dead: the row's lease was dropped with its mark.
-            if (done) processed.push(row.id);
-            else batch.release(row.id);
-          }
-        } finally {
-          try {
-            // Also when the batch stopped on a database error: the rows whose listeners ran are marked,
-            // or they would run again after their lease.
-            await this.markProcessed(processed, batch);
-          } finally {
-            await batch.close();
-          }
+          stopping: () => this.loop.isStopped,
+          onRenewalFailed: (error) =>
+            // The database is unreachable: the leases run on as last written; marks are retried meanwhile.
+            this.logger.warn(`Webhook lease renewal failed (${errorName(error)})`),
+        },
+      );
+      try {
+        for (const row of rows) {
+          const mark = batch.holds(row.id) ? marks.get(row.id) : undefined;
+          const done = await traceWebhookDispatch(row, () => this.dispatchRow(row, mark));
+          // Retried or dead: the row's lease was dropped with its mark.
+          if (done) processed.push(row.id);
+          else batch.release(row.id);
         }
-        total += rows.length;
-        if (rows.length < batchSize) break;
+      } finally {
+        try {
+          // Also when the batch stopped on a database error: the rows whose listeners ran are marked,
+          // or they would run again after their lease.
+          await this.markProcessed(processed, batch);
+        } finally {
+          await batch.close();
+        }
       }
-      return total;
-    })();
-    this.round = round;
-    return round.finally(() => {
-      if (this.round === round) this.round = null;
-    });
+      total += rows.length;
+      if (rows.length < batchSize) break;
+    }
+    return total;
   }
 
   /**
