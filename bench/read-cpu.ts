@@ -5,7 +5,8 @@
  *
  *   EMULATOR_PORT=4311 npm run emulator      # in another shell
  *   EMU=http://127.0.0.1:4311 N=4000 node -r @swc-node/register bench/read-cpu.ts
- *   (add --cpu-prof --cpu-prof-dir=/tmp/prof before -r for a profile; bench/profile-summary.ts reads it)
+ *   (add --cpu-prof --cpu-prof-dir=/tmp/prof before -r for a profile; bench/profile-summary.ts reads it;
+ *   ONLY=lib or ONLY=raw runs one side alone, so that the profile holds that side only)
  */
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
@@ -53,21 +54,22 @@ async function main() {
     });
     return r.body.json();
   };
-  await runConc(lib);
-  await runConc(raw);
+  if (process.env.ONLY !== 'raw') await runConc(lib);
+  if (process.env.ONLY !== 'lib') await runConc(raw);
   const res: { lib: number[]; raw: number[] } = { lib: [], raw: [] };
   for (let r = 0; r < 5; r++) {
     for (const [name, fn] of [
       ['raw', raw],
       ['lib', lib],
     ] as const) {
+      if (process.env.ONLY && process.env.ONLY !== name) continue;
       const c0 = process.cpuUsage();
       await runConc(fn);
       const c = process.cpuUsage(c0);
       res[name].push((c.user + c.system) / N);
     }
   }
-  const med = (a: number[]) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+  const med = (a: number[]) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)] ?? Number.NaN;
   console.log(
     `CPU µs/call: undici.request ${med(res.raw).toFixed(1)}, library ${med(res.lib).toFixed(1)}, library extra ${(med(res.lib) - med(res.raw)).toFixed(1)}`,
   );

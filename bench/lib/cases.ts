@@ -730,28 +730,42 @@ export async function encryptionCost(ctx: BenchContext): Promise<ResultRow[]> {
       const sealed = await startApp(ctx, sealedDb, { listen: false, webhooks: false });
       const clear = await startApp(ctx, clearDb, { listen: false, webhooks: false, encryption: false });
       const s = ctx.sizes;
+      // Twice as many pairs of half the length as the other cases' rounds: a pair's two windows are
+      // closer in time, so the machine's load of the moment weighs on both alike.
+      const pairs = s.rounds * 2;
+      const windowMs = s.callDurationMs / 2;
       const series = { sealed: [] as RoundStats[], clear: [] as RoundStats[] };
       // The app's CPU per create (ms): what encryption adds, less exposed to the machine's other load.
       const cpu = { sealed: [] as number[], clear: [] as number[] };
+      // BENCH_PROFILE_WINDOWS=<dir>: a CPU profile of each app per round, to compare them function by function.
+      const profileDir = process.env.BENCH_PROFILE_WINDOWS;
+      let round = 0;
       const create = async (which: 'sealed' | 'clear') => {
         const app = which === 'sealed' ? sealed.app : clear.app;
+        if (profileDir) await app.call('profileStart');
         const stop = startCpuMeter({ app: [app.process.pid!] });
         const stats = await app.call<RoundStats>('create', {
           n: s.createCalls,
           investorId,
           concurrency: s.concurrency,
           raw: false,
-          maxDurationMs: s.callDurationMs,
+          maxDurationMs: windowMs,
         });
         cpu[which].push(stats.rps > 0 ? (stop().cores.app * 1000) / stats.rps : Number.NaN);
+        if (profileDir) {
+          mkdirSync(profileDir, { recursive: true });
+          const file = `${ctx.kind}-encryption-r${round}-${which}-${stats.requests}req.cpuprofile`;
+          await app.call('profileStop', { file: join(profileDir, file) });
+        }
         return stats;
       };
       try {
-        for (let r = 0; r < s.rounds; r++) {
+        for (let r = 0; r < pairs; r++) {
+          round = r + 1;
           const order = r % 2 === 0 ? (['sealed', 'clear'] as const) : (['clear', 'sealed'] as const);
           for (const which of order) series[which].push(await create(which));
           ctx.log(
-            `  durable create encrypted vs clear round ${r + 1}: ${series.sealed.at(-1)!.rps.toFixed(0)} vs ${series.clear.at(-1)!.rps.toFixed(0)} req/s, ` +
+            `  durable create encrypted vs clear pair ${r + 1}: ${series.sealed.at(-1)!.rps.toFixed(0)} vs ${series.clear.at(-1)!.rps.toFixed(0)} req/s, ` +
               `app CPU ${cpu.sealed.at(-1)!.toFixed(3)} vs ${cpu.clear.at(-1)!.toFixed(3)} ms per create`,
           );
         }
@@ -760,8 +774,8 @@ export async function encryptionCost(ctx: BenchContext): Promise<ResultRow[]> {
       }
       const errors = [...series.sealed, ...series.clear].reduce((n, x) => n + x.errors, 0);
       // On a shared machine the throughput of whole rounds swings by a factor of 3 with the load of the
-      // moment: the target is judged on the ratio within each round (both apps measured back to back),
-      // the median over the rounds; the medians of each series are shown for information.
+      // moment: the target is judged on the ratio within each pair (both apps measured back to back, in
+      // alternating order), the median over the pairs; the medians of each series are for information.
       const paired = median(series.sealed.map((x, i) => x.rps / series.clear[i]!.rps));
       return rows(
         ctx,
@@ -769,7 +783,7 @@ export async function encryptionCost(ctx: BenchContext): Promise<ResultRow[]> {
         'ratio >= 0.95',
         [
           {
-            metric: 'req/s ratio per round (median)',
+            metric: 'req/s ratio per pair (median)',
             value: paired,
             baseline: 1,
             check: (r) => r !== null && r >= 0.95 && errors === 0,
@@ -791,7 +805,7 @@ export async function encryptionCost(ctx: BenchContext): Promise<ResultRow[]> {
           },
           { metric: 'app CPU ms per create', value: median(cpu.sealed), baseline: median(cpu.clear) },
         ],
-        { calls: s.createCalls, concurrency: s.concurrency, errors },
+        { calls: s.createCalls, concurrency: s.concurrency, pairs, windowMs, errors },
       );
     }),
   );

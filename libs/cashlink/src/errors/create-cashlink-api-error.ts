@@ -1,4 +1,5 @@
 import { REQUEST_ID_HEADER } from '../cashlink.constants';
+import { headerValue, type TransportHeaders } from '../transport/cashlink-transport';
 import {
   CashlinkApiError,
   type CashlinkApiErrorDetails,
@@ -18,8 +19,8 @@ export interface CashlinkErrorAnswer {
   status: number;
   /** The body as received (text); parsed here when it is JSON. */
   bodyText: string;
-  /** Response headers with lower-case names. */
-  headers: Record<string, string | undefined>;
+  /** Response headers as received (lower-case names). */
+  headers: TransportHeaders;
   method: string;
   /** Path relative to the API base, without query. */
   path: string;
@@ -38,7 +39,7 @@ export function createCashlinkApiError(answer: CashlinkErrorAnswer): CashlinkApi
   const details: CashlinkApiErrorDetails = {
     status: answer.status,
     body,
-    requestId: answer.headers[REQUEST_ID_HEADER] || undefined,
+    requestId: headerValue(answer.headers, REQUEST_ID_HEADER) || undefined,
     method: answer.method,
     path: answer.path,
     idempotencyKey: answer.idempotencyKey,
@@ -85,7 +86,7 @@ export function createCashlinkApiError(answer: CashlinkErrorAnswer): CashlinkApi
         details,
       );
     case 429: {
-      const retryAfterMs = parseRetryAfter(answer.headers['retry-after']);
+      const retryAfterMs = parseRetryAfter(headerValue(answer.headers, 'retry-after'));
       const wait =
         retryAfterMs === undefined ? '' : ` Cashlink asks to wait ${Math.ceil(retryAfterMs / 1000)} s.`;
       return new CashlinkRateLimitError(

@@ -8,7 +8,8 @@ import { CashlinkError, CashlinkNetworkError, CashlinkTimeoutError } from '../er
 import { createCashlinkApiError, parseBody } from '../errors/create-cashlink-api-error';
 import type { ResolvedClientOptions } from '../options/client-options';
 import { sleep } from '../transport/abort';
-import { CashlinkTransport } from '../transport/cashlink-transport';
+import { AttemptSignal } from '../transport/attempt-signal';
+import { CashlinkTransport, headerValue, type TransportHeaders } from '../transport/cashlink-transport';
 import { countRetry, errorType, startClientSpan } from '../telemetry/cashlink-telemetry';
 import { buildMultipartBody, isReplayableMultipart, type MultipartPayload } from './multipart';
 import { redactHeaders } from './redact-headers';
@@ -43,14 +44,22 @@ export interface CashlinkResponse<T> {
   status: number;
   data: T;
   requestId?: string;
-  /** Response headers, lower-case names. */
-  headers: Record<string, string | undefined>;
+  /** Response headers as received (lower-case names; read one with `headerValue`). */
+  headers: TransportHeaders;
 }
 
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 /** A path that `new URL` would leave as it is: unreserved characters and slashes only. */
 const SAFE_PATH = /^[A-Za-z0-9\-._~/]*$/;
+
+/**
+ * A path that passes `assertRelativePath` at a glance: one leading `/`, then segments of unreserved
+ * characters that contain something other than dots (no `.` or `..` segment), each ending in `/` or the end.
+ */
+const CHECKED_PATH = /^\/(?:(?=[^/]*[^./])[A-Za-z0-9\-._~]+(?:\/|$))*$/;
+
+const IDEMPOTENCY_KEY = IDEMPOTENCY_KEY_HEADER.toLowerCase();
 
 /** Thrown inside one attempt so that the loop can tell the caller's abort from our timeout. */
 const TIMEOUT = Symbol('timeout');
@@ -168,13 +177,14 @@ export class CashlinkHttpClient {
     retries: number,
   ): Promise<{ ok: true; response: CashlinkResponse<T> } | { ok: false; error: unknown }> {
     const timeoutMs = req.timeoutMs ?? this.options.http.timeoutMs;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(TIMEOUT), timeoutMs);
-    const onCallerAbort = (): void => controller.abort(req.signal?.reason);
+    const signal = new AttemptSignal();
+    const timer = setTimeout(() => signal.abort(TIMEOUT), timeoutMs);
+    const onCallerAbort = (): void => signal.abort(req.signal?.reason);
     req.signal?.addEventListener('abort', onCallerAbort, { once: true });
 
-    const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
-    if (req.idempotencyKey !== undefined) headers[IDEMPOTENCY_KEY_HEADER] = req.idempotencyKey;
+    // Lower-case names: undici looks each name up in its table of known headers, a lower-case one directly.
+    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
+    if (req.idempotencyKey !== undefined) headers[IDEMPOTENCY_KEY] = req.idempotencyKey;
     let data: string | Readable | undefined;
     let bodyFailure: { error?: Error } | undefined;
     try {
@@ -182,11 +192,11 @@ export class CashlinkHttpClient {
         const built = await buildMultipartBody(req.multipart, this.options.documents.maxSizeBytes);
         data = built.body;
         bodyFailure = built.failure;
-        headers['Content-Type'] = built.contentType;
-        if (built.contentLength !== undefined) headers['Content-Length'] = String(built.contentLength);
+        headers['content-type'] = built.contentType;
+        if (built.contentLength !== undefined) headers['content-length'] = String(built.contentLength);
       } else if (req.json !== undefined) {
         data = JSON.stringify(req.json);
-        headers['Content-Type'] = 'application/json';
+        headers['content-type'] = 'application/json';
       }
     } catch (error) {
       clearTimeout(timer);
@@ -211,12 +221,12 @@ export class CashlinkHttpClient {
         method: req.method,
         headers,
         body: data,
-        signal: controller.signal,
+        signal,
         // Cashlink's answers are small JSON; a runaway body must not exhaust memory.
         maxResponseBytes: MAX_RESPONSE_BYTES,
       });
       const { headers: responseHeaders, text } = response;
-      const requestId = responseHeaders[REQUEST_ID_HEADER] || undefined;
+      const requestId = headerValue(responseHeaders, REQUEST_ID_HEADER) || undefined;
       spanResult = { status: response.status, requestId };
       if (Logger.isLevelEnabled('debug')) {
         this.logger.debug(
@@ -260,7 +270,7 @@ export class CashlinkHttpClient {
     } catch (error) {
       spanResult = { error: bodyFailure?.error ?? error };
       if (bodyFailure?.error) return { ok: false, error: bodyFailure.error };
-      if (controller.signal.aborted && controller.signal.reason === TIMEOUT) {
+      if (signal.aborted && signal.reason === TIMEOUT) {
         return {
           ok: false,
           error: new CashlinkTimeoutError(
@@ -320,6 +330,8 @@ function describe(error: unknown): string {
 
 /** Paths are relative to the configured base: an absolute URL could send the token elsewhere. */
 function assertRelativePath(path: string): void {
+  // The common case (the resources' own paths): one regex, no split.
+  if (typeof path === 'string' && CHECKED_PATH.test(path)) return;
   if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//') || /[\s#?]/.test(path)) {
     throw new TypeError(
       `Cashlink request paths are relative to the API base and start with one '/', e.g. '/v2/investors/'`,

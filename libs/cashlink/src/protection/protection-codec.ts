@@ -10,7 +10,8 @@ const TAG_BYTES = 16;
 /**
  * Random IVs drawn from one buffer filled 1024 at a time: a third of the cost of sealing a small value
  * went to a `randomBytes(12)` call per value. Each IV is used once (GCM needs it unique per key); the
- * bytes are the same CSPRNG's.
+ * bytes are the same CSPRNG's. `nextIv` answers a view into the pool: it is read at once (by the
+ * cipher and into the sealed value), before the pool can be refilled.
  */
 const IV_POOL = Buffer.allocUnsafe(IV_BYTES * 1024);
 let ivAt = IV_POOL.length;
@@ -19,8 +20,7 @@ function nextIv(): Buffer {
     randomFillSync(IV_POOL);
     ivAt = 0;
   }
-  // A copy: the pool is refilled later, the value must keep its IV.
-  return Buffer.from(IV_POOL.subarray(ivAt, (ivAt += IV_BYTES)));
+  return IV_POOL.subarray(ivAt, (ivAt += IV_BYTES));
 }
 
 /** A stored value did not decrypt: it was altered, or copied from another row or column. */
@@ -47,12 +47,15 @@ export class ProtectionCodec {
   readonly #active: Buffer | undefined;
   readonly activeKeyId: string;
   readonly enabled: boolean;
+  /** `cl1:<active key id>:`, built once. */
+  readonly #sealedPrefix: string;
 
   constructor(options: Pick<ResolvedProtectionOptions, 'enabled' | 'activeKeyId' | 'keys'>) {
     this.enabled = options.enabled;
     this.activeKeyId = options.activeKeyId;
     this.#keys = options.keys;
     this.#active = options.keys.get(options.activeKeyId);
+    this.#sealedPrefix = `${PREFIX}${options.activeKeyId}:`;
     if (this.enabled && !this.#active) {
       throw new CashlinkConfigError(['encryption.activeKeyId: is not a key id in encryption.keys']);
     }
@@ -81,8 +84,12 @@ export class ProtectionCodec {
     const body = cipher.update(text, 'utf8');
     // GCM is a stream mode: final() adds no bytes, it computes the tag.
     cipher.final();
-    const out = Buffer.concat([iv, cipher.getAuthTag(), body]);
-    return `${PREFIX}${this.activeKeyId}:${out.toString('base64')}`;
+    // One buffer, written in place: iv | tag | ciphertext.
+    const out = Buffer.allocUnsafe(IV_BYTES + TAG_BYTES + body.length);
+    iv.copy(out, 0);
+    cipher.getAuthTag().copy(out, IV_BYTES);
+    body.copy(out, IV_BYTES + TAG_BYTES);
+    return this.#sealedPrefix + out.toString('base64');
   }
 
   open(stored: string, binding: string): string;

@@ -90,10 +90,51 @@ const LITERAL_SEGMENTS = new Set([
 
 /** `/v2/investors/4f…/` → `/v2/investors/{id}/`: low cardinality, and no id in telemetry. */
 export function pathTemplate(path: string): string {
-  return path
-    .split('/')
-    .map((segment) => (segment === '' || LITERAL_SEGMENTS.has(segment) ? segment : '{id}'))
-    .join('/');
+  // Segment by segment without split/map/join: it runs on every call.
+  let template = '';
+  let from = 0;
+  for (;;) {
+    const slash = path.indexOf('/', from);
+    const segment = slash < 0 ? path.slice(from) : path.slice(from, slash);
+    template += segment === '' || LITERAL_SEGMENTS.has(segment) ? segment : '{id}';
+    if (slash < 0) return template;
+    template += '/';
+    from = slash + 1;
+  }
+}
+
+/**
+ * The metric attributes of one kind of call, built once and looked up by template, method and status
+ * (or outcome, without a status) rather than built per call: there are few kinds, and a call should
+ * cost no allocation here.
+ */
+type CallAttributes = { calls: Attributes; duration: Attributes };
+const callAttributes = new Map<string, Map<string, Map<number | string, CallAttributes>>>();
+const MAX_TEMPLATES = 1000;
+
+function attributesOfCall(
+  method: string,
+  template: string,
+  status: number | undefined,
+  outcome: string,
+): CallAttributes {
+  let byMethod = callAttributes.get(template);
+  if (!byMethod) {
+    byMethod = new Map();
+    // Templates are few (ids become `{id}`); the bound only keeps an odd caller from growing the map.
+    if (callAttributes.size < MAX_TEMPLATES) callAttributes.set(template, byMethod);
+  }
+  let byResult = byMethod.get(method);
+  if (!byResult) byMethod.set(method, (byResult = new Map()));
+  const result = status ?? outcome;
+  let found = byResult.get(result);
+  if (!found) {
+    const duration: Attributes = { 'http.request.method': method, 'url.template': template };
+    if (status !== undefined) duration['http.response.status_code'] = status;
+    found = { calls: { ...duration, 'cashlink.outcome': outcome }, duration };
+    byResult.set(result, found);
+  }
+  return found;
 }
 
 /** A short, one-way digest of an idempotency key: correlates spans without exposing the key. */
@@ -152,11 +193,10 @@ export function startClientSpan(input: {
         span.setStatus({ code: SpanStatusCode.ERROR });
       }
       span.end();
-      const common: Attributes = { 'http.request.method': input.method, 'url.template': template };
-      if (status !== undefined) common['http.response.status_code'] = status;
+      const attributes = attributesOfCall(input.method, template, status, outcome);
       const ins = instruments();
-      ins.calls.add(1, { ...common, 'cashlink.outcome': outcome });
-      ins.duration.record((performance.now() - started) / 1000, common);
+      ins.calls.add(1, attributes.calls);
+      ins.duration.record((performance.now() - started) / 1000, attributes.duration);
     },
   };
 }

@@ -1,13 +1,24 @@
 import type { Readable } from 'node:stream';
+import type { TransportSignal } from './attempt-signal';
+
+/** Answer headers as received: lower-case names, a repeated header as an array. */
+export type TransportHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+/** One header of an answer as text (a repeated header joined with `, `), or undefined. */
+export function headerValue(headers: TransportHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
 
 /** One HTTP exchange as the library's HTTP client and token client need it. */
 export interface TransportRequest {
   url: string;
   method: string;
+  /** Handed over: built for this one request, the transport adds its own to them. */
   headers: Record<string, string>;
   /** A JSON or form string, or a streamed multipart body. */
   body?: string | Readable;
-  signal: AbortSignal;
+  signal: TransportSignal;
   /** Largest answer body accepted, in bytes. @default no limit */
   maxResponseBytes?: number;
 }
@@ -15,8 +26,8 @@ export interface TransportRequest {
 /** Any answer, whatever its status (the caller maps statuses to errors). */
 export interface TransportResponse {
   status: number;
-  /** Lower-case names. */
-  headers: Record<string, string | undefined>;
+  /** As received (read them with `headerValue`): not copied, since most answers need one or none. */
+  headers: TransportHeaders;
   /** The body as text ('' when there was none). */
   text: string;
 }

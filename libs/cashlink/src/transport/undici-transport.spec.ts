@@ -3,6 +3,7 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { Agent, getGlobalDispatcher, interceptors, setGlobalDispatcher } from 'undici';
+import { AttemptSignal } from './attempt-signal';
 import { TransportFailure } from './cashlink-transport';
 import { UndiciCashlinkTransport } from './undici-transport';
 
@@ -137,6 +138,22 @@ describe('UndiciCashlinkTransport', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     await expect(send({ signal: controller.signal })).rejects.toBeInstanceOf(TransportFailure);
+  });
+
+  it("rejects when an attempt's own signal (not an AbortSignal) aborts mid-request", async () => {
+    handler = () => undefined; // never answers
+    const signal = new AttemptSignal();
+    const added: Array<() => void> = [];
+    const addEventListener = signal.addEventListener.bind(signal);
+    signal.addEventListener = (type, listener) => {
+      added.push(listener);
+      addEventListener(type, listener);
+    };
+    setTimeout(() => signal.abort('deadline'), 50);
+    const error = await send({ signal }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransportFailure);
+    expect(added.length).toBeGreaterThan(0);
+    expect(signal.reason).toBe('deadline');
   });
 
   it('sends through the proxy named by HTTP_PROXY, and directly without one', async () => {

@@ -4,6 +4,8 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Agent, EnvHttpProxyAgent, request as undiciRequest } from 'undici';
 import {
   CashlinkTransport,
+  headerValue,
+  type TransportHeaders,
   type TransportRequest,
   type TransportResponse,
   TransportFailure,
@@ -39,17 +41,16 @@ export class UndiciCashlinkTransport extends CashlinkTransport implements OnModu
 
   override async send(request: TransportRequest): Promise<TransportResponse> {
     try {
+      request.headers['accept-encoding'] = 'identity';
       const response = await undiciRequest(request.url, {
         dispatcher: this.agent,
         method: request.method as 'GET',
-        headers: { 'accept-encoding': 'identity', ...request.headers },
+        headers: request.headers,
         body: request.body,
-        signal: request.signal,
+        // undici takes any object shaped like an EventTarget with `aborted` and `reason`.
+        signal: request.signal as AbortSignal,
       });
-      const headers: Record<string, string | undefined> = {};
-      for (const [name, value] of Object.entries(response.headers)) {
-        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-      }
+      const { headers } = response;
       const text = await readText(response.body, headers, request.maxResponseBytes);
       return { status: response.statusCode, headers, text };
     } catch (error) {
@@ -73,18 +74,15 @@ function proxyConfigured(): boolean {
 type Body = Awaited<ReturnType<typeof undiciRequest>>['body'];
 
 /** The body as UTF-8 text, refusing more than `limit` bytes (the connection is then dropped). */
-async function readText(
-  body: Body,
-  headers: Record<string, string | undefined>,
-  limit: number | undefined,
-): Promise<string> {
-  const encoding = (headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+async function readText(body: Body, headers: TransportHeaders, limit: number | undefined): Promise<string> {
+  const encoding = (headerValue(headers, 'content-encoding') ?? 'identity').trim().toLowerCase();
   const decode = encoding === 'identity' ? undefined : DECODERS[encoding];
   if (encoding !== 'identity' && !decode) {
     drop(body);
     throw new TransportFailure('ERR_CONTENT_ENCODING');
   }
-  const declared = headers['content-length'] === undefined ? NaN : Number(headers['content-length']);
+  const length = headerValue(headers, 'content-length');
+  const declared = length === undefined ? NaN : Number(length);
   if (limit !== undefined && declared > limit) {
     drop(body);
     throw new TransportFailure('ERR_RESPONSE_TOO_LARGE');
