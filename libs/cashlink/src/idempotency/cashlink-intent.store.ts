@@ -228,7 +228,7 @@ export class CashlinkIntentStore {
     const statement = { name: many.name, text: many.text, values: columnsOf(unique, many.width) };
     const written =
       many.lockTimeoutMs === undefined
-        ? await this.dialect.session(async (query) => (await query(statement)).rows)
+        ? await this.dialect.statement(statement)
         : await this.dialect.transaction(
             `SELECT set_config('lock_timeout', '${Math.trunc(many.lockTimeoutMs)}ms', true)`,
             statement,

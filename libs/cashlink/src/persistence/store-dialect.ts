@@ -97,6 +97,11 @@ export interface StoreDialect {
    */
   session<T>(work: (query: SessionQuery) => Promise<T>): Promise<T>;
   /**
+   * Postgres: one statement of `$n` placeholders on its own (a named one that a pooler lost runs again
+   * unnamed: `runPostgresStatement`). Only the Postgres half of a `groupWriter` calls it.
+   */
+  statement(statement: PgStatement): Promise<StoreRows>;
+  /**
    * Postgres: one named statement in its own short transaction whose first statement is `settings`
    * (`set_config(…, true)`: local to it). Only the Postgres half of a `groupWriter` calls it.
    */
@@ -188,6 +193,7 @@ function postgresDialect(dataSource: DataSource): StoreDialect {
       (await onRunner(dataSource, manager, text(sql), params)).affected ?? 0,
     groupWriter: (options) => new PostgresGroupWriter(options),
     session: (work) => withPostgresClient(dataSource, work),
+    statement: async (pg) => (await runPostgresStatement(dataSource, pg)).rows,
     transaction: async (settings, pg) => (await runPostgresTransaction(dataSource, settings, pg)).rows,
     beforeTransaction: () => Promise.resolve(),
   };
@@ -227,6 +233,7 @@ function sqliteDialect(dataSource: DataSource): StoreDialect {
       submit: (item: T) => options.writeOne(item),
     }),
     session: postgresOnly,
+    statement: postgresOnly,
     transaction: postgresOnly,
     beforeTransaction: async () => {
       await idleSqliteConnection(dataSource);
