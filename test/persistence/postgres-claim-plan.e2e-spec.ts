@@ -121,7 +121,15 @@ describeIfPostgres('intent claims on a table without statistics [postgres]', () 
     });
     expect(claimed.map((r) => r.nextAttemptAt)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     const now = BACKLOG + 1;
-    const plan = await explainUnderClaimSettings(ds, claim!, ['other:lease', now + 60_000, now, 20]);
+    const plan = await explainUnderClaimSettings(ds, claim!, [
+      'other:lease',
+      now + 60_000,
+      now,
+      now,
+      now,
+      20,
+      now,
+    ]);
     expect(plan).toContain('Index Scan');
     expect(plan).not.toContain('Sort');
     expect(plan).not.toContain('Bitmap Heap Scan');

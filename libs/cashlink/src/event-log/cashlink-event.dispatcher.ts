@@ -9,7 +9,9 @@ import {
 import type { EntityManager } from 'typeorm';
 import { backoffDelayMs } from '../common/backoff';
 import { createInstanceId } from '../common/instance-id';
-import { idleSqliteConnection } from '../persistence/sqlite-connection';
+import { LeasedBatch } from '../persistence/leased-queue';
+import { RoundLoop } from '../persistence/round-loop';
+import { storeDialectOf } from '../persistence/store-dialect';
 import type { CashlinkEventLogWake } from '../events/event-log-wake';
 import { IntentSettledEvent } from '../idempotency/intent-settled.event';
 import {
@@ -34,8 +36,6 @@ import { InvestmentStatusChangedEvent } from '../events/investment-status-change
 
 /** How often the loop purges done events past `events.retentionMs`. */
 const PURGE_INTERVAL_MS = 3_600_000;
-/** Pause between tries of a mark that failed (database unreachable), growing to the cap. */
-const MARK_RETRY_MS = { first: 50, max: 1000 };
 /** Longest a transaction of one transactional handler stays open over a batch before it commits. */
 const TRANSACTION_GROUP_MS = 200;
 
@@ -70,16 +70,10 @@ export class CashlinkEventDispatcher
   private readonly logger = new Logger('CashlinkEvents');
   /** Lease owner name: unique per process, readable in the table. */
   readonly owner = createInstanceId(64);
-  private timer: NodeJS.Timeout | null = null;
-  private round: Promise<number> | null = null;
-  private again = false;
-  private started = false;
-  private stopped = false;
+  private readonly loop: RoundLoop;
   private nextPurgeAt = 0;
-  /** Events of the batch in hand: until when this instance holds each lease (as last written). */
-  private readonly leases = new Map<number, number>();
-  /** Events of the batch in hand whose lease went to another instance (a renewal did not find it). */
-  private readonly lost = new Set<number>();
+  /** The leases of the batch in hand (null between batches). */
+  private batch: LeasedBatch<number> | null = null;
 
   constructor(
     private readonly store: CashlinkEventLogStore,
@@ -91,7 +85,16 @@ export class CashlinkEventDispatcher
     @Optional()
     @Inject(CASHLINK_WEBHOOKS_INVESTMENT_FETCHER)
     private readonly fetchInvestment: WebhookInvestmentFetcher | null = null,
-  ) {}
+  ) {
+    this.loop = new RoundLoop({
+      intervalMs: options.dispatch.intervalMs,
+      // Woken while a round runs: the next one a little later, to find a batch's worth.
+      busyDelayMs: 10,
+      round: () => this.runRound(),
+      onRoundFailed: (error) =>
+        this.logger.error(`Event delivery round failed (${errorName(error)}); retrying`),
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const dataSource = this.store.dataSource;
@@ -106,113 +109,60 @@ export class CashlinkEventDispatcher
       }
     }
     if (!this.options.dispatch.enabled) return;
-    this.started = true;
-    this.schedule(0);
+    this.loop.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.round?.catch(() => undefined);
+    await this.loop.stop();
   }
 
   /** Asks for a round as soon as possible (after a change is stored). */
   kick(): void {
-    if (!this.started || this.stopped) return;
-    if (this.round) {
-      this.again = true;
-      return;
-    }
-    this.schedule(0);
+    this.loop.kick();
   }
 
   /** Delivers every due event now; resolves with how many events were handled. */
   async dispatchDue(): Promise<number> {
-    while (this.round) await this.round.catch(() => undefined);
-    return this.runRound();
+    return this.loop.runNow();
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      if (this.round) {
-        this.again = true;
-        return;
+  private async runRound(): Promise<number> {
+    let total = 0;
+    const { batchSize, leaseMs } = this.options.dispatch;
+    await this.purgeIfDue();
+    for (;;) {
+      if (this.loop.stopping) break;
+      const now = Date.now();
+      const events = await this.store.claimDue(this.owner, batchSize, leaseMs, now);
+      if (events.length === 0) break;
+      const batch = new LeasedBatch(
+        events.map((e) => e.id),
+        now,
+        {
+          leaseMs,
+          renew: (ids, at) => this.store.renew(ids, this.owner, leaseMs, at),
+          stopping: () => this.loop.isStopped,
+          onRenewalFailed: (error) =>
+            // The database is unreachable: the leases run on as last written; marks are retried meanwhile.
+            this.logger.warn(`Event lease renewal failed (${errorName(error)})`),
+        },
+      );
+      this.batch = batch;
+      try {
+        await this.deliverBatch(events);
+      } finally {
+        this.batch = null;
+        await batch.close();
       }
-      void this.runRound()
-        .catch((error: unknown) => {
-          this.logger.error(`Event delivery round failed (${errorName(error)}); retrying`);
-        })
-        .finally(() => {
-          const soon = this.again;
-          this.again = false;
-          this.schedule(
-            soon ? Math.min(10, this.options.dispatch.intervalMs) : this.options.dispatch.intervalMs,
-          );
-        });
-    }, delayMs);
-    this.timer.unref?.();
-  }
-
-  private runRound(): Promise<number> {
-    const round = (async () => {
-      let total = 0;
-      const { batchSize, leaseMs } = this.options.dispatch;
-      await this.purgeIfDue();
-      for (;;) {
-        if (this.stopped && this.started) break;
-        const now = Date.now();
-        const events = await this.store.claimDue(this.owner, batchSize, leaseMs, now);
-        if (events.length === 0) break;
-        this.leases.clear();
-        this.lost.clear();
-        for (const e of events) this.leases.set(e.id, now + leaseMs);
-        const heartbeat = setInterval(() => void this.heartbeat(), Math.max(50, Math.floor(leaseMs / 3)));
-        heartbeat.unref?.();
-        try {
-          await this.deliverBatch(events);
-        } finally {
-          clearInterval(heartbeat);
-          this.leases.clear();
-        }
-        total += events.length;
-        if (events.length < batchSize) break;
-      }
-      return total;
-    })();
-    this.round = round;
-    return round.finally(() => {
-      if (this.round === round) this.round = null;
-    });
-  }
-
-  /** Renews the leases of the events still in hand; one that is not found any more is lost. */
-  private async heartbeat(): Promise<void> {
-    const ids = [...this.leases.keys()];
-    if (ids.length === 0) return;
-    const now = Date.now();
-    try {
-      const held = await this.store.renew(ids, this.owner, this.options.dispatch.leaseMs, now);
-      for (const id of ids) {
-        if (!this.leases.has(id)) continue;
-        if (held.has(id)) this.leases.set(id, now + this.options.dispatch.leaseMs);
-        else {
-          this.leases.delete(id);
-          this.lost.add(id);
-        }
-      }
-    } catch (error) {
-      // The database is unreachable: the leases run on as last written; marks are retried meanwhile.
-      this.logger.warn(`Event lease renewal failed (${errorName(error)})`);
+      total += events.length;
+      if (events.length < batchSize) break;
     }
+    return total;
   }
 
-  /** Whether this instance may still start work on the event. */
+  /** Whether this instance may still start work on the event (its lease is live and was not lost). */
   private holds(id: number): boolean {
-    return !this.lost.has(id) && (this.leases.get(id) ?? 0) > Date.now();
+    return this.batch?.holds(id) ?? false;
   }
 
   private async deliverBatch(events: CashlinkEventRow[]): Promise<void> {
@@ -418,7 +368,7 @@ export class CashlinkEventDispatcher
   private async finishAll(works: EventWork[]): Promise<void> {
     const done: number[] = [];
     for (const w of works) {
-      if (this.lost.has(w.event.id)) continue; // another instance holds it now
+      if (this.batch?.lost(w.event.id)) continue; // another instance holds it now
       if (Number.isFinite(w.nextAt)) await this.finish(w.event, 'pending', w.nextAt);
       else if (w.dead) await this.finish(w.event, 'dead', w.event.nextAttemptAt);
       else done.push(w.event.id);
@@ -440,7 +390,7 @@ export class CashlinkEventDispatcher
    */
   private async inHandlerTransaction(work: (manager: EntityManager) => Promise<void>): Promise<void> {
     const dataSource = this.store.dataSource;
-    if (dataSource.options.type !== 'postgres') await idleSqliteConnection(dataSource);
+    await storeDialectOf(dataSource).beforeTransaction();
     await dataSource.transaction(work);
   }
 
@@ -485,28 +435,10 @@ export class CashlinkEventDispatcher
 
   /**
    * Writes a mark until it is written: a mark that fails (database unreachable) is tried again while
-   * this instance may still hold the event's lease, and for one more lease after that (no other instance
-   * can take the event while the database is unreachable either). Gives up only then, or at shutdown.
+   * this instance may still hold the event's lease, and for one lease more (`LeasedBatch.untilWritten`).
    */
   private async untilWritten(eventId: number, write: () => Promise<unknown>): Promise<void> {
-    let pause = MARK_RETRY_MS.first;
-    for (;;) {
-      try {
-        await write();
-        return;
-      } catch (error) {
-        const heldUntil = this.leases.get(eventId) ?? 0;
-        if (
-          this.stopped ||
-          this.lost.has(eventId) ||
-          Date.now() > heldUntil + this.options.dispatch.leaseMs
-        ) {
-          throw error;
-        }
-        await new Promise((resolve) => setTimeout(resolve, pause));
-        pause = Math.min(MARK_RETRY_MS.max, pause * 2);
-      }
-    }
+    await (this.batch ? this.batch.untilWritten(eventId, write) : write());
   }
 
   private async finish(

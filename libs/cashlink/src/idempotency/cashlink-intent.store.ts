@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { type DataSource, type EntityManager, In, type QueryResult } from 'typeorm';
+import { type DataSource, type EntityManager, In } from 'typeorm';
 import { SQLITE_IDLE_WAIT_MS } from '../persistence/sqlite-connection';
-import { runPostgresClaim } from '../persistence/postgres-claim';
-import { PostgresGroupWriter, WRITE_ALONE } from '../persistence/postgres-group';
 import {
-  runPostgresStatement,
-  runPostgresTransaction,
-  statementName,
-} from '../persistence/postgres-statements';
-import { SqliteGroupCommit } from '../persistence/sqlite-group-commit';
+  WRITE_ALONE,
+  storeDialectOf,
+  type GroupWriter,
+  type StoreDialect,
+  type StoreWriteOptions,
+} from '../persistence/store-dialect';
 import { CashlinkError } from '../errors/cashlink.error';
 import { ProtectionCodec } from '../protection/protection-codec';
 import { intentBinding } from '../protection/protected-columns';
@@ -68,8 +67,8 @@ const RECORD_COLUMNS = [
 ] as const;
 const RECORD_SQL = `INSERT INTO "${CASHLINK_INTENTS_TABLE}" (${RECORD_COLUMNS.map((c) => `"${c}"`).join(', ')})
        VALUES (${RECORD_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`;
-/** Postgres: several records in one statement, one array per column, inserted in array order. */
-const RECORD_MANY_POSTGRES =
+/** Several records in one statement (a Postgres group), one array per column, inserted in array order. */
+const RECORD_MANY =
   `INSERT INTO "${CASHLINK_INTENTS_TABLE}" (${RECORD_COLUMNS.map((c) => `"${c}"`).join(', ')}) ` +
   `SELECT ${RECORD_COLUMNS.map((c) => `v."${c}"`).join(', ')} FROM unnest(` +
   '$1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::text[], $6::varchar[], $7::varchar[], ' +
@@ -91,8 +90,8 @@ type SettleValues = [
 const SETTLE_SQL = `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "state" = ?, "response_status" = ?, "response_body" = ?,
          "last_error" = COALESCE(?, "last_error"), "lease_owner" = NULL, "lease_until" = NULL, "settled_at" = ?, "updated_at" = ?
        WHERE "idempotency_key" = ? AND "state" = 'pending' AND "lease_owner" = ?`;
-/** Postgres: several settlements in one statement, each still only by its lease holder. */
-const SETTLE_MANY_POSTGRES =
+/** Several settlements in one statement (a Postgres group), each still only by its lease holder. */
+const SETTLE_MANY =
   `UPDATE "${CASHLINK_INTENTS_TABLE}" t SET "state" = v."state", "response_status" = v."response_status", ` +
   `"response_body" = v."response_body", "last_error" = COALESCE(v."last_error", t."last_error"), "lease_owner" = NULL, ` +
   `"lease_until" = NULL, "settled_at" = v."settled_at", "updated_at" = v."updated_at" ` +
@@ -101,8 +100,18 @@ const SETTLE_MANY_POSTGRES =
   `WHERE t."idempotency_key" = v."key" AND t."state" = 'pending' AND t."lease_owner" = v."lease" ` +
   'RETURNING t."idempotency_key"';
 
-/** The store's statements with `$n` placeholders, by their `?` text (see `placeholders`). */
-const POSTGRES_TEXTS = new Map<string, string>();
+/**
+ * `claimDue`: the due pending intents, oldest due first, under one lease; on Postgres the candidates are
+ * picked with `FOR UPDATE SKIP LOCKED` (`StoreDialect.skipLocked`).
+ */
+const claimDueSql = (skipLocked: string): string =>
+  `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "lease_owner" = ?, "lease_until" = ?, "attempts" = "attempts" + 1, "updated_at" = ?
+         WHERE "idempotency_key" IN (
+           SELECT "idempotency_key" FROM "${CASHLINK_INTENTS_TABLE}"
+           WHERE "state" = 'pending' AND "next_attempt_at" <= ? AND ("lease_until" IS NULL OR "lease_until" <= ?)
+           ORDER BY "next_attempt_at" LIMIT ?${skipLocked})
+         AND "state" = 'pending' AND ("lease_until" IS NULL OR "lease_until" <= ?)
+         RETURNING "idempotency_key"`;
 
 /** One array per column of `rows` (for `unnest`). */
 function columnsOf(rows: ReadonlyArray<readonly unknown[]>, width: number): unknown[][] {
@@ -119,12 +128,8 @@ export function newLeaseToken(owner: string): string {
   return `${owner}:${randomUUID()}`;
 }
 
-/**
- * Writes made after the call (settlements, postponements, lease renewals and releases, purges): on
- * SQLite they resolve at their commit, without waiting for the disk (`SqliteGroupWriteOptions.durable`).
- * Losing one to a power loss only leaves the intent pending, and it is sent again with its key.
- */
-const AFTER_THE_CALL = { durable: false };
+/** Prefix of the names the store's statements are prepared under on Postgres. */
+const STATEMENT = 'cashlink_intents';
 
 /** True when `manager` runs inside an open transaction of the app. */
 function inTransaction(manager: EntityManager | undefined): manager is EntityManager {
@@ -146,12 +151,22 @@ function inTransaction(manager: EntityManager | undefined): manager is EntityMan
  * lease loses it when `lease_until` passes.
  */
 export class CashlinkIntentStore {
-  /** SQLite: the DataSource's group commit (statements of one event-loop turn share one flush). */
-  private readonly sqliteGroup: SqliteGroupCommit;
-  private readonly postgres: boolean;
-  /** Postgres: records and settlements outside the app's transactions, by group commit. */
-  private readonly recordGroup: PostgresGroupWriter<unknown[], number>;
-  private readonly settleGroup: PostgresGroupWriter<SettleValues, number>;
+  private readonly dialect: StoreDialect;
+  /** Records and settlements outside the app's transactions, by group commit. */
+  private readonly recordGroup: GroupWriter<unknown[], number>;
+  private readonly settleGroup: GroupWriter<SettleValues, number>;
+  /**
+   * Writes before the call (a record, a claim): on SQLite they wait for an idle connection (never
+   * inside the app's open transaction, whose rollback would undo them) and resolve once on disk.
+   */
+  private readonly beforeTheCall: StoreWriteOptions;
+  /**
+   * Writes made after the call (settlements, postponements, lease renewals and releases, purges): on
+   * SQLite they resolve at their commit, without waiting for the disk (`SqliteGroupWriteOptions.durable`).
+   * Losing one to a power loss only leaves the intent pending, and it is sent again with its key.
+   */
+  private readonly afterTheCall: StoreWriteOptions;
+  private readonly claimDueText: string;
 
   constructor(
     /** The DataSource holding the intents table. */
@@ -160,15 +175,17 @@ export class CashlinkIntentStore {
     /** Seals the protected columns (request, answer, error) on write and opens them on read. */
     readonly codec: ProtectionCodec = ProtectionCodec.PLAIN,
   ) {
-    this.postgres = dataSource.options.type === 'postgres';
-    this.sqliteGroup = SqliteGroupCommit.of(dataSource);
-    this.recordGroup = new PostgresGroupWriter({
+    this.dialect = storeDialectOf(dataSource);
+    this.beforeTheCall = { ...this.sqliteWait(), statement: STATEMENT };
+    this.afterTheCall = { ...this.beforeTheCall, durable: false };
+    this.claimDueText = claimDueSql(this.dialect.skipLocked);
+    this.recordGroup = this.dialect.groupWriter({
       name: 'Intent records',
       writeOne: (values) => this.execute(RECORD_SQL, values),
       writeGroup: (rows) =>
-        this.writeGroupPostgres(rows, 0, {
+        this.writeGroup(rows, 0, {
           name: 'cashlink_intents_record_many_v1',
-          text: RECORD_MANY_POSTGRES,
+          text: RECORD_MANY,
           width: RECORD_COLUMNS.length,
           // An insert waits for an uncommitted insert of the same key (an app transaction that recorded it
           // with `{ manager }`): a group gives up after this and its records go one by one, so that one
@@ -176,13 +193,13 @@ export class CashlinkIntentStore {
           lockTimeoutMs: 100,
         }),
     });
-    this.settleGroup = new PostgresGroupWriter<SettleValues, number>({
+    this.settleGroup = this.dialect.groupWriter<SettleValues, number>({
       name: 'Intent settlements',
-      writeOne: (values) => this.execute(SETTLE_SQL, values, undefined, AFTER_THE_CALL),
+      writeOne: (values) => this.execute(SETTLE_SQL, values, undefined, this.afterTheCall),
       writeGroup: (rows) =>
-        this.writeGroupPostgres(rows, 6, {
+        this.writeGroup(rows, 6, {
           name: 'cashlink_intents_settle_many_v1',
-          text: SETTLE_MANY_POSTGRES,
+          text: SETTLE_MANY,
           width: 8,
         }),
     });
@@ -195,7 +212,7 @@ export class CashlinkIntentStore {
    * out (`WRITE_ALONE`) and written on its own after the group's commit, so that each count is its own.
    * With `lockTimeoutMs` the statement runs in a short transaction with that `lock_timeout`.
    */
-  private async writeGroupPostgres(
+  private async writeGroup(
     rows: ReadonlyArray<readonly unknown[]>,
     keyAt: number,
     many: { name: string; text: string; width: number; lockTimeoutMs?: number },
@@ -209,11 +226,10 @@ export class CashlinkIntentStore {
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, i]) => rows[i]!);
     const statement = { name: many.name, text: many.text, values: columnsOf(unique, many.width) };
-    const { rows: written } =
+    const written =
       many.lockTimeoutMs === undefined
-        ? await runPostgresStatement(this.dataSource, statement)
-        : await runPostgresTransaction(
-            this.dataSource,
+        ? await this.dialect.statement(statement)
+        : await this.dialect.transaction(
             `SELECT set_config('lock_timeout', '${Math.trunc(many.lockTimeoutMs)}ms', true)`,
             statement,
           );
@@ -251,10 +267,9 @@ export class CashlinkIntentStore {
     // ON CONFLICT DO NOTHING (SQLite 3.24+ and Postgres): a repeated key must not abort the caller's
     // transaction on Postgres; the existing row is then compared by the caller. Outside the caller's
     // transaction on Postgres, concurrent records share one statement and one commit.
-    const affected =
-      this.postgres && !inTransaction(manager)
-        ? await this.recordGroup.submit(values)
-        : await this.execute(RECORD_SQL, values, manager);
+    const affected = inTransaction(manager)
+      ? await this.execute(RECORD_SQL, values, manager)
+      : await this.recordGroup.submit(values);
     if (affected === 1) {
       // Inserted: the row is exactly these values (no read back: one round trip less per write).
       const intent = Object.assign(new CashlinkIntent(), {
@@ -356,37 +371,14 @@ export class CashlinkIntentStore {
   async claimDue(owner: string, limit: number, now: number): Promise<CashlinkIntent[]> {
     const lease = newLeaseToken(owner);
     const leaseUntil = now + this.leaseMs;
-    let keys: string[];
-    if (this.postgres) {
-      // Planned as an ordered index scan whatever the table's statistics (see runPostgresClaim).
-      const claimed = await runPostgresClaim(this.dataSource, {
-        // Fixed text: prepared once per connection.
-        name: 'cashlink_intents_claim_v1',
-        text: `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "lease_owner" = $1, "lease_until" = $2, "attempts" = "attempts" + 1, "updated_at" = $3
-         WHERE "idempotency_key" IN (
-           SELECT "idempotency_key" FROM "${CASHLINK_INTENTS_TABLE}"
-           WHERE "state" = 'pending' AND "next_attempt_at" <= $3 AND ("lease_until" IS NULL OR "lease_until" <= $3)
-           ORDER BY "next_attempt_at" LIMIT $4
-           FOR UPDATE SKIP LOCKED)
-         AND "state" = 'pending' AND ("lease_until" IS NULL OR "lease_until" <= $3)
-         RETURNING "idempotency_key"`,
-        values: [lease, leaseUntil, now, limit],
-      });
-      keys = claimed.map((r) => String(r.idempotency_key));
-    } else {
-      // One statement (one commit in the group) for the whole batch; SQLite has one writer at a time.
-      const claim = `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "lease_owner" = ?, "lease_until" = ?, "attempts" = "attempts" + 1, "updated_at" = ?
-         WHERE "idempotency_key" IN (
-           SELECT "idempotency_key" FROM "${CASHLINK_INTENTS_TABLE}"
-           WHERE "state" = 'pending' AND "next_attempt_at" <= ? AND ("lease_until" IS NULL OR "lease_until" <= ?)
-           ORDER BY "next_attempt_at" LIMIT ?)
-         RETURNING "idempotency_key"`;
-      const params = [lease, leaseUntil, now, now, now, limit];
-      const rows =
-        (await this.sqliteGroup.all(claim, params, this.sqliteWait())) ??
-        ((await this.run(claim, params)).records as unknown[]);
-      keys = (rows as { idempotency_key: string }[]).map((r) => r.idempotency_key);
-    }
+    // One statement for the whole batch (on SQLite one commit in the group: one writer at a time);
+    // on Postgres planned as an ordered index scan whatever the table's statistics (`runPostgresClaim`).
+    const claimed = await this.dialect.claim(
+      this.claimDueText,
+      [lease, leaseUntil, now, now, now, limit, now],
+      this.beforeTheCall,
+    );
+    const keys = claimed.map((r) => String(r.idempotency_key));
     if (keys.length === 0) return [];
     const rows = await this.dataSource.manager.findBy(CashlinkIntent, { key: In(keys) });
     return rows
@@ -406,7 +398,7 @@ export class CashlinkIntentStore {
        WHERE "idempotency_key" = ? AND "state" = 'pending' AND "lease_owner" = ? AND "lease_until" > ?`,
       [now + this.leaseMs, now, key, lease, now],
       undefined,
-      AFTER_THE_CALL,
+      this.afterTheCall,
     );
     return affected === 1;
   }
@@ -438,9 +430,7 @@ export class CashlinkIntentStore {
       lease,
     ];
     // Postgres: concurrent settlements share one statement and one commit.
-    const affected = this.postgres
-      ? await this.settleGroup.submit(values)
-      : await this.execute(SETTLE_SQL, values, undefined, AFTER_THE_CALL);
+    const affected = await this.settleGroup.submit(values);
     return affected === 1;
   }
 
@@ -469,7 +459,7 @@ export class CashlinkIntentStore {
         lease,
       ],
       undefined,
-      AFTER_THE_CALL,
+      this.afterTheCall,
     );
     return affected === 1;
   }
@@ -481,7 +471,7 @@ export class CashlinkIntentStore {
        WHERE "idempotency_key" = ? AND "state" = 'pending' AND "lease_owner" = ?`,
       [now, key, lease],
       undefined,
-      AFTER_THE_CALL,
+      this.afterTheCall,
     );
     return affected === 1;
   }
@@ -511,7 +501,7 @@ export class CashlinkIntentStore {
            AND "purged_at" IS NULL`,
           [now, now, state, before, limit],
           undefined,
-          AFTER_THE_CALL,
+          this.afterTheCall,
         );
         total += affected;
         if (affected < limit) break;
@@ -522,39 +512,24 @@ export class CashlinkIntentStore {
 
   /**
    * Runs a statement written with `?` placeholders and returns the number of affected rows, on the
-   * given manager's query runner (the caller's transaction) or on a fresh one.
+   * given manager's query runner (the caller's transaction) or on its own.
    */
-  private async execute(
+  private execute(
     sql: string,
     params: unknown[],
     manager?: EntityManager,
-    { durable = true }: { durable?: boolean } = {},
+    options: StoreWriteOptions = this.beforeTheCall,
   ): Promise<number> {
     // A manager whose runner holds no open transaction adds nothing: the statement would commit on its
     // own anyway, so it takes the store's own path (on SQLite: synced before it resolves).
-    if (!inTransaction(manager)) manager = undefined;
-    if (!this.postgres && !manager) {
-      // SQLite's one shared connection: a write issued inside the app's open transaction would vanish
-      // with its rollback (an intent "recorded before the call" gone, or a settlement undone), so it
-      // waits for an idle connection and runs there on its own, in the DataSource's group commit:
-      // the statements of one event-loop turn (e.g. the intents of 16 concurrent writes, or their
-      // settlements) share one disk flush (see SqliteGroupCommit).
-      const changes = await this.sqliteGroup.run(sql, params, { ...this.sqliteWait(), durable });
-      if (changes !== null) return changes;
-    }
-    if (this.postgres && !manager) {
-      // Outside the app's transaction: a named statement on a pooled connection (fixed text, parsed
-      // and planned once per connection: a third less database time per write).
-      const text = this.placeholders(sql);
-      const result = await runPostgresStatement(this.dataSource, {
-        name: statementName('cashlink_intents', text),
-        text,
-        values: params,
-      });
-      return result.rowCount ?? 0;
-    }
-    const result = await this.run(this.placeholders(sql), params, manager);
-    return result.affected ?? 0;
+    if (inTransaction(manager)) return this.dialect.executeIn(manager, sql, params);
+    // On its own. SQLite's one shared connection: a write issued inside the app's open transaction
+    // would vanish with its rollback (an intent "recorded before the call" gone, or a settlement
+    // undone), so it waits for an idle connection and runs there on its own, in the DataSource's group
+    // commit: the statements of one event-loop turn (e.g. the intents of 16 concurrent writes, or their
+    // settlements) share one disk flush (see SqliteGroupCommit). Postgres: a named statement on a pooled
+    // connection (fixed text, parsed and planned once per connection: a third less database time).
+    return this.dialect.execute(sql, params, options);
   }
 
   /** How a write of the store waits for the app's transaction on SQLite's shared connection. */
@@ -572,26 +547,4 @@ export class CashlinkIntentStore {
 
   /** How long a write of the store waits for the app's transaction on SQLite's shared connection. */
   static SQLITE_IDLE_WAIT_MS = SQLITE_IDLE_WAIT_MS;
-
-  private async run(sql: string, params: unknown[], manager?: EntityManager): Promise<QueryResult> {
-    const own = manager?.queryRunner;
-    const runner = own ?? this.dataSource.createQueryRunner();
-    try {
-      return await runner.query(sql, params, true);
-    } finally {
-      if (!own) await runner.release();
-    }
-  }
-
-  /** `?` placeholders as Postgres's `$n` (the store's texts are fixed: each is converted once). */
-  private placeholders(sql: string): string {
-    if (!this.postgres) return sql;
-    let text = POSTGRES_TEXTS.get(sql);
-    if (text === undefined) {
-      let n = 0;
-      text = sql.replace(/\?/g, () => `$${++n}`);
-      POSTGRES_TEXTS.set(sql, text);
-    }
-    return text;
-  }
 }

@@ -4,6 +4,7 @@ import type { EventEmitter2 } from '@nestjs/event-emitter';
 import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
 import { idleSqliteConnection } from '../persistence/sqlite-connection';
 import { SqliteGroupCommit } from '../persistence/sqlite-group-commit';
+import { storeDialectOf } from '../persistence/store-dialect';
 import { logKey } from '../common/log-key';
 import { intentBinding } from '../protection/protected-columns';
 import { CashlinkNotFoundError } from '../errors/cashlink-api.error';
@@ -45,12 +46,6 @@ interface Statement {
   params: unknown[];
   /** It must change exactly one row (the guarded state change). */
   expectOne?: boolean;
-}
-/** `?` placeholders as Postgres's `$n`. */
-function dialect(sql: string, postgres: boolean): string {
-  if (!postgres) return sql;
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
 }
 
 export function toResolutionView(row: CashlinkIntentResolution): CashlinkIntentResolutionView {
@@ -386,15 +381,11 @@ export class CashlinkReconciliationService {
       );
       return;
     }
-    const postgres = dataSource.options.type === 'postgres';
+    const dialect = storeDialectOf(dataSource);
     await dataSource.transaction(async (manager) => {
       for (const statement of statements) {
-        const result = await manager.queryRunner!.query(
-          dialect(statement.sql, postgres),
-          statement.params,
-          true,
-        );
-        if (statement.expectOne && (result.affected ?? 0) !== 1) {
+        const affected = await dialect.executeIn(manager, statement.sql, statement.params);
+        if (statement.expectOne && affected !== 1) {
           throw new CashlinkIntentNotAwaitingResolutionError(key, 'expired');
         }
       }

@@ -1,28 +1,116 @@
-import type { DataSource } from 'typeorm';
-import { runPostgresStatement } from './postgres-statements';
+import type { DataSource, EntityManager } from 'typeorm';
+import { runPostgresClaim } from './postgres-claim';
+import { PostgresGroupWriter, type PostgresGroupWriterOptions } from './postgres-group';
+import {
+  runPostgresStatement,
+  runPostgresTransaction,
+  statementName,
+  withPostgresClient,
+  type PgStatement,
+} from './postgres-statements';
 import { SqliteGroupCommit, type SqliteGroupWriteOptions } from './sqlite-group-commit';
+import { idleSqliteConnection } from './sqlite-connection';
+
+export { WRITE_ALONE } from './postgres-group';
 
 export type StoreRows = Array<Record<string, unknown>>;
 
+/** How one of the library's own writes runs (outside any transaction of the app). */
+export interface StoreWriteOptions extends SqliteGroupWriteOptions {
+  /**
+   * Postgres: the statement's text is fixed (the parameters are values, never SQL), so it is prepared
+   * once per connection under `<statement>_<hash of the text>` and then only executed. SQLite ignores it.
+   */
+  statement?: string;
+}
+
+/** A statement of the dialect's own placeholders (`$n` on Postgres), run on one session. */
+export type SessionQuery = (statement: PgStatement | string) => Promise<{ rows: StoreRows }>;
+
+/** What a group-committed writer answers (see `StoreDialect.groupWriter`). */
+export interface GroupWriter<T, R> {
+  /** Writes `item`; resolves with its result once it is committed. */
+  submit(item: T): Promise<R>;
+}
+
+/** The two halves of a statement whose SQL genuinely differs per dialect (see `StoreDialect.pick`). */
+export interface PerDialect<T> {
+  sqlite: T;
+  postgres: T;
+}
+
 /**
  * How a store of the library talks to its database, chosen once from the DataSource: the SQL written
- * with `?` placeholders, the dialect turns into its own and runs it the library's way. A store written
- * on it has no `postgres` branch of its own.
+ * with `?` placeholders, the dialect turns into its own and runs it the library's way (SQLite: the
+ * DataSource's group commit and WAL sync; Postgres: pooled connections, named statements, group
+ * writers). A store written on it has no dialect branch of its own.
  */
 export interface StoreDialect {
   readonly kind: 'sqlite' | 'postgres';
-  /** `?` placeholders as the dialect's (`$n` on Postgres). */
+  /** `?` placeholders as the dialect's (`$n` on Postgres); converted once per text and cached. */
   text(sql: string): string;
   /** Appended to a claim's candidate `SELECT` (`FOR UPDATE SKIP LOCKED` on Postgres: instances do not queue). */
   readonly skipLocked: string;
+  /** A `?` placeholder with the type Postgres cannot deduce (`?::type`); SQLite needs none. */
+  cast(type: string): string;
+  /**
+   * `<column> IN (…)` for `values`: on Postgres one array parameter (`= ANY(?::type[])`, a fixed text
+   * whatever the number of values), on SQLite one placeholder per value. Answers the SQL and its params.
+   */
+  anyOf(column: string, values: readonly unknown[], type: string): { sql: string; params: unknown[] };
+  /** The value of the dialect (evaluate once, at construction: for SQL that genuinely differs). */
+  pick<T>(choices: PerDialect<T>): T;
   /**
    * One statement of the library's own, committed on its own and outside any transaction of the app:
-   * SQLite through the DataSource's group commit (`SqliteGroupCommit`), Postgres on a pooled connection.
-   * Answers its rows (`RETURNING`).
+   * SQLite through the DataSource's group commit (`SqliteGroupCommit`: shared flushes, WAL sync),
+   * Postgres on a pooled connection. Answers its rows (`RETURNING`).
    */
-  write(sql: string, params: unknown[], options?: SqliteGroupWriteOptions): Promise<StoreRows>;
+  write(sql: string, params: unknown[], options?: StoreWriteOptions): Promise<StoreRows>;
+  /** As `write`, for a statement without `RETURNING`: answers how many rows it affected. */
+  execute(sql: string, params: unknown[], options?: StoreWriteOptions): Promise<number>;
+  /**
+   * A leased claim (an `UPDATE … WHERE key IN (SELECT candidates … LIMIT ?{skipLocked}) RETURNING …`):
+   * on Postgres in its own short transaction planned as an ordered index scan whatever the table's
+   * statistics (`runPostgresClaim`), prepared under `options.statement`; on SQLite one statement of
+   * the group commit (one writer at a time, so it is atomic). Answers the claimed rows.
+   */
+  claim(sql: string, params: unknown[], options: StoreWriteOptions): Promise<StoreRows>;
   /** A read (no transaction of its own needed). */
   read(sql: string, params: unknown[]): Promise<StoreRows>;
+  /**
+   * A statement on `manager`'s query runner (the caller's transaction). Answers its rows, whatever the
+   * driver's shape (TypeORM's postgres driver answers UPDATE/DELETE … RETURNING as `[rows, count]`).
+   */
+  query(manager: EntityManager, sql: string, params: unknown[]): Promise<StoreRows>;
+  /** As `query`, for a statement without `RETURNING`: answers how many rows it affected. */
+  executeIn(manager: EntityManager, sql: string, params: unknown[]): Promise<number>;
+  /**
+   * Group commit of items written outside the app's transactions. Postgres: a `PostgresGroupWriter`
+   * (`writeGroup` writes the items submitted together in one statement). SQLite: every item through
+   * `writeOne`, whose statement the DataSource's group commit already shares a flush with the others of
+   * its event-loop turn (`writeGroup` is not called).
+   */
+  groupWriter<T, R>(options: PostgresGroupWriterOptions<T, R>): GroupWriter<T, R>;
+  /**
+   * Postgres: `work` on one pooled connection, with statements of `$n` placeholders (a group's
+   * statement, several in one `BEGIN` … `COMMIT`). Only the Postgres half of a `groupWriter` calls it.
+   */
+  session<T>(work: (query: SessionQuery) => Promise<T>): Promise<T>;
+  /**
+   * Postgres: one statement of `$n` placeholders on its own (a named one that a pooler lost runs again
+   * unnamed: `runPostgresStatement`). Only the Postgres half of a `groupWriter` calls it.
+   */
+  statement(statement: PgStatement): Promise<StoreRows>;
+  /**
+   * Postgres: one named statement in its own short transaction whose first statement is `settings`
+   * (`set_config(…, true)`: local to it). Only the Postgres half of a `groupWriter` calls it.
+   */
+  transaction(settings: string, statement: PgStatement): Promise<StoreRows>;
+  /**
+   * Before the library opens a transaction of its own on the DataSource: on SQLite it waits until no
+   * transaction is open on the one shared connection (joining the app's would tie the two commits).
+   */
+  beforeTransaction(): Promise<void>;
 }
 
 const dialects = new WeakMap<DataSource, StoreDialect>();
@@ -38,6 +126,37 @@ export function storeDialectOf(dataSource: DataSource): StoreDialect {
   return dialect;
 }
 
+/** Rows of a `query()` answer: TypeORM's postgres driver answers UPDATE/DELETE … RETURNING as [rows, count]. */
+function rowsOf(sql: string, result: unknown): StoreRows {
+  const rows = result as unknown[];
+  if (
+    Array.isArray(rows) &&
+    rows.length === 2 &&
+    Array.isArray(rows[0]) &&
+    typeof rows[1] === 'number' &&
+    /^\s*(UPDATE|DELETE)/i.test(sql)
+  ) {
+    return rows[0] as StoreRows;
+  }
+  return (rows ?? []) as StoreRows;
+}
+
+/** A statement on `manager`'s runner; answers TypeORM's raw result (`records`, `affected`). */
+async function onRunner(
+  dataSource: DataSource,
+  manager: EntityManager | undefined,
+  sql: string,
+  params: unknown[],
+) {
+  const own = manager?.queryRunner;
+  const runner = own ?? dataSource.createQueryRunner();
+  try {
+    return await runner.query(sql, params, true);
+  } finally {
+    if (!own) await runner.release();
+  }
+}
+
 function postgresDialect(dataSource: DataSource): StoreDialect {
   const texts = new Map<string, string>();
   const text = (sql: string): string => {
@@ -50,27 +169,74 @@ function postgresDialect(dataSource: DataSource): StoreDialect {
     }
     return converted;
   };
+  const statement = (sql: string, params: unknown[], prefix: string | undefined): PgStatement => {
+    const converted = text(sql);
+    return prefix === undefined
+      ? { text: converted, values: params }
+      : { name: statementName(prefix, converted), text: converted, values: params };
+  };
   return {
     kind: 'postgres',
     text,
     skipLocked: ' FOR UPDATE SKIP LOCKED',
-    write: async (sql, params) =>
-      (await runPostgresStatement(dataSource, { text: text(sql), values: params })).rows,
+    cast: (type) => `?::${type}`,
+    anyOf: (column, values, type) => ({ sql: `${column} = ANY(?::${type}[])`, params: [values] }),
+    pick: (choices) => choices.postgres,
+    write: async (sql, params, options) =>
+      (await runPostgresStatement(dataSource, statement(sql, params, options?.statement))).rows,
+    execute: async (sql, params, options) =>
+      (await runPostgresStatement(dataSource, statement(sql, params, options?.statement))).rowCount ?? 0,
+    claim: (sql, params, options) => runPostgresClaim(dataSource, statement(sql, params, options.statement)),
     read: async (sql, params) => (await dataSource.query(text(sql), params)) as StoreRows,
+    query: async (manager, sql, params) => rowsOf(sql, await manager.query(text(sql), params)),
+    executeIn: async (manager, sql, params) =>
+      (await onRunner(dataSource, manager, text(sql), params)).affected ?? 0,
+    groupWriter: (options) => new PostgresGroupWriter(options),
+    session: (work) => withPostgresClient(dataSource, work),
+    statement: async (pg) => (await runPostgresStatement(dataSource, pg)).rows,
+    transaction: async (settings, pg) => (await runPostgresTransaction(dataSource, settings, pg)).rows,
+    beforeTransaction: () => Promise.resolve(),
   };
 }
 
 function sqliteDialect(dataSource: DataSource): StoreDialect {
   const group = SqliteGroupCommit.of(dataSource);
+  const write = async (sql: string, params: unknown[], options?: StoreWriteOptions): Promise<StoreRows> => {
+    const rows = await group.all(sql, params, options);
+    // Not better-sqlite3 (another SQLite driver): the ordinary query runner.
+    return (rows ?? ((await dataSource.query(sql, params)) as unknown[])) as StoreRows;
+  };
+  const postgresOnly = (): never => {
+    throw new Error('A Postgres session was asked of a SQLite DataSource');
+  };
   return {
     kind: 'sqlite',
     text: (sql) => sql,
     skipLocked: '',
-    write: async (sql, params, options) => {
-      const rows = await group.all(sql, params, options);
-      // Not better-sqlite3 (another SQLite driver): the ordinary query runner.
-      return (rows ?? ((await dataSource.query(sql, params)) as unknown[])) as StoreRows;
+    cast: () => '?',
+    anyOf: (column, values) => ({
+      sql: `${column} IN (${values.map(() => '?').join(', ')})`,
+      params: values as unknown[],
+    }),
+    pick: (choices) => choices.sqlite,
+    write,
+    execute: async (sql, params, options) => {
+      const changes = await group.run(sql, params, options);
+      return changes ?? (await onRunner(dataSource, undefined, sql, params)).affected ?? 0;
     },
+    claim: write,
     read: async (sql, params) => (await dataSource.query(sql, params)) as StoreRows,
+    query: async (manager, sql, params) => rowsOf(sql, await manager.query(sql, params)),
+    executeIn: async (manager, sql, params) =>
+      (await onRunner(dataSource, manager, sql, params)).affected ?? 0,
+    groupWriter: <T, R>(options: PostgresGroupWriterOptions<T, R>) => ({
+      submit: (item: T) => options.writeOne(item),
+    }),
+    session: postgresOnly,
+    statement: postgresOnly,
+    transaction: postgresOnly,
+    beforeTransaction: async () => {
+      await idleSqliteConnection(dataSource);
+    },
   };
 }

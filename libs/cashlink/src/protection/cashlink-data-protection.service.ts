@@ -1,7 +1,7 @@
 import { Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { SqliteGroupCommit } from '../persistence/sqlite-group-commit';
 import { SQLITE_IDLE_WAIT_MS } from '../persistence/sqlite-connection';
+import { storeDialectOf, type StoreDialect, type StoreWriteOptions } from '../persistence/store-dialect';
 import { CashlinkError } from '../errors/cashlink.error';
 import {
   INBOX_TABLE,
@@ -38,7 +38,15 @@ export interface CashlinkRetentionSummary {
  */
 export class CashlinkDataProtectionService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('CashlinkDataProtection');
-  private readonly postgres: boolean;
+  private readonly dialect: StoreDialect;
+  /** SQLite: never inside an app transaction open on the shared connection. */
+  private readonly writeOptions: StoreWriteOptions = {
+    maxWaitMs: SQLITE_IDLE_WAIT_MS,
+    timeoutError: () =>
+      new CashlinkError(
+        `The SQLite connection stayed inside a transaction for ${SQLITE_IDLE_WAIT_MS} ms; the data protection write was not made`,
+      ),
+  };
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -47,7 +55,7 @@ export class CashlinkDataProtectionService implements OnModuleInit, OnApplicatio
     private readonly options: ResolvedProtectionOptions,
     private readonly now: () => number = Date.now,
   ) {
-    this.postgres = dataSource.options.type === 'postgres';
+    this.dialect = storeDialectOf(dataSource);
   }
 
   /**
@@ -309,30 +317,12 @@ export class CashlinkDataProtectionService implements OnModuleInit, OnApplicatio
    * One write statement with `?` placeholders; the affected row count. SQLite: on the DataSource's
    * group commit (never inside an app transaction open on the shared connection).
    */
-  private async write(sql: string, params: unknown[]): Promise<number> {
-    if (!this.postgres) {
-      const changes = await SqliteGroupCommit.of(this.dataSource).run(sql, params, {
-        maxWaitMs: SQLITE_IDLE_WAIT_MS,
-        timeoutError: () =>
-          new CashlinkError(
-            `The SQLite connection stayed inside a transaction for ${SQLITE_IDLE_WAIT_MS} ms; the data protection write was not made`,
-          ),
-      });
-      if (changes !== null) return changes;
-    }
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      const result = await runner.query(this.sql(sql), params, true);
-      return result.affected ?? 0;
-    } finally {
-      await runner.release();
-    }
+  private write(sql: string, params: unknown[]): Promise<number> {
+    return this.dialect.execute(sql, params, this.writeOptions);
   }
 
   private sql(text: string): string {
-    if (!this.postgres) return text;
-    let n = 0;
-    return text.replace(/\?/g, () => `$${++n}`);
+    return this.dialect.text(text);
   }
 }
 

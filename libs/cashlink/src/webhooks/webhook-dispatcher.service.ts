@@ -10,6 +10,8 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { backoffDelayMs } from '../common/backoff';
 import { createInstanceId } from '../common/instance-id';
 import { CashlinkConfigError } from '../errors/cashlink.error';
+import { LeasedBatch } from '../persistence/leased-queue';
+import { RoundLoop } from '../persistence/round-loop';
 import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
 import { InvestmentStatusChangedEvent } from '../events/investment-status-changed.event';
 import { countInbox, traceWebhookDispatch } from '../telemetry/cashlink-telemetry';
@@ -25,10 +27,9 @@ const PURGE_INTERVAL_MS = 3_600_000;
 
 /**
  * When webhooks keep arriving while a round runs, the next round starts this much later rather than at
- * once, so that it finds a batch's worth instead of the few rows stored meanwhile: each round costs a
- * claim (three round trips on Postgres) and a processed mark, paid per batch. Under load that delay
- * turned rounds of a handful of rows into fuller batches; a webhook that
- * arrives when the dispatcher is idle is still dispatched at once.
+ * once (`RoundLoopOptions.busyDelayMs`): each round costs a claim (three round trips on Postgres) and a
+ * processed mark, paid per batch. Under load that delay turned rounds of a handful of rows into fuller
+ * batches; a webhook that arrives when the dispatcher is idle is still dispatched at once.
  */
 const BUSY_ROUND_DELAY_MS = 10;
 
@@ -49,11 +50,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private readonly logger = new Logger('CashlinkWebhooks');
   /** Lease owner name: unique per process, readable in the table (fits `lease_owner varchar(64)`). */
   readonly owner = createInstanceId(64);
-  private timer: NodeJS.Timeout | null = null;
-  private round: Promise<number> | null = null;
-  private again = false;
-  private started = false;
-  private stopped = false;
+  private readonly loop: RoundLoop;
   /** When the loop purges next (the first round after start-up purges). */
   private nextPurgeAt = 0;
 
@@ -65,7 +62,18 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     @Optional()
     @Inject(CASHLINK_WEBHOOKS_INVESTMENT_FETCHER)
     private readonly fetchInvestment: WebhookInvestmentFetcher | null = null,
-  ) {}
+  ) {
+    this.loop = new RoundLoop({
+      intervalMs: options.dispatch.intervalMs,
+      busyDelayMs: BUSY_ROUND_DELAY_MS,
+      round: () => this.runRound(),
+      onRoundFailed: (error) =>
+        // A database outage must not stop the loop: log, and try again at the next interval.
+        this.logger.error(
+          `Webhook dispatch round failed (${errorName(error)}); retrying in ${options.dispatch.intervalMs} ms`,
+        ),
+    });
+  }
 
   onApplicationBootstrap(): void {
     if (!this.options.enabled) return;
@@ -75,25 +83,16 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       ]);
     }
     if (!this.options.dispatch.enabled) return;
-    this.started = true;
-    this.schedule(0);
+    this.loop.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.round?.catch(() => undefined);
+    await this.loop.stop();
   }
 
   /** Asks for a round as soon as possible (called right after a webhook is stored). */
   kick(): void {
-    if (!this.started || this.stopped) return;
-    if (this.round) {
-      this.again = true;
-      return;
-    }
-    this.schedule(0);
+    this.loop.kick();
   }
 
   /**
@@ -101,88 +100,65 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
    * dispatched (processed, retried or dead). Waits for a round already in progress first.
    */
   async dispatchDue(): Promise<number> {
-    while (this.round) await this.round.catch(() => undefined);
-    return this.runRound();
+    return this.loop.runNow();
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      if (this.round) {
-        this.again = true;
-        return;
-      }
-      void this.runRound()
-        .catch((error: unknown) => {
-          // A database outage must not stop the loop: log, and try again at the next interval.
-          this.logger.error(
-            `Webhook dispatch round failed (${errorName(error)}); retrying in ${this.options.dispatch.intervalMs} ms`,
-          );
-        })
-        .finally(() => {
-          const soon = this.again;
-          this.again = false;
-          this.schedule(
-            soon
-              ? Math.min(BUSY_ROUND_DELAY_MS, this.options.dispatch.intervalMs)
-              : this.options.dispatch.intervalMs,
-          );
-        });
-    }, delayMs);
-    this.timer.unref?.();
-  }
-
-  private runRound(): Promise<number> {
-    const round = (async () => {
-      let total = 0;
-      const { batchSize, leaseMs } = this.options.dispatch;
-      await this.purgeIfDue();
-      for (;;) {
-        if (this.stopped && this.started) break;
-        const claimedAt = Date.now();
-        const rows = await this.store.claimDue(this.owner, batchSize, leaseMs, claimedAt);
-        if (rows.length === 0) break;
-        // Rows whose listeners succeeded are marked processed together, in one statement (one
-        // commit per batch instead of one per row: on SQLite each commit is a disk flush that blocks
-        // the event loop). A crash before that mark re-dispatches them: delivery is at least once.
-        const processed: string[] = [];
-        // The claim computed each row's watermark (stale, previous status) from every change stored
-        // by then. The batch's leases are renewed, and the watermarks computed again, in one
-        // statement whenever half a lease has passed (slow listeners), never once per row — on SQLite
-        // every statement is a commit, a disk flush that blocks the event loop. A row is dispatched
-        // only while at least half its lease remains, so no other instance can have claimed it.
-        let marks = new Map(rows.map((r) => [r.id, { stale: r.stale, previousStatus: r.previousStatus }]));
-        let renewAt = claimedAt + leaseMs / 2;
-        let heldUntil = claimedAt + leaseMs;
+  private async runRound(): Promise<number> {
+    let total = 0;
+    const { batchSize, leaseMs } = this.options.dispatch;
+    await this.purgeIfDue();
+    for (;;) {
+      if (this.loop.stopping) break;
+      const claimedAt = Date.now();
+      const rows = await this.store.claimDue(this.owner, batchSize, leaseMs, claimedAt);
+      if (rows.length === 0) break;
+      // Rows whose listeners succeeded are marked processed together, in one statement (one
+      // commit per batch instead of one per row: on SQLite each commit is a disk flush that blocks
+      // the event loop). A crash before that mark re-dispatches them: delivery is at least once.
+      const processed: string[] = [];
+      // The claim computed each row's watermark (stale, previous status) from every change stored
+      // by then. A heartbeat renews the leases of the rows still in hand (those not yet dispatched
+      // and those waiting for their processed mark) in one statement every third of a lease, never
+      // once per row, and computes the watermarks again; a slow listener keeps its batch leased.
+      // A row is dispatched only while its lease is live and was not lost to another instance.
+      const marks = new Map(rows.map((r) => [r.id, { stale: r.stale, previousStatus: r.previousStatus }]));
+      const batch = new LeasedBatch(
+        rows.map((r) => r.id),
+        claimedAt,
+        {
+          leaseMs,
+          renew: async (ids, now) => {
+            const held = await this.store.renewLeases(ids, this.owner, leaseMs, now);
+            for (const [id, mark] of held) marks.set(id, mark);
+            return held.keys();
+          },
+          stopping: () => this.loop.isStopped,
+          onRenewalFailed: (error) =>
+            // The database is unreachable: the leases run on as last written; marks are retried meanwhile.
+            this.logger.warn(`Webhook lease renewal failed (${errorName(error)})`),
+        },
+      );
+      try {
+        for (const row of rows) {
+          const mark = batch.holds(row.id) ? marks.get(row.id) : undefined;
+          const done = await traceWebhookDispatch(row, () => this.dispatchRow(row, mark));
+          // Retried or dead: the row's lease was dropped with its mark.
+          if (done) processed.push(row.id);
+          else batch.release(row.id);
+        }
+      } finally {
         try {
-          for (const [i, row] of rows.entries()) {
-            if (Date.now() >= renewAt) {
-              const startedAt = Date.now();
-              // Every row of the batch still in hand keeps its lease while earlier rows run.
-              const held = [...processed, ...rows.slice(i).map((r) => r.id)];
-              marks = await this.store.renewLeases(held, this.owner, leaseMs, startedAt);
-              renewAt = startedAt + leaseMs / 2;
-              heldUntil = startedAt + leaseMs;
-            }
-            const mark = marks.get(row.id);
-            if (await traceWebhookDispatch(row, () => this.dispatchRow(row, mark))) processed.push(row.id);
-          }
-        } finally {
           // Also when the batch stopped on a database error: the rows whose listeners ran are marked,
           // or they would run again after their lease.
-          await this.markProcessed(processed, heldUntil);
+          await this.markProcessed(processed, batch);
+        } finally {
+          await batch.close();
         }
-        total += rows.length;
-        if (rows.length < batchSize) break;
       }
-      return total;
-    })();
-    this.round = round;
-    return round.finally(() => {
-      if (this.round === round) this.round = null;
-    });
+      total += rows.length;
+      if (rows.length < batchSize) break;
+    }
+    return total;
   }
 
   /**
@@ -209,27 +185,15 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
 
   /**
    * Marks rows whose listeners succeeded. A mark that cannot be written (the database unreachable) is
-   * not given up for a repeat: it is tried again while this instance may still hold the lease
-   * (`heldUntil`), and for one more lease (while the database is unreachable nobody else can claim the
-   * rows either), and only then left to the lease's expiry.
+   * not given up for a repeat: it is tried again while this instance may still hold the leases, and for
+   * one more lease (`LeasedBatch.untilWritten`), and only then left to the leases' expiry.
    */
-  private async markProcessed(ids: string[], heldUntil: number): Promise<void> {
+  private async markProcessed(ids: string[], batch: LeasedBatch<string>): Promise<void> {
     if (ids.length === 0) return;
-    let pause = 50;
-    let marked: number;
-    for (;;) {
-      try {
-        marked = await this.store.markProcessedMany(ids, this.owner);
-        break;
-      } catch (error) {
-        if (this.stopped || Date.now() > heldUntil + this.options.dispatch.leaseMs) throw error;
-        await new Promise((resolve) => setTimeout(resolve, pause));
-        pause = Math.min(1000, pause * 2);
-      }
-    }
+    const marked = await batch.untilWritten(ids[0]!, () => this.store.markProcessedMany(ids, this.owner));
     if (marked < ids.length) {
       this.logger.warn(
-        `${ids.length - marked} webhook(s): lease lost before they were marked processed (raise dispatch.leaseMs above your listeners' duration for a batch)`,
+        `${ids.length - marked} webhook(s): lease lost before they were marked processed (another instance claimed them while the database could not renew their lease)`,
       );
     }
   }
@@ -237,8 +201,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   /**
    * Runs the listeners of one claimed row; true when they all succeeded (the row is then to be
    * marked processed). `watermark`: the row's stale flag and previous status, computed when its
-   * lease was last renewed; absent when the lease was lost (listeners of earlier rows took longer
-   * than leaseMs, and another instance may have claimed the row): the row is then left alone.
+   * lease was last renewed; absent when the lease was lost (it could not be renewed in time, and
+   * another instance may have claimed the row): the row is then left alone.
    */
   private async dispatchRow(
     row: WebhookInboxEntity,
@@ -247,7 +211,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     const { maxAttempts } = this.options.dispatch;
     if (!watermark) {
       this.logger.warn(
-        `Webhook ${row.id}: lease expired before its dispatch began; left to the next claim (raise dispatch.leaseMs above your listeners' duration)`,
+        `Webhook ${row.id}: lease lost before its dispatch began (it could not be renewed in time); left to the next claim`,
       );
       return false;
     }

@@ -1,10 +1,13 @@
 import { IsNull, type DataSource, type Repository } from 'typeorm';
 import { ProtectionCodec } from '../protection/protection-codec';
 import { rawBodyBinding } from '../protection/protected-columns';
-import { runPostgresClaim } from '../persistence/postgres-claim';
-import { PostgresGroupWriter } from '../persistence/postgres-group';
-import { runPostgresStatement, withPostgresClient } from '../persistence/postgres-statements';
-import { SqliteGroupCommit } from '../persistence/sqlite-group-commit';
+import {
+  storeDialectOf,
+  type GroupWriter,
+  type StoreDialect,
+  type StoreRows,
+  type StoreWriteOptions,
+} from '../persistence/store-dialect';
 import { timeOrderedUuid } from '../common/time-ordered-id';
 import { CashlinkError } from '../errors/cashlink.error';
 import { WebhookInboxEntity, type WebhookInboxState } from './webhook-inbox.entity';
@@ -45,46 +48,34 @@ const provisionalWatermark = (investmentId: () => string, changedAt: () => strin
   return `${exists}(SELECT w."status" FROM ${TABLE} w WHERE w."investment_id" = ${investmentId()} ORDER BY w."changed_at" DESC LIMIT 1)`;
 };
 
-/** The values of one change's insert, by name. */
-type ChangeValues = Record<'id' | 'key' | 'investmentId' | 'status' | 'changedAt' | 'now', unknown>;
-
 /**
- * One change in one statement, built once per dialect: the SQL and the order in which its
- * placeholders take the values (SQLite's `?` are positional, so a value used twice is passed twice).
- * SQLite needs a WHERE on INSERT ... SELECT before ON CONFLICT (a parsing ambiguity); Postgres accepts it too.
+ * One change in one statement, built once per dialect. Its parameters are typed where Postgres needs
+ * it (`StoreDialect.cast`: Postgres deduces one type per parameter, and the investment id is both a
+ * value and compared). SQLite needs a WHERE on INSERT ... SELECT before ON CONFLICT (a parsing
+ * ambiguity); Postgres accepts it too. Values: id, key, investment id, status, changed at, now, now,
+ * investment id, changed at, investment id.
  */
-function insertChangeStatement(postgres: boolean): { sql: string; order: Array<keyof ChangeValues> } {
-  const order: Array<keyof ChangeValues> = [];
-  const names: Array<keyof ChangeValues> = ['id', 'key', 'investmentId', 'status', 'changedAt', 'now'];
-  const p = (name: keyof ChangeValues): string => {
-    // Typed: Postgres deduces one type per parameter, and the investment id is both a value and compared.
-    if (postgres) return `$${names.indexOf(name) + 1}::${name === 'now' ? 'bigint' : 'varchar'}`;
-    order.push(name);
-    return '?';
-  };
-  const sql =
+function insertChangeSql(dialect: StoreDialect): string {
+  const text = dialect.cast('varchar');
+  const epoch = dialect.cast('bigint');
+  return (
     INSERT_CHANGE_COLUMNS +
-    `SELECT ${p('id')}, ${p('key')}, ${p('investmentId')}, ${p('status')}, ${p('changedAt')}, ${p('now')}, 'pending', 0, ${p('now')}, ` +
+    `SELECT ${text}, ${text}, ${text}, ${text}, ${text}, ${epoch}, 'pending', 0, ${epoch}, ` +
     `${provisionalWatermark(
-      () => p('investmentId'),
-      () => p('changedAt'),
-    )} `;
-  return {
-    sql: sql + `WHERE 1 = 1 ${ON_CHANGE_CONFLICT} RETURNING "id"`,
-    order: postgres ? names : order,
-  };
+      () => text,
+      () => text,
+    )} ` +
+    `WHERE 1 = 1 ${ON_CHANGE_CONFLICT} RETURNING "id"`
+  );
 }
-const INSERT_CHANGE = { sqlite: insertChangeStatement(false), postgres: insertChangeStatement(true) };
-/** The name `INSERT_CHANGE.postgres` is prepared under (versioned: the text of a name never changes). */
-const INSERT_CHANGE_STATEMENT = 'cashlink_inbox_insert_change_v1';
 
 /**
- * Postgres: any number of changes (one wave of a group) in one statement of fixed text, the values as
+ * Any number of changes (one wave of a Postgres group) in one statement of fixed text, the values as
  * one array per column, inserted in array order (`WITH ORDINALITY`). Fixed text, so it is prepared once
  * per connection as a named statement (`INSERT_CHANGES_STATEMENT`) and then only executed: planning the
  * watermark subqueries was about a third of the database's time per change.
  */
-const INSERT_CHANGES_POSTGRES =
+const INSERT_CHANGES =
   INSERT_CHANGE_COLUMNS +
   `SELECT v."id", v."dedupe_key", v."investment_id", v."status", v."changed_at", v."received_at", 'pending', 0, v."received_at", ` +
   `${provisionalWatermark(
@@ -94,24 +85,27 @@ const INSERT_CHANGES_POSTGRES =
   `FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::bigint[]) ` +
   `WITH ORDINALITY AS v("id", "dedupe_key", "investment_id", "status", "changed_at", "received_at", "ord") ` +
   `ORDER BY v."ord" ${ON_CHANGE_CONFLICT} RETURNING "id"`;
-/** The name `INSERT_CHANGES_POSTGRES` is prepared under (versioned: the text of a name never changes). */
+/** The name `INSERT_CHANGES` is prepared under (versioned: the text of a name never changes). */
 const INSERT_CHANGES_STATEMENT = 'cashlink_inbox_insert_changes_v1';
 
-/** The dispatcher's claim (`claimDue`) on Postgres, prepared under this name (its text never changes). */
-const CLAIM_STATEMENT = 'cashlink_inbox_claim_v1';
-
-/** Marks claimed rows processed on Postgres (`markProcessedMany`): the ids as one array. */
-const MARK_PROCESSED_POSTGRES =
-  `UPDATE ${TABLE} SET "state" = 'processed', "processed_at" = $1, "last_error" = NULL, "lease_owner" = NULL, "lease_until" = NULL ` +
-  `WHERE "id" = ANY($2::varchar[]) AND "lease_owner" = $3 RETURNING "id"`;
-const MARK_PROCESSED_STATEMENT = 'cashlink_inbox_mark_processed_v1';
+/** Prefix of the names the store's statements of fixed text are prepared under on Postgres. */
+const STATEMENT = 'cashlink_inbox';
 
 /**
- * The dispatcher's writes (claims, lease renewals, marks, purges): on SQLite they resolve at their commit,
- * without waiting for the disk (`SqliteGroupWriteOptions.durable`). Losing one to a power loss only
- * dispatches a change again (dispatch is at least once); a stored webhook, answered 2xx, always waits.
+ * The dispatcher's claim (`claimDue`): due rows, oldest due first, leased and counted, with their
+ * watermark from every change stored by now. Candidates picked with `skipLocked` (Postgres).
  */
-const DISPATCH_WRITE = { durable: false };
+const claimDueSql = (skipLocked: string): string =>
+  `UPDATE ${TABLE} SET "lease_owner" = ?, "lease_until" = ?, "attempts" = "attempts" + 1, ${WATERMARK_ASSIGNMENTS} ` +
+  `WHERE "id" IN (SELECT "id" FROM ${TABLE} WHERE "state" = 'pending' AND "next_attempt_at" <= ? AND ("lease_until" IS NULL OR "lease_until" <= ?) ` +
+  `ORDER BY "next_attempt_at" LIMIT ?${skipLocked}) ` +
+  `AND "state" = 'pending' AND ("lease_until" IS NULL OR "lease_until" <= ?) RETURNING ${INBOX_COLUMNS}`;
+
+/** Deletes processed rows (`purgeProcessed`), keeping each investment's latest change. */
+const PURGE_PROCESSED =
+  `DELETE FROM ${TABLE} WHERE "id" IN (SELECT p."id" FROM ${TABLE} p WHERE p."state" = 'processed' AND p."processed_at" < ? ` +
+  `AND EXISTS (SELECT 1 FROM ${TABLE} w WHERE w."investment_id" = p."investment_id" AND w."changed_at" > p."changed_at") ` +
+  `LIMIT ?) RETURNING "id"`;
 
 /** What storing a received change did. */
 export interface WebhookInsertResult {
@@ -145,11 +139,22 @@ interface PendingChange {
  */
 export class WebhookInboxStore {
   readonly repository: Repository<WebhookInboxEntity>;
-  private readonly postgres: boolean;
-  /** SQLite: the DataSource's group commit, shared with the intent store. */
-  private readonly sqliteGroup: SqliteGroupCommit;
-  /** Postgres: received changes by group commit. */
-  private readonly changeGroup: PostgresGroupWriter<PendingChange, WebhookInsertResult>;
+  private readonly dialect: StoreDialect;
+  /** Received changes by group commit. */
+  private readonly changeGroup: GroupWriter<PendingChange, WebhookInsertResult>;
+  /** A stored webhook (answered 2xx afterwards): on SQLite it resolves once on disk. */
+  private readonly receiveWrite: StoreWriteOptions;
+  /**
+   * The dispatcher's writes (claims, lease renewals, marks, purges): on SQLite they resolve at their
+   * commit, without waiting for the disk (`SqliteGroupWriteOptions.durable`). Losing one to a power loss
+   * only dispatches a change again (dispatch is at least once).
+   */
+  private readonly dispatchWrite: StoreWriteOptions;
+  /** The same, for statements of fixed text (prepared once per connection on Postgres). */
+  private readonly receiveNamed: StoreWriteOptions;
+  private readonly dispatchNamed: StoreWriteOptions;
+  private readonly insertChangeText: string;
+  private readonly claimDueText: string;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -157,11 +162,21 @@ export class WebhookInboxStore {
     readonly codec: ProtectionCodec = ProtectionCodec.PLAIN,
   ) {
     this.repository = dataSource.getRepository(WebhookInboxEntity);
-    this.postgres = dataSource.options.type === 'postgres';
-    this.sqliteGroup = SqliteGroupCommit.of(dataSource);
-    this.changeGroup = new PostgresGroupWriter({
+    this.dialect = storeDialectOf(dataSource);
+    this.receiveWrite = {
+      timeoutError: (waited) =>
+        new CashlinkError(
+          `The SQLite connection stayed inside a transaction for ${waited} ms, so the webhook inbox could not write on its own; do not await webhook work inside your own transaction.`,
+        ),
+    };
+    this.dispatchWrite = { ...this.receiveWrite, durable: false };
+    this.receiveNamed = { ...this.receiveWrite, statement: STATEMENT };
+    this.dispatchNamed = { ...this.dispatchWrite, statement: STATEMENT };
+    this.insertChangeText = insertChangeSql(this.dialect);
+    this.claimDueText = claimDueSql(this.dialect.skipLocked);
+    this.changeGroup = this.dialect.groupWriter({
       name: 'Webhook inbox',
-      writeGroup: (changes) => this.insertGroupPostgres(changes),
+      writeGroup: (changes) => this.insertGroup(changes),
       writeOne: ({ change, now }) => this.insertOneRow(change, now),
     });
   }
@@ -176,9 +191,7 @@ export class WebhookInboxStore {
     // SQLite: one statement per change; with better-sqlite3 the DataSource's group commit already
     // runs the statements of one event-loop turn in one transaction (see `write`). Postgres: the
     // changes that arrive together share one statement (`PostgresGroupWriter`).
-    const { inserted, id } = this.postgres
-      ? await this.changeGroup.submit({ change, now })
-      : await this.insertOneRow(change, now);
+    const { inserted, id } = await this.changeGroup.submit({ change, now });
     // A duplicate answers with the id of the row already stored.
     return inserted ? { inserted, id } : { inserted, id: (await this.storedChangeId(change)) ?? id };
   }
@@ -194,7 +207,7 @@ export class WebhookInboxStore {
    * the statement fails, the group is retried change by change with unnamed statements, and nothing
    * is lost.
    */
-  private async insertGroupPostgres(changes: PendingChange[]): Promise<WebhookInsertResult[]> {
+  private async insertGroup(changes: PendingChange[]): Promise<WebhookInsertResult[]> {
     const items = changes
       .map((item) => ({ item, id: timeOrderedUuid(item.now), key: statusChangeDedupeKey(item.change) }))
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -206,7 +219,7 @@ export class WebhookInboxStore {
       (waves[wave] ??= []).push(entry);
     }
     const insertedIds = new Set<string>();
-    await withPostgresClient(this.dataSource, async (query) => {
+    await this.dialect.session(async (query) => {
       // One statement is atomic on its own: no BEGIN / COMMIT round trips around a single wave.
       const transaction = waves.length > 1;
       try {
@@ -231,7 +244,7 @@ export class WebhookInboxStore {
           }
           const { rows } = await query({
             name: INSERT_CHANGES_STATEMENT,
-            text: INSERT_CHANGES_POSTGRES,
+            text: INSERT_CHANGES,
             values: columns,
           });
           for (const row of rows) insertedIds.add(String(row.id));
@@ -256,61 +269,24 @@ export class WebhookInboxStore {
    * event-loop turn, stored webhooks, dispatcher marks and intents alike, share one transaction and
    * one disk flush, each statement still atomic on its own; after 30 s it gives up: a delivery is
    * answered 503 and Cashlink retries). Postgres: any pool connection, outside the app's transactions.
-   * `durable: false` (`DISPATCH_WRITE`) for the dispatcher's writes: they resolve at their commit.
+   * `dispatchWrite` for the dispatcher's writes: they resolve at their commit.
    */
-  private async write(
-    sql: string,
-    params: unknown[],
-    { durable = true }: { durable?: boolean } = {},
-  ): Promise<Array<Record<string, unknown>>> {
-    if (!this.postgres) {
-      const rows = await this.sqliteGroup.all(sql, params, {
-        durable,
-        timeoutError: (waited) =>
-          new CashlinkError(
-            `The SQLite connection stayed inside a transaction for ${waited} ms, so the webhook inbox could not write on its own; do not await webhook work inside your own transaction.`,
-          ),
-      });
-      if (rows) return rows as Array<Record<string, unknown>>;
-    }
-    const result = (await this.dataSource.query(sql, params)) as unknown[];
-    // TypeORM's postgres driver answers an UPDATE or DELETE ... RETURNING with [rows, count].
-    if (/^\s*(UPDATE|DELETE)/i.test(sql) && result.length === 2 && Array.isArray(result[0])) {
-      return result[0] as Array<Record<string, unknown>>;
-    }
-    return result as Array<Record<string, unknown>>;
-  }
-
-  /** A placeholder builder: `$n` on Postgres, `?` on SQLite. */
-  private placeholders(): { params: unknown[]; v: (value: unknown) => string } {
-    const params: unknown[] = [];
-    return {
-      params,
-      v: (value: unknown) => {
-        params.push(value);
-        return this.postgres ? `$${params.length}` : '?';
-      },
-    };
+  private write(sql: string, params: unknown[], options = this.receiveWrite): Promise<StoreRows> {
+    return this.dialect.write(sql, params, options);
   }
 
   /** Stores one change in its own statement (and commit); `inserted: false` for a duplicate. */
   private async insertOneRow(change: WebhookStatusChange, now: number): Promise<WebhookInsertResult> {
     const id = timeOrderedUuid(now);
     const key = statusChangeDedupeKey(change);
-    const { sql, order } = this.postgres ? INSERT_CHANGE.postgres : INSERT_CHANGE.sqlite;
-    const values: ChangeValues = { id, key, ...change, now };
-    const params = order.map((name) => values[name]);
+    const { investmentId, status, changedAt } = change;
     // Postgres: a lone change (light load) is a named statement too, so its watermark subqueries are not
     // planned at every delivery; a pooler that lost it gets it again unnamed (runPostgresStatement).
-    const rows = this.postgres
-      ? (
-          await runPostgresStatement(this.dataSource, {
-            name: INSERT_CHANGE_STATEMENT,
-            text: sql,
-            values: params,
-          })
-        ).rows
-      : await this.write(sql, params);
+    const rows = await this.write(
+      this.insertChangeText,
+      [id, key, investmentId, status, changedAt, now, now, investmentId, changedAt, investmentId],
+      this.receiveNamed,
+    );
     return { inserted: rows.length > 0, id };
   }
 
@@ -331,11 +307,10 @@ export class WebhookInboxStore {
   async insertQuarantined(rawBody: string, now = Date.now()): Promise<WebhookInsertResult> {
     const id = timeOrderedUuid(now);
     const key = quarantineDedupeKey(rawBody);
-    const { params, v } = this.placeholders();
     const sql =
       `INSERT INTO ${TABLE} ("id", "dedupe_key", "state", "received_at", "next_attempt_at", "attempts", "stale", "raw_body") ` +
-      `VALUES (${v(id)}, ${v(key)}, 'quarantined', ${v(now)}, ${v(now)}, 0, FALSE, ${v(this.codec.seal(rawBody, rawBodyBinding(id)))}) ` +
-      `${ON_QUARANTINE_CONFLICT} RETURNING "id"`;
+      `VALUES (?, ?, 'quarantined', ?, ?, 0, FALSE, ?) ${ON_QUARANTINE_CONFLICT} RETURNING "id"`;
+    const params = [id, key, now, now, this.codec.seal(rawBody, rawBodyBinding(id))];
     if ((await this.write(sql, params)).length > 0) return { inserted: true, id };
     const existing = await this.repository.findOne({
       where: { dedupeKey: key, investmentId: IsNull() },
@@ -357,18 +332,12 @@ export class WebhookInboxStore {
     leaseMs: number,
     now = Date.now(),
   ): Promise<WebhookInboxEntity[]> {
-    const until = now + leaseMs;
-    const { params, v } = this.placeholders();
-    const set = `"lease_owner" = ${v(owner)}, "lease_until" = ${v(until)}, "attempts" = "attempts" + 1, ${WATERMARK_ASSIGNMENTS}`;
-    const due = `"state" = 'pending' AND "next_attempt_at" <= ${v(now)} AND ("lease_until" IS NULL OR "lease_until" <= ${v(now)})`;
-    const sql = this.postgres
-      ? `UPDATE ${TABLE} SET ${set} WHERE "id" IN (SELECT "id" FROM ${TABLE} WHERE ${due} ORDER BY "next_attempt_at" LIMIT ${v(limit)} FOR UPDATE SKIP LOCKED) ` +
-        `AND "state" = 'pending' AND ("lease_until" IS NULL OR "lease_until" <= ${v(now)}) RETURNING ${INBOX_COLUMNS}`
-      : `UPDATE ${TABLE} SET ${set} WHERE "id" IN (SELECT "id" FROM ${TABLE} WHERE ${due} ORDER BY "next_attempt_at" LIMIT ${v(limit)}) RETURNING ${INBOX_COLUMNS}`;
     // Postgres: planned as an ordered index scan whatever the table's statistics (see runPostgresClaim).
-    const raw = this.postgres
-      ? await runPostgresClaim(this.dataSource, { name: CLAIM_STATEMENT, text: sql, values: params })
-      : await this.write(sql, params, DISPATCH_WRITE);
+    const raw = await this.dialect.claim(
+      this.claimDueText,
+      [owner, now + leaseMs, now, now, limit, now],
+      this.dispatchNamed,
+    );
     const claimed = raw.map(toInboxEntity);
     // Within a batch, older changes first (by received time, then changed_at).
     return claimed.sort(
@@ -392,12 +361,13 @@ export class WebhookInboxStore {
   ): Promise<Map<string, { stale: boolean; previousStatus: string | null }>> {
     const held = new Map<string, { stale: boolean; previousStatus: string | null }>();
     if (ids.length === 0) return held;
-    const { params, v } = this.placeholders();
+    const leased = this.dialect.anyOf('"id"', ids, 'varchar');
     const sql =
-      `UPDATE ${TABLE} SET "lease_until" = ${v(now + leaseMs)}, ${WATERMARK_ASSIGNMENTS} ` +
-      `WHERE "id" IN (${ids.map(v).join(', ')}) AND "lease_owner" = ${v(owner)} AND "lease_until" > ${v(now)} ` +
+      `UPDATE ${TABLE} SET "lease_until" = ?, ${WATERMARK_ASSIGNMENTS} ` +
+      `WHERE ${leased.sql} AND "lease_owner" = ? AND "lease_until" > ? ` +
       `RETURNING "id", "stale", "previous_status"`;
-    for (const row of await this.write(sql, params, DISPATCH_WRITE)) {
+    const params = [now + leaseMs, ...leased.params, owner, now];
+    for (const row of await this.write(sql, params, this.dispatchNamed)) {
       const previous = row.previous_status;
       held.set(String(row.id), {
         // SQLite answers booleans as 0 / 1.
@@ -416,29 +386,19 @@ export class WebhookInboxStore {
   /** Marks claimed rows processed in one statement; returns how many were still held by `owner`. */
   async markProcessedMany(ids: string[], owner: string, now = Date.now()): Promise<number> {
     if (ids.length === 0) return 0;
-    if (this.postgres) {
-      // One array parameter: fixed text, prepared once per connection.
-      const { rows } = await runPostgresStatement(this.dataSource, {
-        name: MARK_PROCESSED_STATEMENT,
-        text: MARK_PROCESSED_POSTGRES,
-        values: [now, ids, owner],
-      });
-      return rows.length;
-    }
-    const { params, v } = this.placeholders();
+    // Postgres: the ids as one array parameter: fixed text, prepared once per connection.
+    const marked = this.dialect.anyOf('"id"', ids, 'varchar');
     const sql =
-      `UPDATE ${TABLE} SET "state" = 'processed', "processed_at" = ${v(now)}, "last_error" = NULL, "lease_owner" = NULL, "lease_until" = NULL ` +
-      `WHERE "id" IN (${ids.map(v).join(', ')}) AND "lease_owner" = ${v(owner)} RETURNING "id"`;
-    return (await this.write(sql, params, DISPATCH_WRITE)).length;
+      `UPDATE ${TABLE} SET "state" = 'processed', "processed_at" = ?, "last_error" = NULL, "lease_owner" = NULL, "lease_until" = NULL ` +
+      `WHERE ${marked.sql} AND "lease_owner" = ? RETURNING "id"`;
+    return (await this.write(sql, [now, ...marked.params, owner], this.dispatchNamed)).length;
   }
 
   /** Schedules another attempt of a claimed row. */
   async markRetry(id: string, owner: string, nextAttemptAt: number, lastError: string): Promise<boolean> {
-    const { params, v } = this.placeholders();
     return this.settle(
-      `"next_attempt_at" = ${v(nextAttemptAt)}, "last_error" = ${v(truncate(lastError))}`,
-      params,
-      v,
+      `"next_attempt_at" = ?, "last_error" = ?`,
+      [nextAttemptAt, truncate(lastError)],
       id,
       owner,
     );
@@ -446,22 +406,15 @@ export class WebhookInboxStore {
 
   /** Marks a claimed row dead (no further attempts). */
   async markDead(id: string, owner: string, lastError: string): Promise<boolean> {
-    const { params, v } = this.placeholders();
-    return this.settle(`"state" = 'dead', "last_error" = ${v(truncate(lastError))}`, params, v, id, owner);
+    return this.settle(`"state" = 'dead', "last_error" = ?`, [truncate(lastError)], id, owner);
   }
 
   /** Applies `assignments` and releases the lease, if `owner` still holds it. */
-  private async settle(
-    assignments: string,
-    params: unknown[],
-    v: (value: unknown) => string,
-    id: string,
-    owner: string,
-  ): Promise<boolean> {
+  private async settle(assignments: string, params: unknown[], id: string, owner: string): Promise<boolean> {
     const sql =
       `UPDATE ${TABLE} SET ${assignments}, "lease_owner" = NULL, "lease_until" = NULL ` +
-      `WHERE "id" = ${v(id)} AND "lease_owner" = ${v(owner)} RETURNING "id"`;
-    return (await this.write(sql, params, DISPATCH_WRITE)).length > 0;
+      `WHERE "id" = ? AND "lease_owner" = ? RETURNING "id"`;
+    return (await this.write(sql, [...params, id, owner], this.dispatchWrite)).length > 0;
   }
 
   /**
@@ -473,14 +426,11 @@ export class WebhookInboxStore {
     filter: { id: string } | { state: 'dead' | 'processed' },
     now = Date.now(),
   ): Promise<number> {
-    const { params, v } = this.placeholders();
     const set =
-      `"state" = 'pending', "attempts" = 0, "next_attempt_at" = ${v(now)}, "lease_owner" = NULL, ` +
+      `"state" = 'pending', "attempts" = 0, "next_attempt_at" = ?, "lease_owner" = NULL, ` +
       `"lease_until" = NULL, "processed_at" = NULL`;
-    const where =
-      'id' in filter
-        ? `"id" = ${v(filter.id)} AND "state" IN ('dead', 'processed')`
-        : `"state" = ${v(filter.state)}`;
+    const where = 'id' in filter ? `"id" = ? AND "state" IN ('dead', 'processed')` : `"state" = ?`;
+    const params = [now, 'id' in filter ? filter.id : filter.state];
     return (await this.write(`UPDATE ${TABLE} SET ${set} WHERE ${where} RETURNING "id"`, params)).length;
   }
 
@@ -493,12 +443,7 @@ export class WebhookInboxStore {
   async purgeProcessed(before: number, chunk = 500): Promise<number> {
     let total = 0;
     for (;;) {
-      const { params, v } = this.placeholders();
-      const sql =
-        `DELETE FROM ${TABLE} WHERE "id" IN (SELECT p."id" FROM ${TABLE} p WHERE p."state" = 'processed' AND p."processed_at" < ${v(before)} ` +
-        `AND EXISTS (SELECT 1 FROM ${TABLE} w WHERE w."investment_id" = p."investment_id" AND w."changed_at" > p."changed_at") ` +
-        `LIMIT ${v(chunk)}) RETURNING "id"`;
-      const deleted = (await this.write(sql, params, DISPATCH_WRITE)).length;
+      const deleted = (await this.write(PURGE_PROCESSED, [before, chunk], this.dispatchWrite)).length;
       total += deleted;
       if (deleted < chunk) return total;
     }

@@ -22,7 +22,7 @@ describe('resolveWebhooksOptions', () => {
       path: 'cashlink/webhooks',
       maxBodyBytes: 65536,
       fetchInvestment: false,
-      dispatch: { enabled: true, intervalMs: 1000, batchSize: 100, maxAttempts: 8, leaseMs: 60000 },
+      dispatch: { enabled: true, intervalMs: 1000, batchSize: 100, maxAttempts: 8, leaseMs: 10000 },
       retentionMs: 30 * 24 * 3_600_000,
     });
   });

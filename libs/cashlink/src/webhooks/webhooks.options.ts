@@ -140,9 +140,10 @@ export interface CashlinkWebhooksDispatchOptions {
   maxAttempts?: number;
   backoff?: CashlinkWebhooksBackoffOptions;
   /**
-   * How long a claimed row belongs to one instance, in milliseconds. Must exceed the time your
-   * listeners take: after it another instance may claim the row again.
-   * @default 60000
+   * How long a claimed row belongs to one instance without news from it, in milliseconds. While the
+   * listeners of its batch run the lease is renewed every third of it (a heartbeat), so a slow listener
+   * keeps its row; a crashed instance's rows are taken over by another one after at most this long.
+   * @default 10000
    */
   leaseMs?: number;
   /**
@@ -232,7 +233,7 @@ function defaults(): ResolvedWebhooksOptions {
       batchSize: 100,
       maxAttempts: 8,
       backoff: { initialDelayMs: 1000, multiplier: 2, maxDelayMs: 300_000 },
-      leaseMs: 60_000,
+      leaseMs: 10_000,
     },
     fetchInvestment: false,
     retentionMs: 30 * 24 * 3_600_000,
