@@ -76,7 +76,7 @@ const RECORD_MANY =
   `WITH ORDINALITY AS v(${RECORD_COLUMNS.map((c) => `"${c}"`).join(', ')}, "ord") ` +
   'ORDER BY v."ord" ON CONFLICT DO NOTHING RETURNING "idempotency_key"';
 
-/** `settle`'s values, in the order of SETTLE_SQL's placeholders. */
+/** `settle`'s values, in the order of `settleSql`'s placeholders. */
 type SettleValues = [
   state: string,
   responseStatus: number | null,
@@ -87,17 +87,22 @@ type SettleValues = [
   key: string,
   lease: string,
 ];
-const SETTLE_SQL = `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "state" = ?, "response_status" = ?, "response_body" = ?,
+/**
+ * A settlement, only by the lease holder. `unflushed` (`StoreDialect.unflushedCommit`): its commit does
+ * not wait for the disk; losing it to a power cut leaves the intent pending, sent again with its key.
+ */
+const settleSql = (unflushed: string): string =>
+  `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "state" = ?, "response_status" = ?, "response_body" = ?,
          "last_error" = COALESCE(?, "last_error"), "lease_owner" = NULL, "lease_until" = NULL, "settled_at" = ?, "updated_at" = ?
-       WHERE "idempotency_key" = ? AND "state" = 'pending' AND "lease_owner" = ?`;
+       WHERE "idempotency_key" = ? AND "state" = 'pending' AND "lease_owner" = ?${unflushed}`;
 /** Several settlements in one statement (a Postgres group), each still only by its lease holder. */
-const SETTLE_MANY =
+const settleManySql = (unflushed: string): string =>
   `UPDATE "${CASHLINK_INTENTS_TABLE}" t SET "state" = v."state", "response_status" = v."response_status", ` +
   `"response_body" = v."response_body", "last_error" = COALESCE(v."last_error", t."last_error"), "lease_owner" = NULL, ` +
   `"lease_until" = NULL, "settled_at" = v."settled_at", "updated_at" = v."updated_at" ` +
   'FROM unnest($1::varchar[], $2::int[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::varchar[], $8::varchar[]) ' +
   'AS v("state", "response_status", "response_body", "last_error", "settled_at", "updated_at", "key", "lease") ' +
-  `WHERE t."idempotency_key" = v."key" AND t."state" = 'pending' AND t."lease_owner" = v."lease" ` +
+  `WHERE t."idempotency_key" = v."key" AND t."state" = 'pending' AND t."lease_owner" = v."lease"${unflushed} ` +
   'RETURNING t."idempotency_key"';
 
 /**
@@ -193,13 +198,15 @@ export class CashlinkIntentStore {
           lockTimeoutMs: 100,
         }),
     });
+    const settleOne = settleSql(this.dialect.unflushedCommit);
+    const settleMany = settleManySql(this.dialect.unflushedCommit);
     this.settleGroup = this.dialect.groupWriter<SettleValues, number>({
       name: 'Intent settlements',
-      writeOne: (values) => this.execute(SETTLE_SQL, values, undefined, this.afterTheCall),
+      writeOne: (values) => this.execute(settleOne, values, undefined, this.afterTheCall),
       writeGroup: (rows) =>
         this.writeGroup(rows, 6, {
-          name: 'cashlink_intents_settle_many_v1',
-          text: SETTLE_MANY,
+          name: 'cashlink_intents_settle_many_v2',
+          text: settleMany,
           width: 8,
         }),
     });

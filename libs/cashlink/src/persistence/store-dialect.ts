@@ -33,12 +33,6 @@ export interface GroupWriter<T, R> {
   submit(item: T): Promise<R>;
 }
 
-/** The two halves of a statement whose SQL genuinely differs per dialect (see `StoreDialect.pick`). */
-export interface PerDialect<T> {
-  sqlite: T;
-  postgres: T;
-}
-
 /**
  * How a store of the library talks to its database, chosen once from the DataSource: the SQL written
  * with `?` placeholders, the dialect turns into its own and runs it the library's way (SQLite: the
@@ -51,6 +45,14 @@ export interface StoreDialect {
   text(sql: string): string;
   /** Appended to a claim's candidate `SELECT` (`FOR UPDATE SKIP LOCKED` on Postgres: instances do not queue). */
   readonly skipLocked: string;
+  /**
+   * ANDed to the `WHERE` of a write whose loss to a power cut only repeats work safely (a settlement: the
+   * intent is sent again with its key), so that its commit does not wait for the log flush. Postgres:
+   * `synchronous_commit` off for that statement's transaction only (`set_config(…, true)`, evaluated for
+   * each row it changes; a later synchronous commit flushes it too, the log is written in order). SQLite:
+   * empty (such a write is queued with `durable: false`: committed, not synced).
+   */
+  readonly unflushedCommit: string;
   /** A `?` placeholder with the type Postgres cannot deduce (`?::type`); SQLite needs none. */
   cast(type: string): string;
   /**
@@ -58,8 +60,6 @@ export interface StoreDialect {
    * whatever the number of values), on SQLite one placeholder per value. Answers the SQL and its params.
    */
   anyOf(column: string, values: readonly unknown[], type: string): { sql: string; params: unknown[] };
-  /** The value of the dialect (evaluate once, at construction: for SQL that genuinely differs). */
-  pick<T>(choices: PerDialect<T>): T;
   /**
    * One statement of the library's own, committed on its own and outside any transaction of the app:
    * SQLite through the DataSource's group commit (`SqliteGroupCommit`: shared flushes, WAL sync),
@@ -179,9 +179,9 @@ function postgresDialect(dataSource: DataSource): StoreDialect {
     kind: 'postgres',
     text,
     skipLocked: ' FOR UPDATE SKIP LOCKED',
+    unflushedCommit: ` AND set_config('synchronous_commit', 'off', true) IS NOT NULL`,
     cast: (type) => `?::${type}`,
     anyOf: (column, values, type) => ({ sql: `${column} = ANY(?::${type}[])`, params: [values] }),
-    pick: (choices) => choices.postgres,
     write: async (sql, params, options) =>
       (await runPostgresStatement(dataSource, statement(sql, params, options?.statement))).rows,
     execute: async (sql, params, options) =>
@@ -213,12 +213,12 @@ function sqliteDialect(dataSource: DataSource): StoreDialect {
     kind: 'sqlite',
     text: (sql) => sql,
     skipLocked: '',
+    unflushedCommit: '',
     cast: () => '?',
     anyOf: (column, values) => ({
       sql: `${column} IN (${values.map(() => '?').join(', ')})`,
       params: values as unknown[],
     }),
-    pick: (choices) => choices.sqlite,
     write,
     execute: async (sql, params, options) => {
       const changes = await group.run(sql, params, options);
