@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { CASHLINK_EVENTS } from 'nestjs-cashlink';
+import { CashlinkEventHandlers } from '../../libs/cashlink/src/event-log/cashlink-event-handlers';
 import { describeEachDatabase } from '../support/databases';
 import { startEventsApp, type EventsApp, type EventsAppConfig } from './fixtures/events-app';
 import {
@@ -129,5 +131,55 @@ describeEachDatabase('durable event log', (kind) => {
     await waitFor(async () => (await countEvents(ds, 'done')) === 1, 30_000, 'the event done');
     expect(await countEvents(ds)).toBe(1);
     expect([...(await effects(ds, 'tx')).values()]).toEqual([1]);
+  });
+  it('an event no handler wants is done without reading its fact (even one whose row is gone)', async () => {
+    // Only a handler of intent successes: webhook changes and other intent events are nobody's.
+    app = await start({ handlers: [] });
+    const registry = app.app.get(CashlinkEventHandlers);
+    registry.register([
+      {
+        ...registry.list().find((h) => h.name === 'intentTx')!,
+        events: new Set([CASHLINK_EVENTS.intentSucceeded]),
+      },
+    ]);
+    const ds = handle!.dataSource;
+    const pg = kind === 'postgres';
+    const insert = (name: string, sourceId: string) =>
+      ds.query(
+        `INSERT INTO cashlink_events (name, source, source_id, created_at, state, attempts, next_attempt_at) ` +
+          `VALUES (${pg ? '$1, $2, $3, $4, $5, $6, $7' : '?, ?, ?, ?, ?, ?, ?'})`,
+        [name, 'intent', sourceId, 1, 'pending', 0, 1],
+      );
+    // Rows whose intents do not exist: read, they would be dead ("its row is gone").
+    await insert('cashlink.intent.failed', 'gone-1');
+    await insert('cashlink.intent.expired', 'gone-2');
+    for (const c of changes(2)) await deliverUntilAccepted(() => app!.origin, TOKEN, JSON.stringify(c));
+    await waitFor(async () => (await countEvents(ds, 'done')) === 4, 30_000, 'every event done');
+    expect(await countEvents(ds, 'dead')).toBe(0);
+    expect(await app.events.deliveries({})).toEqual([]);
+    // The one a handler wants, with its row gone, is dead as before.
+    await insert('cashlink.intent.succeeded', 'gone-3');
+    await waitFor(async () => (await countEvents(ds, 'dead')) === 1, 30_000, 'the wanted event dead');
+  });
+  it('an intent stopped in needs_review reaches intent handlers as cashlink.intent.expired, with its state', async () => {
+    app = await start({ handlers: ['intentTx'] });
+    const ds = handle!.dataSource;
+    const p = (n: number) => (kind === 'postgres' ? `$${n}` : '?');
+    await ds.query(
+      `INSERT INTO "cashlink_intents" ("idempotency_key", "operation", "method", "path", "request_body", "request_hash", "state", "attempts", "next_attempt_at", "created_at", "updated_at") ` +
+        `VALUES (${p(1)}, 'investments.create', 'POST', '/v2/investments/', '{}', 'h', 'pending', 3, 1, 1, 1)`,
+      ['review-me'],
+    );
+    await ds.query(
+      `UPDATE "cashlink_intents" SET "state" = 'needs_review', "settled_at" = 2, "updated_at" = 2 WHERE "idempotency_key" = ${p(1)}`,
+      ['review-me'],
+    );
+    await waitFor(async () => (await effects(ds, 'intentTx')).size === 1, 30_000, 'the handler ran');
+    const [row] = (await ds.query(
+      `SELECT detail FROM test_effects WHERE handler = 'intentTx' AND source_id = 'review-me'`,
+    )) as Array<{ detail: string }>;
+    expect(row!.detail.split(':')[0]).toBe('needs_review');
+    const logged = await app.events.list({ source: 'intent', sourceId: 'review-me' });
+    expect(logged.map((e) => [e.name, e.state])).toEqual([[CASHLINK_EVENTS.intentExpired, 'done']]);
   });
 });

@@ -2,6 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { EntityManager } from 'typeorm';
 import { CashlinkConfigError } from '../errors/cashlink.error';
+import { CASHLINK_EVENTS } from '../events/cashlink-events.constants';
 import {
   CASHLINK_EVENT_HANDLER,
   type CashlinkEventHandlerMetadata,
@@ -79,6 +80,26 @@ export class CashlinkEventHandlers implements OnModuleInit {
   /** The handlers of a webhook change (the generic event and its per-status event) or of an intent event. */
   forEvent(names: readonly string[]): CashlinkEventHandler[] {
     return this.handlers.filter((h) => names.some((name) => h.events.has(name)));
+  }
+
+  /**
+   * Whether any handler may want an event of the log before its fact is read: an intent event by its
+   * name; a webhook change by the generic event or any per-status one (the status is in the fact).
+   */
+  mayHandle(source: string, name: string): boolean {
+    if (source !== 'webhook') return this.handlers.some((h) => h.events.has(name));
+    return this.handlers.some((h) =>
+      [...h.events].some(
+        (event) =>
+          event === CASHLINK_EVENTS.investmentStatusChanged ||
+          event.startsWith(CASHLINK_EVENTS.investmentStatusPrefix),
+      ),
+    );
+  }
+
+  /** Every registered handler. */
+  list(): readonly CashlinkEventHandler[] {
+    return this.handlers;
   }
 
   get size(): number {

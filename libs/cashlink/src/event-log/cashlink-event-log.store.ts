@@ -49,6 +49,8 @@ export interface WebhookEventFact {
 export interface IntentEventFact {
   key: string;
   operation: string;
+  /** The intent's state now (an event's name does not tell `expired` from `needs_review`). */
+  state: string;
   attempts: number;
   settledAt: number | null;
   responseStatus: number | null;
@@ -236,7 +238,7 @@ export class CashlinkEventLogStore {
     const out = new Map<string, IntentEventFact>();
     if (keys.length === 0) return out;
     const rows = await this.read(
-      `SELECT "idempotency_key", "operation", "attempts", "settled_at", "response_status", "response_body", "last_error" ` +
+      `SELECT "idempotency_key", "operation", "state", "attempts", "settled_at", "response_status", "response_body", "last_error" ` +
         `FROM "cashlink_intents" WHERE "idempotency_key" IN (${keys.map(() => '?').join(', ')})`,
       [...keys],
     );
@@ -255,6 +257,7 @@ export class CashlinkEventLogStore {
       out.set(String(row.idempotency_key), {
         key: String(row.idempotency_key),
         operation: String(row.operation),
+        state: String(row.state),
         attempts: Number(row.attempts),
         settledAt: row.settled_at === null || row.settled_at === undefined ? null : Number(row.settled_at),
         responseStatus:

@@ -165,37 +165,52 @@ export class CashlinkEventDispatcher
     return this.batch?.holds(id) ?? false;
   }
 
-  private async deliverBatch(events: CashlinkEventRow[]): Promise<void> {
+  private async deliverBatch(claimed: CashlinkEventRow[]): Promise<void> {
+    // An event no handler can want is done as it is: its fact (a stored answer to open, maybe
+    // decrypt) is not read.
+    const events = claimed.filter((e) => this.handlers.mayHandle(e.source, e.name));
+    const unhandled = claimed.filter((e) => !events.includes(e));
     const webhookIds = events.filter((e) => e.source === 'webhook').map((e) => e.sourceId);
     const intentKeys = events.filter((e) => e.source === 'intent').map((e) => e.sourceId);
     const [webhookFacts, intentFacts, deliveries] = await Promise.all([
       this.store.webhookFacts(webhookIds),
       this.store.intentFacts(intentKeys),
-      this.handlers.size > 0
+      events.length > 0
         ? this.store.deliveries(events.map((e) => e.id))
         : Promise.resolve(new Map<number, Map<string, CashlinkEventDeliveryRow>>()),
     ]);
-    const works: EventWork[] = events.map((event) => {
-      const fact =
-        event.source === 'webhook' ? webhookFacts.get(event.sourceId) : intentFacts.get(event.sourceId);
-      const names =
-        event.source === 'webhook' && fact
-          ? [
-              CASHLINK_EVENTS.investmentStatusChanged,
-              `${CASHLINK_EVENTS.investmentStatusPrefix}${(fact as WebhookEventFact).status.toLowerCase()}`,
-            ]
-          : [event.name];
-      return {
-        event,
-        fact,
-        handlers: fact ? this.handlers.forEvent(names) : [],
-        deliveries: deliveries.get(event.id) ?? new Map(),
-        nextAt: Number.POSITIVE_INFINITY,
-        dead: !fact,
-      };
+    const nothingToDo = (event: CashlinkEventRow): EventWork => ({
+      event,
+      fact: undefined,
+      handlers: [],
+      deliveries: new Map(),
+      nextAt: Number.POSITIVE_INFINITY,
+      dead: false,
     });
+    const works: EventWork[] = unhandled.map(nothingToDo);
+    works.push(
+      ...events.map((event): EventWork => {
+        const fact =
+          event.source === 'webhook' ? webhookFacts.get(event.sourceId) : intentFacts.get(event.sourceId);
+        const names =
+          event.source === 'webhook' && fact
+            ? [
+                CASHLINK_EVENTS.investmentStatusChanged,
+                `${CASHLINK_EVENTS.investmentStatusPrefix}${(fact as WebhookEventFact).status.toLowerCase()}`,
+              ]
+            : [event.name];
+        return {
+          event,
+          fact,
+          handlers: fact ? this.handlers.forEvent(names) : [],
+          deliveries: deliveries.get(event.id) ?? new Map(),
+          nextAt: Number.POSITIVE_INFINITY,
+          dead: !fact,
+        };
+      }),
+    );
     for (const w of works) {
-      if (!w.fact) {
+      if (w.dead && !w.fact) {
         // Its fact was deleted (the inbox row or the intent purged): there is nothing left to deliver.
         this.logger.warn(
           `Event ${w.event.id} (${w.event.name}): its ${w.event.source} row is gone; marked dead`,
@@ -415,7 +430,9 @@ export class CashlinkEventDispatcher
       );
     }
     const f = fact as IntentEventFact;
-    const state = event.name.slice('cashlink.intent.'.length) as 'succeeded' | 'failed' | 'expired';
+    // `cashlink.intent.expired` also announces an intent stopped in needs_review: the row says which.
+    const named = event.name.slice('cashlink.intent.'.length) as 'succeeded' | 'failed' | 'expired';
+    const state = named === 'expired' && f.state === 'needs_review' ? 'needs_review' : named;
     let body: unknown;
     try {
       body = f.responseBody === null ? undefined : (JSON.parse(f.responseBody) as unknown);
