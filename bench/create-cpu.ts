@@ -7,7 +7,8 @@
  *
  *   EMULATOR_PORT=4311 npm run emulator      # in another shell
  *   EMU=http://127.0.0.1:4311 N=2000 node -r @swc-node/register bench/create-cpu.ts
- *   DB=postgres (default sqlite: a fresh file in WAL mode), PG_URL=…, ONLY=lib|raw, --cpu-prof as in read-cpu.ts
+ *   DB=postgres (default sqlite: a fresh file in WAL mode), CLEAR=1 (encryption off), NO_EVENTS=1 (this
+ *   instance delivers no events), ONLY=lib|raw, --cpu-prof as in read-cpu.ts
  */
 import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -57,6 +58,7 @@ async function main() {
         http: { maxRetries: 0 },
         webhooks: false,
         encryption: process.env.CLEAR ? false : testEncryptionKeys(),
+        ...(process.env.NO_EVENTS ? { events: { dispatch: { enabled: false } } } : {}),
       }),
     ],
   })

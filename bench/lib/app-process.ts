@@ -56,7 +56,7 @@ export interface BootOptions {
   listen?: boolean;
   /** Mount the webhook receiver (with its inbox and dispatcher). @default true */
   webhooks?: boolean;
-  /** Run the webhook dispatcher in this process. @default true */
+  /** Run the webhook dispatcher and the event-log dispatcher in this process. @default true */
   dispatch?: boolean;
   /** Run the intent recovery worker in this process. @default false */
   recovery?: boolean;
@@ -220,6 +220,8 @@ function moduleFor(options: BootOptions, persistence = true) {
                 dispatch: { enabled: options.dispatch ?? true },
               }
             : false,
+        // A receive-only instance delivers neither the inbox nor the event log: another instance does.
+        ...(persistence ? { events: { dispatch: { enabled: options.dispatch ?? true } } } : {}),
         persistence,
         encryption: options.encryption === false ? false : testEncryptionKeys(),
       }),
