@@ -100,11 +100,15 @@ export class CashlinkEventLogStore {
    */
   async claimDue(owner: string, limit: number, leaseMs: number, now: number): Promise<CashlinkEventRow[]> {
     const due = `"state" = 'pending' AND "next_attempt_at" <= ? AND ("lease_until" IS NULL OR "lease_until" <= ?)`;
+    const recheck = this.dialect.recheck(
+      `"state" = 'pending' AND ("lease_until" IS NULL OR "lease_until" <= ?)`,
+      now,
+    );
     const sql =
       `UPDATE ${EVENTS} SET "lease_owner" = ?, "lease_until" = ?, "attempts" = "attempts" + 1 ` +
-      `WHERE "id" IN (SELECT "id" FROM ${EVENTS} WHERE ${due} ORDER BY "next_attempt_at", "id" LIMIT ?${this.dialect.skipLocked}) ` +
-      `AND "state" = 'pending' AND ("lease_until" IS NULL OR "lease_until" <= ?) RETURNING ${EVENT_COLUMNS}`;
-    const rows = await this.write(sql, [owner, now + leaseMs, now, now, limit, now]);
+      `WHERE "id" IN (SELECT "id" FROM ${EVENTS} WHERE ${due} ORDER BY "next_attempt_at", "id" LIMIT ?${this.dialect.skipLocked})` +
+      `${recheck.sql} RETURNING ${EVENT_COLUMNS}`;
+    const rows = await this.write(sql, [owner, now + leaseMs, now, now, limit, ...recheck.params]);
     return rows.map(toEvent).sort((a, b) => a.id - b.id);
   }
 

@@ -109,14 +109,15 @@ const settleManySql = (unflushed: string): string =>
  * `claimDue`: the due pending intents, oldest due first, under one lease; on Postgres the candidates are
  * picked with `FOR UPDATE SKIP LOCKED` (`StoreDialect.skipLocked`).
  */
-const claimDueSql = (skipLocked: string): string =>
+const claimDueSql = (dialect: StoreDialect): string =>
   `UPDATE "${CASHLINK_INTENTS_TABLE}" SET "lease_owner" = ?, "lease_until" = ?, "attempts" = "attempts" + 1, "updated_at" = ?
          WHERE "idempotency_key" IN (
            SELECT "idempotency_key" FROM "${CASHLINK_INTENTS_TABLE}"
            WHERE "state" = 'pending' AND "next_attempt_at" <= ? AND ("lease_until" IS NULL OR "lease_until" <= ?)
-           ORDER BY "next_attempt_at" LIMIT ?${skipLocked})
-         AND "state" = 'pending' AND ("lease_until" IS NULL OR "lease_until" <= ?)
+           ORDER BY "next_attempt_at" LIMIT ?${dialect.skipLocked})${dialect.recheck(CLAIM_RECHECK).sql}
          RETURNING "idempotency_key"`;
+/** The claim's re-check of its candidates (`StoreDialect.recheck`): still pending, lease free at `now`. */
+const CLAIM_RECHECK = `"state" = 'pending' AND ("lease_until" IS NULL OR "lease_until" <= ?)`;
 
 /** One array per column of `rows` (for `unnest`). */
 function columnsOf(rows: ReadonlyArray<readonly unknown[]>, width: number): unknown[][] {
@@ -183,7 +184,7 @@ export class CashlinkIntentStore {
     this.dialect = storeDialectOf(dataSource);
     this.beforeTheCall = { ...this.sqliteWait(), statement: STATEMENT };
     this.afterTheCall = { ...this.beforeTheCall, durable: false };
-    this.claimDueText = claimDueSql(this.dialect.skipLocked);
+    this.claimDueText = claimDueSql(this.dialect);
     this.recordGroup = this.dialect.groupWriter({
       name: 'Intent records',
       writeOne: (values) => this.execute(RECORD_SQL, values),
@@ -382,7 +383,7 @@ export class CashlinkIntentStore {
     // on Postgres planned as an ordered index scan whatever the table's statistics (`runPostgresClaim`).
     const claimed = await this.dialect.claim(
       this.claimDueText,
-      [lease, leaseUntil, now, now, now, limit, now],
+      [lease, leaseUntil, now, now, now, limit, ...this.dialect.recheck(CLAIM_RECHECK, now).params],
       this.beforeTheCall,
     );
     const keys = claimed.map((r) => String(r.idempotency_key));

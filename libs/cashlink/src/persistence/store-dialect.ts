@@ -46,6 +46,14 @@ export interface StoreDialect {
   /** Appended to a claim's candidate `SELECT` (`FOR UPDATE SKIP LOCKED` on Postgres: instances do not queue). */
   readonly skipLocked: string;
   /**
+   * A claim's re-check of its candidates in the outer `UPDATE` (` AND <condition>`): Postgres needs it (a
+   * candidate picked with SKIP LOCKED may have changed before the update locks it); SQLite has one
+   * writer, so nothing changes in between, and there the re-check would make the planner drive the
+   * update from the condition's index, a scan of every pending row: empty on SQLite. Answers the SQL
+   * to append and the `values` of its placeholders (none on SQLite).
+   */
+  recheck(condition: string, ...values: unknown[]): { sql: string; params: unknown[] };
+  /**
    * ANDed to the `WHERE` of a write whose loss to a power cut only repeats work safely (a settlement: the
    * intent is sent again with its key), so that its commit does not wait for the log flush. Postgres:
    * `synchronous_commit` off for that statement's transaction only (`set_config(…, true)`, evaluated for
@@ -112,6 +120,8 @@ export interface StoreDialect {
    */
   beforeTransaction(): Promise<void>;
 }
+
+const NO_RECHECK = Object.freeze({ sql: '', params: [] as unknown[] });
 
 const dialects = new WeakMap<DataSource, StoreDialect>();
 
@@ -180,6 +190,7 @@ function postgresDialect(dataSource: DataSource): StoreDialect {
     text,
     skipLocked: ' FOR UPDATE SKIP LOCKED',
     unflushedCommit: ` AND set_config('synchronous_commit', 'off', true) IS NOT NULL`,
+    recheck: (condition, ...values) => ({ sql: ` AND ${condition}`, params: values }),
     cast: (type) => `?::${type}`,
     anyOf: (column, values, type) => ({ sql: `${column} = ANY(?::${type}[])`, params: [values] }),
     write: async (sql, params, options) =>
@@ -214,6 +225,7 @@ function sqliteDialect(dataSource: DataSource): StoreDialect {
     text: (sql) => sql,
     skipLocked: '',
     unflushedCommit: '',
+    recheck: () => NO_RECHECK,
     cast: () => '?',
     anyOf: (column, values) => ({
       sql: `${column} IN (${values.map(() => '?').join(', ')})`,

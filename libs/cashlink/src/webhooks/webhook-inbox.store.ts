@@ -95,11 +95,12 @@ const STATEMENT = 'cashlink_inbox';
  * The dispatcher's claim (`claimDue`): due rows, oldest due first, leased and counted, with their
  * watermark from every change stored by now. Candidates picked with `skipLocked` (Postgres).
  */
-const claimDueSql = (skipLocked: string): string =>
+const claimDueSql = (dialect: StoreDialect): string =>
   `UPDATE ${TABLE} SET "lease_owner" = ?, "lease_until" = ?, "attempts" = "attempts" + 1, ${WATERMARK_ASSIGNMENTS} ` +
   `WHERE "id" IN (SELECT "id" FROM ${TABLE} WHERE "state" = 'pending' AND "next_attempt_at" <= ? AND ("lease_until" IS NULL OR "lease_until" <= ?) ` +
-  `ORDER BY "next_attempt_at" LIMIT ?${skipLocked}) ` +
-  `AND "state" = 'pending' AND ("lease_until" IS NULL OR "lease_until" <= ?) RETURNING ${INBOX_COLUMNS}`;
+  `ORDER BY "next_attempt_at" LIMIT ?${dialect.skipLocked})${dialect.recheck(CLAIM_RECHECK).sql} RETURNING ${INBOX_COLUMNS}`;
+/** The claim's re-check of its candidates (`StoreDialect.recheck`): still pending, lease free at `now`. */
+const CLAIM_RECHECK = `"state" = 'pending' AND ("lease_until" IS NULL OR "lease_until" <= ?)`;
 
 /** Deletes processed rows (`purgeProcessed`), keeping each investment's latest change. */
 const PURGE_PROCESSED =
@@ -173,7 +174,7 @@ export class WebhookInboxStore {
     this.receiveNamed = { ...this.receiveWrite, statement: STATEMENT };
     this.dispatchNamed = { ...this.dispatchWrite, statement: STATEMENT };
     this.insertChangeText = insertChangeSql(this.dialect);
-    this.claimDueText = claimDueSql(this.dialect.skipLocked);
+    this.claimDueText = claimDueSql(this.dialect);
     this.changeGroup = this.dialect.groupWriter({
       name: 'Webhook inbox',
       writeGroup: (changes) => this.insertGroup(changes),
@@ -335,7 +336,7 @@ export class WebhookInboxStore {
     // Postgres: planned as an ordered index scan whatever the table's statistics (see runPostgresClaim).
     const raw = await this.dialect.claim(
       this.claimDueText,
-      [owner, now + leaseMs, now, now, limit, now],
+      [owner, now + leaseMs, now, now, limit, ...this.dialect.recheck(CLAIM_RECHECK, now).params],
       this.dispatchNamed,
     );
     const claimed = raw.map(toInboxEntity);
