@@ -75,9 +75,13 @@ async function main() {
   ).json()) as { investor_id?: string; first_id: string };
   const investorId =
     seeded.investor_id ??
-    ((await (await request(`${base}/api/external/distributor/v2/investments/${seeded.first_id}/`, {
-      headers: { authorization: `Bearer ${token}` },
-    })).body.json()) as { investor_id: string }).investor_id;
+    (
+      (await (
+        await request(`${base}/api/external/distributor/v2/investments/${seeded.first_id}/`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).body.json()) as { investor_id: string }
+    ).investor_id;
   const input = () => ({
     investor_id: investorId,
     campaign_id: EMULATOR_CAMPAIGN_ID,

@@ -520,8 +520,7 @@ async function drain(
         ? (await ctx.emulator.call<{ ids: string[] }>('seedInvestments', { count: backlog, all: true })).ids
         : undefined;
       await seedInbox(ds, backlog, investmentIds);
-    }
-    else await seedIntents(ds, backlog, await ctx.emulator.call<string>('investorId'));
+    } else await seedIntents(ds, backlog, await ctx.emulator.call<string>('investorId'));
     const seedMs = performance.now() - t0;
     const apps = await Promise.all(
       Array.from({ length: processes }, (_, i) =>

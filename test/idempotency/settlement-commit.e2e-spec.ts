@@ -61,14 +61,21 @@ describeIfPostgres('intent commits and the disk [postgres]', () => {
       await Promise.all(keys.map(async (key) => [key, (await store.find(key))!.leaseOwner!] as const)),
     );
     const settle = (key: string) =>
-      store.settle(key, leases.get(key)!, { state: 'succeeded', responseStatus: 201, responseBody: '{}' }, 2_000);
+      store.settle(
+        key,
+        leases.get(key)!,
+        { state: 'succeeded', responseStatus: 201, responseBody: '{}' },
+        2_000,
+      );
     await expect(settle(keys[0]!)).resolves.toBe(true);
     await expect(Promise.all(keys.slice(1).map(settle))).resolves.toEqual(keys.slice(1).map(() => true));
 
     expect(await seen('INSERT')).toEqual(keys.map((key) => ({ key, synchronous_commit: 'on' })));
     expect(await seen('UPDATE')).toEqual(keys.map((key) => ({ key, synchronous_commit: 'off' })));
     // Local to each settlement's transaction: the pooled connections keep the server's setting.
-    const pooled = (await idb.dataSource.query('SHOW synchronous_commit')) as Array<{ synchronous_commit: string }>;
+    const pooled = (await idb.dataSource.query('SHOW synchronous_commit')) as Array<{
+      synchronous_commit: string;
+    }>;
     expect(pooled[0]!.synchronous_commit).toBe('on');
   });
 
@@ -76,7 +83,12 @@ describeIfPostgres('intent commits and the disk [postgres]', () => {
     const key = `lost-${randomUUID()}`;
     await store.record({ ...intent(key), leaseOwner: 'me' }, 1_000);
     await expect(
-      store.settle(key, 'someone-else', { state: 'succeeded', responseStatus: 201, responseBody: '{}' }, 2_000),
+      store.settle(
+        key,
+        'someone-else',
+        { state: 'succeeded', responseStatus: 201, responseBody: '{}' },
+        2_000,
+      ),
     ).resolves.toBe(false);
     expect(await seen('UPDATE')).toEqual([]);
     expect((await store.find(key))?.state).toBe('pending');

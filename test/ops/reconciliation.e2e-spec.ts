@@ -128,7 +128,10 @@ describeEachDatabase('reconciliation', (kind) => {
     expect(events.map((e) => e.key)).toEqual(['order-1']);
     // The resolution is a fact of the durable event log too, written with it: the expiry, then the success.
     const logged = await app.get(CashlinkEventsService).list({ source: 'intent', sourceId: 'order-1' });
-    expect(logged.map((e) => e.name)).toEqual([CASHLINK_EVENTS.intentExpired, CASHLINK_EVENTS.intentSucceeded]);
+    expect(logged.map((e) => e.name)).toEqual([
+      CASHLINK_EVENTS.intentExpired,
+      CASHLINK_EVENTS.intentSucceeded,
+    ]);
     // Stored sealed like any answer (encryption at rest): the raw column does not show the object.
     const [raw] = (await app
       .get(DataSource)
