@@ -11,6 +11,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { request } from 'undici';
+import { compareCpuPerCall } from './lib/cpu-compare';
 import { CashlinkModule, CashlinkInvestmentsService, CashlinkAuthService } from '../libs/cashlink/src/index';
 
 const base = process.env.EMU!;
@@ -37,16 +38,7 @@ async function main() {
   ).json()) as { first_id: string };
   const id = seeded.first_id;
   const url = `${base}/api/external/distributor/v2/investments/${id}/`;
-  const N = Number(process.env.N ?? 4000),
-    C = 16;
-  const runConc = async (fn: () => Promise<unknown>) => {
-    let i = 0;
-    await Promise.all(
-      Array.from({ length: C }, async () => {
-        while (i++ < N) await fn();
-      }),
-    );
-  };
+  const N = Number(process.env.N ?? 4000);
   const lib = () => inv.get(id);
   const raw = async () => {
     const r = await request(url, {
@@ -54,24 +46,9 @@ async function main() {
     });
     return r.body.json();
   };
-  if (process.env.ONLY !== 'raw') await runConc(lib);
-  if (process.env.ONLY !== 'lib') await runConc(raw);
-  const res: { lib: number[]; raw: number[] } = { lib: [], raw: [] };
-  for (let r = 0; r < 5; r++) {
-    for (const [name, fn] of [
-      ['raw', raw],
-      ['lib', lib],
-    ] as const) {
-      if (process.env.ONLY && process.env.ONLY !== name) continue;
-      const c0 = process.cpuUsage();
-      await runConc(fn);
-      const c = process.cpuUsage(c0);
-      res[name].push((c.user + c.system) / N);
-    }
-  }
-  const med = (a: number[]) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)] ?? Number.NaN;
+  const cpu = await compareCpuPerCall(N, lib, raw);
   console.log(
-    `CPU µs/call: undici.request ${med(res.raw).toFixed(1)}, library ${med(res.lib).toFixed(1)}, library extra ${(med(res.lib) - med(res.raw)).toFixed(1)}`,
+    `CPU µs/call: undici.request ${cpu.raw.toFixed(1)}, library ${cpu.lib.toFixed(1)}, library extra ${(cpu.lib - cpu.raw).toFixed(1)}`,
   );
   await ctx.close();
 }
