@@ -72,11 +72,15 @@ describeEachDatabase('transactional handler under SIGKILL', (kind) => {
       const before = (await effects(ds, 'tx')).size;
       await waitFor(async () => (await effects(ds, 'tx')).size >= before + 20, 60_000, 'progress');
       await new Promise((r) => setTimeout(r, Math.random() * 300));
-      // A moment with work in flight (events stored, not yet handled).
-      await waitFor(async () => (await countEvents(ds, 'pending')) > 0, 10_000, 'pending events').catch(
-        () => undefined,
-      );
-      pendingAtKill.push(await countEvents(ds, 'pending'));
+      // A moment with work in flight (events stored, not yet handled), killed as soon as it is seen:
+      // counting again afterwards could find the handler caught up meanwhile.
+      let pending = 0;
+      await waitFor(
+        async () => (pending = await countEvents(ds, 'pending')) > 0,
+        10_000,
+        'pending events',
+      ).catch(() => undefined);
+      pendingAtKill.push(pending);
       await app.kill('SIGKILL');
       app = await spawnEventsApp(config);
     }
