@@ -168,8 +168,9 @@ export class CashlinkEventDispatcher
   private async deliverBatch(claimed: CashlinkEventRow[]): Promise<void> {
     // An event no handler can want is done as it is: its fact (a stored answer to open, maybe
     // decrypt) is not read.
-    const events = claimed.filter((e) => this.handlers.mayHandle(e.source, e.name));
-    const unhandled = claimed.filter((e) => !events.includes(e));
+    const events: CashlinkEventRow[] = [];
+    const unhandled: CashlinkEventRow[] = [];
+    for (const e of claimed) (this.handlers.mayHandle(e.source, e.name) ? events : unhandled).push(e);
     const webhookIds = events.filter((e) => e.source === 'webhook').map((e) => e.sourceId);
     const intentKeys = events.filter((e) => e.source === 'intent').map((e) => e.sourceId);
     const [webhookFacts, intentFacts, deliveries] = await Promise.all([
