@@ -805,94 +805,120 @@ export async function encryptionCost(ctx: BenchContext): Promise<ResultRow[]> {
       const investorId = await ctx.emulator.call<string>('investorId');
       const sealed = await startApp(ctx, sealedDb, { listen: false, webhooks: false });
       const clear = await startApp(ctx, clearDb, { listen: false, webhooks: false, encryption: false });
-      const s = ctx.sizes;
-      // Twice as many pairs of half the length as the other cases' rounds: a pair's two windows are
-      // closer in time, so the machine's load of the moment weighs on both alike.
-      const pairs = s.rounds * 2;
-      const windowMs = s.callDurationMs / 2;
-      const series = { sealed: [] as RoundStats[], clear: [] as RoundStats[] };
-      // The app's CPU per create (ms): what encryption adds, less exposed to the machine's other load.
-      const cpu = { sealed: [] as number[], clear: [] as number[] };
-      // BENCH_PROFILE_WINDOWS=<dir>: a CPU profile of each app per round, to compare them function by function.
-      const profileDir = process.env.BENCH_PROFILE_WINDOWS;
-      let round = 0;
-      const create = async (which: 'sealed' | 'clear') => {
-        const app = which === 'sealed' ? sealed.app : clear.app;
-        if (profileDir) await app.call('profileStart');
-        const stop = startCpuMeter({ app: [app.process.pid!] });
-        const stats = await app.call<RoundStats>('create', {
-          n: s.createCalls,
-          investorId,
-          concurrency: s.concurrency,
-          raw: false,
-          maxDurationMs: windowMs,
-        });
-        cpu[which].push(stats.rps > 0 ? (stop().cores.app * 1000) / stats.rps : Number.NaN);
-        if (profileDir) {
-          mkdirSync(profileDir, { recursive: true });
-          const file = `${ctx.kind}-encryption-r${round}-${which}-${stats.requests}req.cpuprofile`;
-          await app.call('profileStop', { file: join(profileDir, file) });
-        }
-        return stats;
-      };
       try {
-        // One window of each first, not counted: the first window of an app pays for its JIT warm-up.
-        for (const which of ['sealed', 'clear'] as const) {
-          await (which === 'sealed' ? sealed.app : clear.app).call<RoundStats>('create', {
-            n: s.createCalls,
+        // The local emulator answers at once: the app is CPU-bound, and the seals' CPU shows in full.
+        const local = await encryptionPairs(ctx, { sealed: sealed.app, clear: clear.app }, investorId, 0);
+        // A remote Cashlink (as in production): what encryption costs a caller who waits for Cashlink.
+        await ctx.emulator.call('latency', { ms: ENCRYPTION_REMOTE_LATENCY_MS });
+        let remote: ResultRow[];
+        try {
+          remote = await encryptionPairs(
+            ctx,
+            { sealed: sealed.app, clear: clear.app },
             investorId,
-            concurrency: s.concurrency,
-            raw: false,
-            maxDurationMs: windowMs,
-          });
-        }
-        for (let r = 0; r < pairs; r++) {
-          round = r + 1;
-          const order = r % 2 === 0 ? (['sealed', 'clear'] as const) : (['clear', 'sealed'] as const);
-          for (const which of order) series[which].push(await create(which));
-          ctx.log(
-            `  durable create encrypted vs clear pair ${r + 1}: ${series.sealed.at(-1)!.rps.toFixed(0)} vs ${series.clear.at(-1)!.rps.toFixed(0)} req/s, ` +
-              `app CPU ${cpu.sealed.at(-1)!.toFixed(3)} vs ${cpu.clear.at(-1)!.toFixed(3)} ms per create`,
+            ENCRYPTION_REMOTE_LATENCY_MS,
           );
+        } finally {
+          await ctx.emulator.call('latency', { ms: 0 });
         }
+        return [...local, ...remote];
       } finally {
         await Promise.all([sealed.app.stop(), clear.app.stop()]);
       }
-      const errors = [...series.sealed, ...series.clear].reduce((n, x) => n + x.errors, 0);
-      // On a shared machine the throughput of whole rounds swings by a factor of 3 with the load of the
-      // moment: the target is judged on the ratio within each pair (both apps measured back to back, in
-      // alternating order), the median over the pairs; the medians of each series are for information.
-      const paired = median(series.sealed.map((x, i) => x.rps / series.clear[i]!.rps));
-      return rows(
-        ctx,
-        'durable create, encrypted vs encryption: false',
-        'ratio >= 0.95',
-        [
-          {
-            metric: 'req/s ratio per pair (median)',
-            value: paired,
-            baseline: 1,
-            check: (r) => r !== null && r >= 0.95 && errors === 0,
-          },
-          {
-            metric: 'req/s',
-            value: median(series.sealed.map((x) => x.rps)),
-            baseline: median(series.clear.map((x) => x.rps)),
-          },
-          {
-            metric: 'p50 ms',
-            value: median(series.sealed.map((x) => x.p50Ms)),
-            baseline: median(series.clear.map((x) => x.p50Ms)),
-          },
-          {
-            metric: 'p99 ms',
-            value: median(series.sealed.map((x) => x.p99Ms)),
-            baseline: median(series.clear.map((x) => x.p99Ms)),
-          },
-          { metric: 'app CPU ms per create', value: median(cpu.sealed), baseline: median(cpu.clear) },
-        ],
-        { calls: s.createCalls, concurrency: s.concurrency, pairs, windowMs, errors },
-      );
     }),
+  );
+}
+
+/** The encryption case's second series: every investment POST answered after this many ms. */
+const ENCRYPTION_REMOTE_LATENCY_MS = 20;
+
+/**
+ * Pairs of windows of durable creates, the encrypting app and the clear one back to back in alternating
+ * order, after one uncounted window each; rows judged on the median of the per-pair ratios.
+ */
+async function encryptionPairs(
+  ctx: BenchContext,
+  apps: { sealed: BenchChild; clear: BenchChild },
+  investorId: string,
+  latencyMs: number,
+): Promise<ResultRow[]> {
+  const s = ctx.sizes;
+  // Twice as many pairs of half the length as the other cases' rounds: a pair's two windows are
+  // closer in time, so the machine's load of the moment weighs on both alike.
+  const pairs = s.rounds * 2;
+  const windowMs = s.callDurationMs / 2;
+  const series = { sealed: [] as RoundStats[], clear: [] as RoundStats[] };
+  // The app's CPU per create (ms): what encryption adds, less exposed to the machine's other load.
+  const cpu = { sealed: [] as number[], clear: [] as number[] };
+  // BENCH_PROFILE_WINDOWS=<dir>: a CPU profile of each app per round, to compare them function by function.
+  const profileDir = process.env.BENCH_PROFILE_WINDOWS;
+  const where = latencyMs > 0 ? `, Cashlink ${latencyMs} ms` : '';
+  let round = 0;
+  const window = (app: BenchChild) =>
+    app.call<RoundStats>('create', {
+      n: s.createCalls,
+      investorId,
+      concurrency: s.concurrency,
+      raw: false,
+      maxDurationMs: windowMs,
+    });
+  const create = async (which: 'sealed' | 'clear') => {
+    const app = apps[which];
+    if (profileDir) await app.call('profileStart');
+    const stop = startCpuMeter({ app: [app.process.pid!] });
+    const stats = await window(app);
+    cpu[which].push(stats.rps > 0 ? (stop().cores.app * 1000) / stats.rps : Number.NaN);
+    if (profileDir) {
+      mkdirSync(profileDir, { recursive: true });
+      const file = `${ctx.kind}-encryption${latencyMs > 0 ? `-${latencyMs}ms` : ''}-r${round}-${which}-${stats.requests}req.cpuprofile`;
+      await app.call('profileStop', { file: join(profileDir, file) });
+    }
+    return stats;
+  };
+  // One window of each first, not counted: the first window of an app pays for its JIT warm-up.
+  for (const which of ['sealed', 'clear'] as const) await window(apps[which]);
+  for (let r = 0; r < pairs; r++) {
+    round = r + 1;
+    const order = r % 2 === 0 ? (['sealed', 'clear'] as const) : (['clear', 'sealed'] as const);
+    for (const which of order) series[which].push(await create(which));
+    ctx.log(
+      `  durable create${where} encrypted vs clear pair ${r + 1}: ${series.sealed.at(-1)!.rps.toFixed(0)} vs ${series.clear.at(-1)!.rps.toFixed(0)} req/s, ` +
+        `app CPU ${cpu.sealed.at(-1)!.toFixed(3)} vs ${cpu.clear.at(-1)!.toFixed(3)} ms per create`,
+    );
+  }
+  const errors = [...series.sealed, ...series.clear].reduce((n, x) => n + x.errors, 0);
+  // On a shared machine the throughput of whole rounds swings by a factor of 3 with the load of the
+  // moment: the target is judged on the ratio within each pair (both apps measured back to back, in
+  // alternating order), the median over the pairs; the medians of each series are for information.
+  const paired = median(series.sealed.map((x, i) => x.rps / series.clear[i]!.rps));
+  return rows(
+    ctx,
+    `durable create${where}, encrypted vs encryption: false`,
+    'ratio >= 0.95',
+    [
+      {
+        metric: 'req/s ratio per pair (median)',
+        value: paired,
+        baseline: 1,
+        check: (r) => r !== null && r >= 0.95 && errors === 0,
+      },
+      {
+        metric: 'req/s',
+        value: median(series.sealed.map((x) => x.rps)),
+        baseline: median(series.clear.map((x) => x.rps)),
+      },
+      {
+        metric: 'p50 ms',
+        value: median(series.sealed.map((x) => x.p50Ms)),
+        baseline: median(series.clear.map((x) => x.p50Ms)),
+      },
+      {
+        metric: 'p99 ms',
+        value: median(series.sealed.map((x) => x.p99Ms)),
+        baseline: median(series.clear.map((x) => x.p99Ms)),
+      },
+      { metric: 'app CPU ms per create', value: median(cpu.sealed), baseline: median(cpu.clear) },
+    ],
+    { calls: s.createCalls, concurrency: s.concurrency, pairs, windowMs, latencyMs, errors },
   );
 }
