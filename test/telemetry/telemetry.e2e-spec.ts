@@ -58,6 +58,14 @@ test('without an SDK, every span is the API no-op', async () => {
   client.end({ status: 200 });
   const recording = await inSpan('probe', {}, async (span) => span.isRecording());
   expect(recording).toBe(false);
+  // Attributes given as a function (a hashed idempotency key) are not even built.
+  let built = 0;
+  const attributes = () => {
+    built++;
+    return { 'cashlink.intent.key_hash': 'x' };
+  };
+  await expect(inSpan('probe', attributes, async () => 'done')).resolves.toBe('done');
+  expect(built).toBe(0);
 });
 
 describe('OpenTelemetry (in-memory exporters)', () => {

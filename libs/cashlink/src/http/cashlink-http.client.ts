@@ -89,7 +89,9 @@ export class CashlinkHttpClient {
     const url = this.buildUrl(req.path, req.query);
     const safeToRepeat = req.method === 'GET' || req.idempotencyKey !== undefined;
     const bodyReplayable = req.multipart ? isReplayableMultipart(req.multipart) : true;
-    const settings = { ...this.options.http, maxRetries: req.maxRetries ?? this.options.http.maxRetries };
+    // The retry settings of this call, needed only once an attempt fails.
+    const settings =
+      req.maxRetries === undefined ? this.options.http : { ...this.options.http, maxRetries: req.maxRetries };
     let retries = 0;
     let replayedAfter401 = false;
     let bodyConsumed = false;

@@ -128,17 +128,20 @@ export class CashlinkIntentRunner {
     );
     heartbeat.unref?.();
     try {
-      response = await inSpan('cashlink.intent.send', intentAttributes(intent), () =>
-        this.http.request<unknown>({
-          method: intent.method as 'POST' | 'PATCH',
-          path: intent.path,
-          json: stored.document ? undefined : stored.json,
-          multipart,
-          idempotencyKey: key,
-          timeoutMs: live.timeoutMs,
-          signal: live.signal,
-          maxRetries: live.maxRetries,
-        }),
+      response = await inSpan(
+        'cashlink.intent.send',
+        () => intentAttributes(intent),
+        () =>
+          this.http.request<unknown>({
+            method: intent.method as 'POST' | 'PATCH',
+            path: intent.path,
+            json: stored.document ? undefined : stored.json,
+            multipart,
+            idempotencyKey: key,
+            timeoutMs: live.timeoutMs,
+            signal: live.signal,
+            maxRetries: live.maxRetries,
+          }),
       );
     } catch (thrown) {
       const error =
@@ -177,8 +180,10 @@ export class CashlinkIntentRunner {
         return this.expire(intent, review, error, 'needs_review');
       }
       const nextAttemptAt = this.now() + this.backoffMs(intent.attempts, error);
-      await inSpan('cashlink.intent.settle', intentAttributes(intent, 'pending'), () =>
-        this.store.postpone(key, lease, nextAttemptAt, record, this.now(), conflict),
+      await inSpan(
+        'cashlink.intent.settle',
+        () => intentAttributes(intent, 'pending'),
+        () => this.store.postpone(key, lease, nextAttemptAt, record, this.now(), conflict),
       );
       countIntent('pending', intent.operation);
       this.logger.warn(
@@ -265,7 +270,7 @@ export class CashlinkIntentRunner {
   ): Promise<boolean> {
     const settled = await inSpan(
       'cashlink.intent.settle',
-      intentAttributes(intent, settlement.state),
+      () => intentAttributes(intent, settlement.state),
       () => this.store.settle(intent.key, lease, settlement, this.now()),
       { describe: (won) => ({ 'cashlink.intent.lease_held': won }) },
     );

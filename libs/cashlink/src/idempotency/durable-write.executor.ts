@@ -74,7 +74,7 @@ export class DurableWriteExecutor extends CashlinkWriteExecutor {
     const owner = this.runner.instanceId;
     const { intent, claimed } = await inSpan(
       'cashlink.intent.record',
-      { 'cashlink.operation': write.operation, 'cashlink.intent.key_hash': hashKey(key) },
+      () => ({ 'cashlink.operation': write.operation, 'cashlink.intent.key_hash': hashKey(key) }),
       () => this.store.record({ ...this.newIntent(key, prepared), leaseOwner: owner }, this.now()),
       { describe: (r) => ({ 'cashlink.intent.new': r.claimed }) },
     );
@@ -107,7 +107,7 @@ export class DurableWriteExecutor extends CashlinkWriteExecutor {
       const prepared = await prepareWrite(write, this.options.documentBytesLimit);
       const { intent } = await inSpan(
         'cashlink.intent.record',
-        { 'cashlink.operation': write.operation, 'cashlink.intent.key_hash': hashKey(key) },
+        () => ({ 'cashlink.operation': write.operation, 'cashlink.intent.key_hash': hashKey(key) }),
         () => this.store.record(this.newIntent(key, prepared), this.now(), manager),
       );
       assertSameRequest(intent, prepared);

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import {
   context,
+  createNoopMeter,
   metrics,
+  ProxyTracerProvider,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -12,6 +14,7 @@ import {
   type MeterProvider,
   type Span,
   type SpanContext,
+  type TracerProvider,
 } from '@opentelemetry/api';
 
 /**
@@ -24,6 +27,26 @@ export const CASHLINK_INSTRUMENTATION_SCOPE = 'nestjs-cashlink';
 
 const tracer = () => trace.getTracer(CASHLINK_INSTRUMENTATION_SCOPE);
 
+/** The API's own no-op provider: what the global proxy delegates to until an app registers an SDK. */
+const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/**
+ * Whether an app registered a tracer provider (checked per call: it may register one after the module
+ * started). Without one, spans are skipped before any attribute is built: an idempotency key's hash
+ * or a span object per call costs a call that nobody traces.
+ */
+function tracing(): boolean {
+  const provider = trace.getTracerProvider() as TracerProvider & { getDelegate?: () => TracerProvider };
+  return (provider.getDelegate ? provider.getDelegate() : provider) !== NOOP_TRACER_PROVIDER;
+}
+
+/** The span `inSpan` hands to its function when nothing is traced (the API's non-recording span). */
+const UNTRACED_SPAN = trace.wrapSpanContext({
+  traceId: '0'.repeat(32),
+  spanId: '0'.repeat(16),
+  traceFlags: 0,
+});
+
 interface Instruments {
   calls: Counter;
   retries: Counter;
@@ -35,14 +58,20 @@ interface Instruments {
 }
 
 // A meter taken before the app registers its SDK stays a no-op for good (the API has no proxy for
-// meters), so instruments are created per meter provider, on first use after it was registered.
-const instrumentsByProvider = new WeakMap<MeterProvider, Instruments>();
+// meters), so instruments are created per meter provider, on first use after it was registered. A
+// provider whose meters are the API's no-op maps to null: nothing is measured, nothing is built.
+const instrumentsByProvider = new WeakMap<MeterProvider, Instruments | null>();
+const NOOP_METER = createNoopMeter().constructor;
 
-function instruments(): Instruments {
+function instruments(): Instruments | null {
   const provider = metrics.getMeterProvider();
   let found = instrumentsByProvider.get(provider);
-  if (!found) {
+  if (found === undefined) {
     const meter = provider.getMeter(CASHLINK_INSTRUMENTATION_SCOPE);
+    if (meter.constructor === NOOP_METER) {
+      instrumentsByProvider.set(provider, null);
+      return null;
+    }
     found = {
       calls: meter.createCounter('cashlink.client.calls', {
         description: 'Calls to the Cashlink API (one per attempt), by outcome',
@@ -153,28 +182,37 @@ export interface CashlinkClientSpan {
   end(result: { status?: number; requestId?: string; error?: unknown }): void;
 }
 
+/** The client span of a call that nobody traces or measures (no SDK registered). */
+const UNOBSERVED_CALL: CashlinkClientSpan = { end: () => undefined };
+
 export function startClientSpan(input: {
   method: string;
   path: string;
   url: string;
   resendCount: number;
 }): CashlinkClientSpan {
+  const traced = tracing();
+  const ins = instruments();
+  if (!traced && !ins) return UNOBSERVED_CALL;
   const template = pathTemplate(input.path);
-  const attributes: Attributes = {
-    'http.request.method': input.method,
-    'url.template': template,
-    'cashlink.attempt': input.resendCount + 1,
-  };
-  if (input.resendCount > 0) attributes['http.request.resend_count'] = input.resendCount;
-  const span = tracer().startSpan(`${input.method} ${template}`, { kind: SpanKind.CLIENT, attributes });
-  // The URL is parsed only for a recorded span: without an SDK a call pays for no parsing.
-  if (span.isRecording()) {
-    const url = new URL(input.url);
-    span.setAttributes({
-      'url.scheme': url.protocol.replace(':', ''),
-      'server.address': url.hostname,
-      'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
-    });
+  let span: Span | undefined;
+  if (traced) {
+    const attributes: Attributes = {
+      'http.request.method': input.method,
+      'url.template': template,
+      'cashlink.attempt': input.resendCount + 1,
+    };
+    if (input.resendCount > 0) attributes['http.request.resend_count'] = input.resendCount;
+    span = tracer().startSpan(`${input.method} ${template}`, { kind: SpanKind.CLIENT, attributes });
+    // The URL is parsed only for a recorded span (a sampler may drop it).
+    if (span.isRecording()) {
+      const url = new URL(input.url);
+      span.setAttributes({
+        'url.scheme': url.protocol.replace(':', ''),
+        'server.address': url.hostname,
+        'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+      });
+    }
   }
   const started = performance.now();
   return {
@@ -185,25 +223,28 @@ export function startClientSpan(input: {
           : status !== undefined
             ? 'http_error'
             : errorType(error);
-      if (status !== undefined) span.setAttribute('http.response.status_code', status);
-      if (requestId) span.setAttribute('cashlink.request_id', requestId);
-      if (outcome !== 'success') {
-        const type = status !== undefined ? String(status) : errorType(error);
-        span.setAttribute('error.type', type);
-        span.setStatus({ code: SpanStatusCode.ERROR });
+      if (span) {
+        if (status !== undefined) span.setAttribute('http.response.status_code', status);
+        if (requestId) span.setAttribute('cashlink.request_id', requestId);
+        if (outcome !== 'success') {
+          const type = status !== undefined ? String(status) : errorType(error);
+          span.setAttribute('error.type', type);
+          span.setStatus({ code: SpanStatusCode.ERROR });
+        }
+        span.end();
       }
-      span.end();
-      const attributes = attributesOfCall(input.method, template, status, outcome);
-      const ins = instruments();
-      ins.calls.add(1, attributes.calls);
-      ins.duration.record((performance.now() - started) / 1000, attributes.duration);
+      if (ins) {
+        const attributes = attributesOfCall(input.method, template, status, outcome);
+        ins.calls.add(1, attributes.calls);
+        ins.duration.record((performance.now() - started) / 1000, attributes.duration);
+      }
     },
   };
 }
 
 /** A retry the HTTP client decided on (`reason`: the status or the error class that caused it). */
 export function countRetry(method: string, path: string, reason: string): void {
-  instruments().retries.add(1, {
+  instruments()?.retries.add(1, {
     'http.request.method': method,
     'url.template': pathTemplate(path),
     'cashlink.retry.reason': reason,
@@ -211,7 +252,7 @@ export function countRetry(method: string, path: string, reason: string): void {
 }
 
 export function countTokenFetch(outcome: 'success' | 'failure'): void {
-  instruments().tokenFetches.add(1, { 'cashlink.outcome': outcome });
+  instruments()?.tokenFetches.add(1, { 'cashlink.outcome': outcome });
 }
 
 /** Span attributes of an intent: its operation, attempt and hashed key (never the key itself). */
@@ -229,26 +270,33 @@ export function intentAttributes(
 }
 
 export function countIntent(state: string, operation: string): void {
-  instruments().intents.add(1, { 'cashlink.intent.state': state, 'cashlink.operation': operation });
+  instruments()?.intents.add(1, { 'cashlink.intent.state': state, 'cashlink.operation': operation });
 }
 
 export function countInbox(state: string): void {
-  instruments().inbox.add(1, { 'cashlink.webhook.state': state });
+  instruments()?.inbox.add(1, { 'cashlink.webhook.state': state });
 }
 
 /**
  * Runs `fn` in an internal span (a child of the active one), ending it with `fn`'s outcome.
- * `describe` adds attributes from the result (e.g. the state an intent settled in).
+ * `describe` adds attributes from the result (e.g. the state an intent settled in). Attributes that
+ * cost something to build (a hashed key) are best given as a function: it runs only when traced.
  */
 export async function inSpan<T>(
   name: string,
-  attributes: Attributes,
+  attributes: Attributes | (() => Attributes),
   fn: (span: Span) => Promise<T>,
   options: { kind?: SpanKind; links?: Link[]; describe?: (result: T) => Attributes } = {},
 ): Promise<T> {
+  // Nothing traces: no span, no context, and attributes given as a function are never built.
+  if (!tracing()) return fn(UNTRACED_SPAN);
   return tracer().startActiveSpan(
     name,
-    { kind: options.kind ?? SpanKind.INTERNAL, attributes, links: options.links },
+    {
+      kind: options.kind ?? SpanKind.INTERNAL,
+      attributes: typeof attributes === 'function' ? attributes() : attributes,
+      links: options.links,
+    },
     async (span) => {
       try {
         const result = await fn(span);
@@ -286,6 +334,10 @@ export function recordReceipt(outcome: string, inboxId: string): void {
 
 /** The webhook receive span (SERVER) around one delivery: `fn` answers the request. */
 export async function traceWebhookReceive(route: string, fn: (span: Span) => Promise<number>): Promise<void> {
+  if (!tracing()) {
+    await fn(UNTRACED_SPAN);
+    return;
+  }
   // A new trace: Cashlink sends no trace context, and a caller's traceparent must not be trusted
   // to join our traces.
   await context.with(trace.deleteSpan(context.active()), () =>
@@ -309,7 +361,7 @@ export async function traceWebhookDispatch(
   fn: () => Promise<boolean>,
 ): Promise<boolean> {
   const linked = receiveSpans.get(row.id);
-  instruments().lag.record(Math.max(0, Date.now() - row.receivedAt) / 1000);
+  instruments()?.lag.record(Math.max(0, Date.now() - row.receivedAt) / 1000);
   return inSpan(
     'cashlink.webhook dispatch',
     {
