@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { context, metrics, SpanKind, trace } from '@opentelemetry/api';
+import { context, metrics, ROOT_CONTEXT, SpanKind, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   AggregationTemporality,
@@ -11,7 +11,11 @@ import {
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { CashlinkInvestorsService } from 'nestjs-cashlink';
 import { exampleInvestorInput, startCashlinkEmulator, type CashlinkEmulator } from 'nestjs-cashlink/testing';
-import { inSpan, startClientSpan } from '../../libs/cashlink/src/telemetry/cashlink-telemetry';
+import {
+  inSpan,
+  startClientSpan,
+  traceWebhookReceive,
+} from '../../libs/cashlink/src/telemetry/cashlink-telemetry';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { startWebhooksTestApp, type WebhooksTestApp } from '../webhooks/fixtures/webhooks-test-app';
 import { waitFor } from '../webhooks/support';
@@ -66,6 +70,29 @@ test('without an SDK, every span is the API no-op', async () => {
   };
   await expect(inSpan('probe', attributes, async () => 'done')).resolves.toBe('done');
   expect(built).toBe(0);
+});
+
+// Also before any SDK: an app with a context manager (and, say, a propagator) but no tracer.
+test("without a tracer, a webhook delivery still runs outside the caller's trace context", async () => {
+  const manager = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(manager);
+  try {
+    const callers = trace.wrapSpanContext({
+      traceId: 'a'.repeat(32),
+      spanId: 'b'.repeat(16),
+      traceFlags: TraceFlags.SAMPLED,
+    });
+    let seen: string | undefined;
+    await context.with(trace.setSpan(ROOT_CONTEXT, callers), () =>
+      traceWebhookReceive('cashlink/webhooks', async () => {
+        seen = trace.getActiveSpan()?.spanContext().traceId;
+        return 200;
+      }),
+    );
+    expect(seen).not.toBe('a'.repeat(32));
+  } finally {
+    context.disable();
+  }
 });
 
 describe('OpenTelemetry (in-memory exporters)', () => {

@@ -91,7 +91,7 @@ export class CashlinkHttpClient {
     const bodyReplayable = req.multipart ? isReplayableMultipart(req.multipart) : true;
     // The retry settings of this call, needed only once an attempt fails.
     const settings =
-      req.maxRetries === undefined ? this.options.http : { ...this.options.http, maxRetries: req.maxRetries };
+      req.maxRetries == null ? this.options.http : { ...this.options.http, maxRetries: req.maxRetries };
     let retries = 0;
     let replayedAfter401 = false;
     let bodyConsumed = false;

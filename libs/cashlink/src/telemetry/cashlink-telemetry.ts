@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   context,
   createNoopMeter,
+  INVALID_SPAN_CONTEXT,
   metrics,
   ProxyTracerProvider,
   SpanKind,
@@ -41,11 +42,7 @@ function tracing(): boolean {
 }
 
 /** The span `inSpan` hands to its function when nothing is traced (the API's non-recording span). */
-const UNTRACED_SPAN = trace.wrapSpanContext({
-  traceId: '0'.repeat(32),
-  spanId: '0'.repeat(16),
-  traceFlags: 0,
-});
+const UNTRACED_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 interface Instruments {
   calls: Counter;
@@ -61,14 +58,15 @@ interface Instruments {
 // meters), so instruments are created per meter provider, on first use after it was registered. A
 // provider whose meters are the API's no-op maps to null: nothing is measured, nothing is built.
 const instrumentsByProvider = new WeakMap<MeterProvider, Instruments | null>();
-const NOOP_METER = createNoopMeter().constructor;
+/** The API's no-op meter (one shared instance): what a provider without an SDK hands out. */
+const NOOP_METER = createNoopMeter();
 
 function instruments(): Instruments | null {
   const provider = metrics.getMeterProvider();
   let found = instrumentsByProvider.get(provider);
   if (found === undefined) {
     const meter = provider.getMeter(CASHLINK_INSTRUMENTATION_SCOPE);
-    if (meter.constructor === NOOP_METER) {
+    if (meter === NOOP_METER) {
       instrumentsByProvider.set(provider, null);
       return null;
     }
@@ -322,7 +320,8 @@ const MAX_REMEMBERED_RECEIVES = 10_000;
 /** Counts a receipt and, for a stored change, remembers the active (receive) span for its dispatch. */
 export function recordReceipt(outcome: string, inboxId: string): void {
   countInbox(outcome);
-  if (outcome !== 'stored') return;
+  // Untraced, there is no receive span of ours to link to.
+  if (outcome !== 'stored' || !tracing()) return;
   const spanContext = trace.getActiveSpan()?.spanContext();
   if (!spanContext || !trace.isSpanContextValid(spanContext)) return;
   receiveSpans.delete(inboxId);
@@ -335,7 +334,9 @@ export function recordReceipt(outcome: string, inboxId: string): void {
 /** The webhook receive span (SERVER) around one delivery: `fn` answers the request. */
 export async function traceWebhookReceive(route: string, fn: (span: Span) => Promise<number>): Promise<void> {
   if (!tracing()) {
-    await fn(UNTRACED_SPAN);
+    // Still out of the caller's context: a propagator the app installed without a tracer could have
+    // made a caller's traceparent active, and nothing of the delivery may run in it.
+    await context.with(trace.deleteSpan(context.active()), () => fn(UNTRACED_SPAN));
     return;
   }
   // A new trace: Cashlink sends no trace context, and a caller's traceparent must not be trusted
