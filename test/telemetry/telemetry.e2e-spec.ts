@@ -194,6 +194,9 @@ describe('OpenTelemetry (in-memory exporters)', () => {
     const dispatch = named('cashlink.webhook dispatch');
     expect(dispatch[0]!.kind).toBe(SpanKind.CONSUMER);
     expect(dispatch[0]!.links.map((l) => l.context.spanId)).toEqual([receive[0]!.spanContext().spanId]);
+    // A trace of its own: linked to the delivery, not a child of it (the dispatcher may be woken from
+    // inside the receive span's context).
+    expect(dispatch[0]!.spanContext().traceId).not.toBe(receive[0]!.spanContext().traceId);
 
     const all = await collectMetrics();
     expect(

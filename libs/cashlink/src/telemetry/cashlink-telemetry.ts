@@ -284,7 +284,7 @@ export async function inSpan<T>(
   name: string,
   attributes: Attributes | (() => Attributes),
   fn: (span: Span) => Promise<T>,
-  options: { kind?: SpanKind; links?: Link[]; describe?: (result: T) => Attributes } = {},
+  options: { kind?: SpanKind; links?: Link[]; root?: boolean; describe?: (result: T) => Attributes } = {},
 ): Promise<T> {
   // Nothing traces: no span, no context, and attributes given as a function are never built.
   if (!tracing()) return fn(UNTRACED_SPAN);
@@ -294,6 +294,7 @@ export async function inSpan<T>(
       kind: options.kind ?? SpanKind.INTERNAL,
       attributes: typeof attributes === 'function' ? attributes() : attributes,
       links: options.links,
+      root: options.root,
     },
     async (span) => {
       try {
@@ -382,6 +383,9 @@ export async function traceWebhookDispatch(
     },
     {
       kind: SpanKind.CONSUMER,
+      // A trace of its own, linked to the delivery: the dispatcher's timer may have been set from inside
+      // a receive span's context, which has ended by now.
+      root: true,
       links: linked ? [{ context: linked }] : [],
       describe: (processed) => ({ 'cashlink.webhook.processed': processed }),
     },
