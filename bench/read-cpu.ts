@@ -12,6 +12,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { request } from 'undici';
 import { compareCpuPerCall } from './lib/cpu-compare';
+import { seedOneInvestment } from './lib/create-app';
 import { CashlinkModule, CashlinkInvestmentsService, CashlinkAuthService } from '../libs/cashlink/src/index';
 
 const base = process.env.EMU!;
@@ -29,14 +30,7 @@ async function main() {
   );
   const inv = ctx.get(CashlinkInvestmentsService);
   const token = await ctx.get(CashlinkAuthService).getAccessToken();
-  const seeded = (await (
-    await fetch(`${base}/__emulator/seed/investments`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ count: 1 }),
-    })
-  ).json()) as { first_id: string };
-  const id = seeded.first_id;
+  const id = (await seedOneInvestment(base)).first_id;
   const url = `${base}/api/external/distributor/v2/investments/${id}/`;
   const N = Number(process.env.N ?? 4000);
   const lib = () => inv.get(id);

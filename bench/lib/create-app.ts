@@ -32,6 +32,16 @@ export interface CreateApp {
   close: () => Promise<void>;
 }
 
+/** Seeds one investment (and its investor) in the emulator at `base` through its control API. */
+export async function seedOneInvestment(base: string): Promise<{ investor_id?: string; first_id: string }> {
+  const answer = await fetch(`${base}/__emulator/seed/investments`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ count: 1 }),
+  });
+  return (await answer.json()) as { investor_id?: string; first_id: string };
+}
+
 export async function startCreateApp(base: string): Promise<CreateApp> {
   const dir = mkdtempSync(join(tmpdir(), 'create-app-'));
   const pg = process.env.DB === 'postgres' ? await createTestDatabase('postgres') : null;
@@ -69,13 +79,7 @@ export async function startCreateApp(base: string): Promise<CreateApp> {
   const ctx = await NestFactory.createApplicationContext(CreateAppModule, { logger: ['error'] });
   const inv = ctx.get(CashlinkInvestmentsService);
   const token = await ctx.get(CashlinkAuthService).getAccessToken();
-  const seeded = (await (
-    await fetch(`${base}/__emulator/seed/investments`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ count: 1 }),
-    })
-  ).json()) as { investor_id?: string; first_id: string };
+  const seeded = await seedOneInvestment(base);
   const investorId =
     seeded.investor_id ??
     (
