@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { RoundLoop } from './round-loop';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -30,6 +31,23 @@ describe('RoundLoop', () => {
     await sleep(200);
     expect(rounds).toBeGreaterThanOrEqual(3);
     expect(most).toBe(1);
+  });
+
+  it("runs its rounds out of the waker's context: a caller's AsyncLocalStorage store does not reach them", async () => {
+    const store = new AsyncLocalStorage<string>();
+    const seen: Array<string | undefined> = [];
+    const subject = loop(async () => {
+      seen.push(store.getStore());
+      return 0;
+    }, 60_000);
+    subject.start();
+    await sleep(20);
+    // A request (a stored webhook, a settled intent) wakes the loop from inside its own context.
+    store.run('request-1', () => subject.kick());
+    await sleep(20);
+    store.run('request-2', () => subject.kick());
+    await sleep(20);
+    expect(seen).toEqual([undefined, undefined, undefined]);
   });
 
   it('goes on after a round that failed', async () => {

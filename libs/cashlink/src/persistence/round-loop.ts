@@ -1,3 +1,5 @@
+import { AsyncResource } from 'node:async_hooks';
+
 /** Settings of a {@link RoundLoop}. */
 export interface RoundLoopOptions {
   /** Pause between rounds when nothing woke the loop, in milliseconds. */
@@ -18,9 +20,16 @@ export interface RoundLoopOptions {
  * The polling loop of a leased queue's worker: one round at a time, every `intervalMs` from `start` to
  * `stop`, and at once when woken (`kick`, after a row is stored). `stop` waits for the round in
  * progress, which ends after its batch (`stopping`), so shutdown leaves no work half-marked.
+ *
+ * Its rounds run in the async context the loop was created in (at boot), never in the context of
+ * whoever woke it: a `kick` comes from inside a request (a stored webhook, a settled intent), whose
+ * `AsyncLocalStorage` stores (a request-scoped store, an active trace) must not leak into the rows and
+ * handlers of a round that serves everyone.
  */
 export class RoundLoop {
   private timer: NodeJS.Timeout | null = null;
+  /** The context the loop was created in: every timer of the loop is set from it. */
+  private readonly scope = new AsyncResource('CashlinkRoundLoop');
   private current: Promise<number> | null = null;
   private again = false;
   private started = false;
@@ -79,19 +88,21 @@ export class RoundLoop {
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      if (this.current) {
-        // A round run on demand is under way: the loop goes on once it is over.
-        this.again = true;
-        void this.current.catch(() => undefined).then(() => this.next());
-        return;
-      }
-      void this.run()
-        .catch((error: unknown) => this.options.onRoundFailed(error))
-        .finally(() => this.next());
-    }, delayMs);
+    this.timer = this.scope.runInAsyncScope(() => setTimeout(() => this.due(), delayMs));
     this.timer.unref?.();
+  }
+
+  private due(): void {
+    this.timer = null;
+    if (this.current) {
+      // A round run on demand is under way: the loop goes on once it is over.
+      this.again = true;
+      void this.current.catch(() => undefined).then(() => this.next());
+      return;
+    }
+    void this.run()
+      .catch((error: unknown) => this.options.onRoundFailed(error))
+      .finally(() => this.next());
   }
 
   private next(): void {

@@ -383,8 +383,8 @@ export async function traceWebhookDispatch(
     },
     {
       kind: SpanKind.CONSUMER,
-      // A trace of its own, linked to the delivery: the dispatcher's timer may have been set from inside
-      // a receive span's context, which has ended by now.
+      // A trace of its own, linked to the delivery, whatever context the dispatch runs in (a round run
+      // on demand runs in its caller's; the loop's own rounds run in the context it was created in).
       root: true,
       links: linked ? [{ context: linked }] : [],
       describe: (processed) => ({ 'cashlink.webhook.processed': processed }),
