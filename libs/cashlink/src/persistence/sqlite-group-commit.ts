@@ -8,7 +8,6 @@ import {
   type SqliteHandle,
   sqliteHandleIfIdle,
 } from './sqlite-connection';
-import { SqliteCheckpointer, type SqlitePragmaHandle } from './sqlite-checkpointer';
 import { type FileSync, sqliteDurability, sqliteMainFile, WalSync } from './sqlite-wal-sync';
 
 type SqliteStatement = ReturnType<SqliteHandle['prepare']>;
@@ -70,8 +69,7 @@ export interface SqliteGroupWriteOptions extends IdleSqliteWaitOptions {
  * loop goes on, and the groups committed meanwhile share the next sync) before it resolves a durable
  * write; a group of writes that need not wait for the disk is not synced at all. With a rollback
  * journal SQLite syncs inside the commit (better-sqlite3 runs it on the event loop). With
- * synchronous=OFF nothing is synced; a warning says so once. In WAL mode the log is checkpointed on a
- * worker thread, not inside a commit on the event loop (`SqliteCheckpointer`).
+ * synchronous=OFF nothing is synced; a warning says so once.
  *
  * Like every store write on SQLite, a statement waits until no transaction is open on TypeORM's one
  * shared connection (see `idleSqliteConnection`): joining the app's transaction would make it vanish
@@ -86,8 +84,6 @@ export class SqliteGroupCommit {
   private walSyncs = new WeakMap<SqliteHandle, WalSync>();
   /** Per connection: the file of its main database (fixed while it is open). */
   private readonly mainFiles = new WeakMap<SqliteHandle, string>();
-  /** Per connection in WAL mode: its log's checkpointer (null when the app checkpoints on its own). */
-  private readonly checkpointers = new WeakMap<SqliteHandle, SqliteCheckpointer | null>();
   /** Tests only: replaces the default sync (`WalSync`'s open log). */
   private fileSync: FileSync | undefined;
   private warnedNotSynced = false;
@@ -102,11 +98,6 @@ export class SqliteGroupCommit {
       groups.set(dataSource, group);
     }
     return group;
-  }
-
-  /** The log's checkpointer of the connection `handle` (null if none was started for it). */
-  checkpointerOf(handle: SqliteHandle): SqliteCheckpointer | null {
-    return this.checkpointers.get(handle) ?? null;
   }
 
   /** Tests: replaces the `fdatasync` of the write-ahead log (to count or fail syncs). */
@@ -254,12 +245,6 @@ export class SqliteGroupCommit {
       if (!walSync || walSync.walPath !== durability.walPath) {
         walSync = new WalSync(durability.walPath, this.fileSync && ((path) => this.fileSync!(path)));
         this.walSyncs.set(handle, walSync);
-      }
-      if (!this.checkpointers.has(handle)) {
-        this.checkpointers.set(
-          handle,
-          SqliteCheckpointer.start(handle as unknown as SqlitePragmaHandle, file),
-        );
       }
       return { walSync, restore: durability.restore };
     }
