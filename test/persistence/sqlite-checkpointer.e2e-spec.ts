@@ -89,6 +89,48 @@ describe('SQLite log checkpoints on a worker thread [sqlite]', () => {
     expect(await dataSource.query('SELECT COUNT(*) AS "n" FROM "a"')).toEqual([{ n: 2001 }]);
   });
 
+  it('under writes that never stop, the log is still started over: it stays bounded', async () => {
+    dataSource = await openWal(db);
+    const group = SqliteGroupCommit.of(dataSource);
+    await group.run('INSERT INTO "a" ("id", "body") VALUES (?, ?)', [-1, '']);
+    const checkpointer = group.checkpointerOf(rawSqliteHandle(dataSource)!)!;
+    await until(() => checkpointer.active, 'the worker to take over');
+    // Groups of 10 rows of 2 KiB back to back for 15 checkpoints. Checkpoints that always overlapped
+    // commits would never start the log over, and it would hold all of it.
+    const body = 'x'.repeat(2048);
+    let rows = 0;
+    const started = checkpointer.checkpoints;
+    while (checkpointer.checkpoints - started < 15) {
+      await Promise.all(
+        Array.from({ length: 10 }, () =>
+          group.run('INSERT INTO "a" ("id", "body") VALUES (?, ?)', [rows++, body]),
+        ),
+      );
+    }
+    const written = rows * 2048;
+    expect(written).toBeGreaterThan(4_000_000);
+    expect(checkpointer.completeCheckpoints).toBeGreaterThan(0);
+    expect(statSync(`${db.url}-wal`).size).toBeLessThan(written / 2);
+  });
+
+  it('the app can leave WAL mode: the worker keeps no connection open between checkpoints, then stops', async () => {
+    dataSource = await openWal(db);
+    await writeRows(dataSource);
+    const handle = rawSqliteHandle(dataSource)! as unknown as Handle;
+    const checkpointer = SqliteGroupCommit.of(dataSource).checkpointerOf(rawSqliteHandle(dataSource)!)!;
+    await until(() => checkpointer.active, 'the worker to take over');
+    // A checkpoint may be under way at this very moment (its connection open): then SQLite answers busy.
+    await until(() => {
+      try {
+        return handle.pragma('journal_mode = DELETE', { simple: true }) === 'delete';
+      } catch {
+        return false;
+      }
+    }, 'the switch to a rollback journal');
+    await until(() => !checkpointer.active, 'the worker to stop');
+    expect(handle.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+  });
+
   it('closing the DataSource stops the worker, and the log is removed as after any last close', async () => {
     dataSource = await openWal(db);
     await writeRows(dataSource);
@@ -119,7 +161,7 @@ describe('SQLite log checkpoints on a worker thread [sqlite]', () => {
     dataSource = await openWal(db);
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const handle = rawSqliteHandle(dataSource)! as unknown as Handle;
-    const checkpointer = SqliteCheckpointer.start(handle, db.url, {
+    const checkpointer = SqliteCheckpointer.start(dataSource, handle, db.url, {
       module: `${__dirname}/no-such-sqlite-module.js`,
     })!;
     await until(() => warn.mock.calls.length > 0, 'the warning');

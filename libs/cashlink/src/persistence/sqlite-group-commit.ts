@@ -4,6 +4,7 @@ import { CashlinkError } from '../errors/cashlink.error';
 import {
   idleSqliteConnection,
   type IdleSqliteWaitOptions,
+  rawSqliteHandle,
   SQLITE_IDLE_WAIT_MS,
   type SqliteHandle,
   sqliteHandleIfIdle,
@@ -104,6 +105,12 @@ export class SqliteGroupCommit {
     return group;
   }
 
+  /** The checkpointer of the DataSource's current connection, if one runs. */
+  private checkpointerNow(): SqliteCheckpointer | null {
+    const handle = rawSqliteHandle(this.dataSource);
+    return handle ? (this.checkpointers.get(handle) ?? null) : null;
+  }
+
   /** The log's checkpointer of the connection `handle` (null if none was started for it). */
   checkpointerOf(handle: SqliteHandle): SqliteCheckpointer | null {
     return this.checkpointers.get(handle) ?? null;
@@ -156,6 +163,12 @@ export class SqliteGroupCommit {
   }
 
   private flush(): void {
+    const checkpointer = this.checkpointerNow();
+    if (checkpointer?.holding) {
+      // The second pass of a checkpoint copies what was written meanwhile: the group waits for it.
+      checkpointer.afterHold(() => this.flush());
+      return;
+    }
     const group = this.queue.splice(0, MAX_GROUP);
     if (this.queue.length > 0) setImmediate(() => this.flush());
     const handle = sqliteHandleIfIdle(this.dataSource);
@@ -258,7 +271,7 @@ export class SqliteGroupCommit {
       if (!this.checkpointers.has(handle)) {
         this.checkpointers.set(
           handle,
-          SqliteCheckpointer.start(handle as unknown as SqlitePragmaHandle, file),
+          SqliteCheckpointer.start(this.dataSource, handle as unknown as SqlitePragmaHandle, file),
         );
       }
       return { walSync, restore: durability.restore };
