@@ -334,18 +334,14 @@ export function recordReceipt(outcome: string, inboxId: string): void {
 
 /** The webhook receive span (SERVER) around one delivery: `fn` answers the request. */
 export async function traceWebhookReceive(route: string, fn: (span: Span) => Promise<number>): Promise<void> {
-  if (!tracing()) {
-    // Still out of the caller's context: a propagator the app installed without a tracer could have
-    // made a caller's traceparent active, and nothing of the delivery may run in it.
-    await context.with(trace.deleteSpan(context.active()), () => fn(UNTRACED_SPAN));
-    return;
-  }
   // A new trace: Cashlink sends no trace context, and a caller's traceparent must not be trusted
-  // to join our traces.
+  // to join our traces. Untraced too (`inSpan` then runs `fn` at once): a propagator the app installed
+  // without a tracer could have made a caller's traceparent active, and nothing of the delivery may
+  // run in it.
   await context.with(trace.deleteSpan(context.active()), () =>
     inSpan(
       `POST /${route}`,
-      { 'http.request.method': 'POST', 'http.route': `/${route}` },
+      () => ({ 'http.request.method': 'POST', 'http.route': `/${route}` }),
       async (span) => {
         const status = await fn(span);
         span.setAttribute('http.response.status_code', status);
@@ -366,13 +362,13 @@ export async function traceWebhookDispatch(
   instruments()?.lag.record(Math.max(0, Date.now() - row.receivedAt) / 1000);
   return inSpan(
     'cashlink.webhook dispatch',
-    {
+    () => ({
       'messaging.operation.type': 'process',
       'messaging.system': 'cashlink.webhook_inbox',
       'cashlink.webhook.inbox_id': row.id,
       'cashlink.webhook.status': row.status ?? '',
       'cashlink.webhook.attempt': row.attempts,
-    },
+    }),
     async () => {
       const processed = await fn();
       if (processed) {
