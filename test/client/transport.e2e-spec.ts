@@ -92,13 +92,13 @@ describe('transport: retries, timeouts, abort', () => {
     expect(emu.investors().map((i) => i.id)).toEqual([created.id]);
   });
 
-  it('uses a random UUIDv4 key when none is given, identical on every retry', async () => {
+  it('uses a new UUIDv7 key when none is given, identical on every retry', async () => {
     // drop_after_work: the emulator logs the key of a dropped request (it answers a 503 fault before reading it).
     emu.injectFault({ route: 'POST /v2/investors/', kind: 'drop_after_work', count: 1 });
     await app.get(CashlinkInvestorsService).create(investor());
     const keys = apiRequests(emu, 'POST', '/v2/investors/').map((r) => r.idempotencyKey);
     expect(keys).toHaveLength(2);
-    expect(keys[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(keys[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(keys[1]).toBe(keys[0]);
   });
 

@@ -72,13 +72,24 @@ describeEachDatabase('durable writes: one effect per key', (kind) => {
     expect(s.emu.investments()).toHaveLength(1);
   });
 
-  it('a random UUIDv4 key when none is given', async () => {
+  it('a new UUIDv7 key when none is given: later calls get keys that sort later', async () => {
     s.h = await harness(kind, s.emu, s.db);
-    await s.h.investments.create(investmentInput(s.h.investorId));
+    const before = Date.now();
+    await s.h.investments.create(investmentInput(s.h.investorId, 1));
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    await s.h.investments.create(investmentInput(s.h.investorId, 2));
     const rows = await s.h.intents.list({ state: 'succeeded' });
-    const keys = rows.map((r) => r.key).filter((k) => !k.startsWith('investor-'));
-    expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const keys = rows
+      .filter((r) => r.operation === 'investments.create')
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+      .map((r) => r.key);
+    expect(keys).toHaveLength(2);
+    for (const key of keys) {
+      expect(key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      // The first 48 bits are the time of the call, in ms.
+      expect(parseInt(key.replace('-', '').slice(0, 12), 16)).toBeGreaterThanOrEqual(before);
+    }
+    expect(keys[0]! < keys[1]!).toBe(true);
   });
 
   it('the same key with a different request is an IdempotencyConflictError and sends nothing', async () => {

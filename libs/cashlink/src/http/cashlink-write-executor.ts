@@ -18,7 +18,8 @@ export interface CashlinkWrite {
 export interface CashlinkWriteOptions {
   /**
    * The idempotency key sent as `X-Idempotency-Key`: your own id for this intent (e.g. your order id),
-   * so that a repeat after a crash or a lost answer cannot create a second object. Default: a random UUIDv4.
+   * so that a repeat after a crash or a lost answer cannot create a second object. Default: a new UUIDv7 (`timeOrderedUuid`:
+   * time-ordered, 74 random bits, so that the intents' key index grows at its right edge).
    */
   idempotencyKey?: string;
   /**

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedUuid } from '../common/time-ordered-id';
 import { Injectable } from '@nestjs/common';
 import { CashlinkConfigError } from '../errors/cashlink.error';
 import { CashlinkHttpClient } from './cashlink-http.client';
@@ -10,7 +10,7 @@ import {
 } from './cashlink-write-executor';
 
 /**
- * Sends each write straight away with an idempotency key (the caller's, else a random UUIDv4) and
+ * Sends each write straight away with an idempotency key (the caller's, else a new UUIDv7) and
  * stores nothing. The HTTP client retries it with the same key on transient failures, and Cashlink
  * answers a repeat with the stored response; but if the process dies, the intent is gone. Durable
  * idempotency (the default with persistence) replaces this executor.
@@ -30,7 +30,7 @@ export class DirectWriteExecutor extends CashlinkWriteExecutor {
           'idempotency enabled); nothing was sent. Enable them, or make the call after your transaction commits.',
       ]);
     }
-    const idempotencyKey = opts.idempotencyKey ?? randomUUID();
+    const idempotencyKey = opts.idempotencyKey ?? timeOrderedUuid();
     assertValidIdempotencyKey(idempotencyKey);
     const response = await this.http.request<T>({
       method: write.method,

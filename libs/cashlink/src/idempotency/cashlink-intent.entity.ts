@@ -74,7 +74,7 @@ const epochMs: ValueTransformer = {
 @Index('IDX_cashlink_intents_state_next_attempt', ['state', 'nextAttemptAt'])
 @Index('IDX_cashlink_intents_state_purged_settled', ['state', 'purgedAt', 'settledAt'])
 export class CashlinkIntent {
-  /** The idempotency key sent as `X-Idempotency-Key`: the caller's own id, or a UUIDv4. */
+  /** The idempotency key sent as `X-Idempotency-Key`: the caller's own id, or a UUIDv7. */
   @PrimaryColumn({ name: 'idempotency_key', type: 'varchar', length: 255 })
   key!: string;
 

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedUuid } from '../common/time-ordered-id';
 import type { EntityManager } from 'typeorm';
 import { CashlinkAbortedError } from '../errors/cashlink-client.error';
 import { CashlinkError, IdempotencyConflictError } from '../errors/cashlink.error';
@@ -46,7 +46,7 @@ export class DurableWriteExecutor extends CashlinkWriteExecutor {
   // Not `async`: with `{ manager }` the write must be registered with the transaction synchronously,
   // before the caller's callback can return and commit.
   override execute<T>(write: CashlinkWrite, opts: CashlinkWriteOptions = {}): Promise<T> {
-    const key = opts.idempotencyKey ?? randomUUID();
+    const key = opts.idempotencyKey ?? timeOrderedUuid();
     try {
       assertValidIdempotencyKey(key);
     } catch (error) {

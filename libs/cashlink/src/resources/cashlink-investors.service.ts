@@ -23,7 +23,7 @@ export class CashlinkInvestorsService {
     private readonly pages: CashlinkPaginator,
   ) {}
 
-  /** Creates an investor. Idempotent under `opts.idempotencyKey` (default: a random UUIDv4). */
+  /** Creates an investor. Idempotent under `opts.idempotencyKey` (default: a new UUIDv7). */
   create(input: CashlinkInvestorCreate, opts?: CashlinkWriteOptions): Promise<CashlinkInvestor> {
     return this.writes.execute<CashlinkInvestor>(
       { operation: 'investors.create', method: 'POST', path: '/v2/investors/', json: input },
