@@ -122,6 +122,24 @@ describeEachDatabase('durable event log', (kind) => {
     );
   });
 
+  it('a transactional handler failing for some events of a batch: each event written once, the others on their first attempt', async () => {
+    // Sent at once: PAID and ACCEPTED changes (alternating) share batches, so share transactions.
+    app = await start({ handlers: ['txPaidOnce'] });
+    const sent = changes(12);
+    await Promise.all(sent.map((c) => deliverUntilAccepted(() => app!.origin, TOKEN, JSON.stringify(c))));
+    const ds = handle!.dataSource;
+    await waitFor(async () => (await countEvents(ds, 'done')) === 12, 30_000, 'every event done');
+    const rows = await effects(ds, 'txPaidOnce');
+    expect([rows.size, [...rows.values()].filter((n) => n !== 1)]).toEqual([12, []]);
+    const attempts = (await app.events.deliveries({ handler: 'txPaidOnce' })).map((d) => {
+      expect(d.state).toBe('done');
+      return d.attempts;
+    });
+    // The PAID changes on their second attempt; the ACCEPTED ones, which shared their transactions, on
+    // their first (a rollback caused by another event's failure is not an attempt of theirs).
+    expect(attempts.sort()).toEqual([...Array(6).fill(1), ...Array(6).fill(2)]);
+  });
+
   it('a duplicate delivery adds no event; a quarantined body adds none', async () => {
     app = await start({ handlers: ['tx'] });
     const [change] = changes(1);

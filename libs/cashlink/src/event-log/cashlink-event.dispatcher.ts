@@ -263,8 +263,10 @@ export class CashlinkEventDispatcher
   /**
    * A transactional handler over the events of a batch: in one transaction (closed after
    * TRANSACTION_GROUP_MS and a new one opened, so that a slow handler does not hold one open long), each
-   * event in a savepoint holding its delivery mark and the handler's writes. An event whose handler
-   * throws is rolled back to its savepoint alone; a commit that fails fails every event of that
+   * event's delivery mark and the handler's writes. The transaction runs first without savepoints (two
+   * statements less per event, and on Postgres no subtransaction per event): when a handler throws, the
+   * whole transaction is rolled back, nothing of it is stored, and the same events run again, each in a
+   * savepoint, so that only the failing ones are undone. A commit that fails fails every event of that
    * transaction (none of their marks or writes is stored: they are tried again).
    */
   private async deliverTransactional(
@@ -273,47 +275,86 @@ export class CashlinkEventDispatcher
   ): Promise<void> {
     let next = 0;
     while (next < items.length) {
-      const chunk: Array<{ work: EventWork; attempt: number }> = [];
-      const failures = new Map<EventWork, unknown>();
-      const started = Date.now();
-      try {
-        await this.inHandlerTransaction(async (manager) => {
-          while (next < items.length) {
-            const item = items[next++]!;
-            if (!this.holds(item.work.event.id)) continue;
-            chunk.push(item);
+      let run = await this.transactionalRun(handler, items, next, null);
+      if (run.handlerFailed) run = await this.transactionalRun(handler, items, next, run.next);
+      next = run.next;
+      for (const item of run.chunk) {
+        if (run.failures.has(item.work))
+          await this.recordFailure(item.work, handler, item.attempt, run.failures.get(item.work));
+      }
+    }
+  }
+
+  /**
+   * One transaction of `deliverTransactional` from `items[from]`: without savepoints when `until` is
+   * null (it stops at the first handler that throws: `handlerFailed`, nothing stored), else with one
+   * savepoint per event up to `until` (the events of such a failed run, run again).
+   */
+  private async transactionalRun(
+    handler: CashlinkEventHandler,
+    items: Array<{ work: EventWork; attempt: number }>,
+    from: number,
+    until: number | null,
+  ): Promise<{
+    chunk: Array<{ work: EventWork; attempt: number }>;
+    failures: Map<EventWork, unknown>;
+    next: number;
+    handlerFailed: boolean;
+  }> {
+    const chunk: Array<{ work: EventWork; attempt: number }> = [];
+    const failures = new Map<EventWork, unknown>();
+    const started = Date.now();
+    const savepoints = until !== null;
+    let next = from;
+    let handlerFailed = false;
+    try {
+      await this.inHandlerTransaction(async (manager) => {
+        while (next < (until ?? items.length)) {
+          const item = items[next++]!;
+          if (!this.holds(item.work.event.id)) continue;
+          chunk.push(item);
+          if (!savepoints) {
+            try {
+              await this.deliverIn(manager, handler, item.work, item.attempt);
+            } catch (error) {
+              handlerFailed = true;
+              throw error;
+            }
+          } else {
             await manager.query('SAVEPOINT cashlink_event');
             try {
-              const payload = await this.payload(item.work, item.attempt);
-              // First the mark: a delivery already done (by another instance, or before a crash) skips the handler.
-              if (
-                await this.store.markDoneIn(
-                  manager,
-                  item.work.event.id,
-                  handler.name,
-                  item.attempt,
-                  Date.now(),
-                )
-              ) {
-                await handler.call(payload, manager);
-              }
+              await this.deliverIn(manager, handler, item.work, item.attempt);
               await manager.query('RELEASE SAVEPOINT cashlink_event');
             } catch (error) {
               await manager.query('ROLLBACK TO SAVEPOINT cashlink_event');
               await manager.query('RELEASE SAVEPOINT cashlink_event');
               failures.set(item.work, error);
             }
-            if (Date.now() - started >= TRANSACTION_GROUP_MS) break;
           }
-        });
-      } catch (error) {
-        // Not committed: nothing of this transaction is stored.
+          if (Date.now() - started >= TRANSACTION_GROUP_MS) break;
+        }
+      });
+    } catch (error) {
+      // Rolled back whole: after a handler's failure, run again with savepoints; else not committed,
+      // and nothing of this transaction is stored.
+      if (!handlerFailed) {
         for (const item of chunk) if (!failures.has(item.work)) failures.set(item.work, error);
       }
-      for (const item of chunk) {
-        if (failures.has(item.work))
-          await this.recordFailure(item.work, handler, item.attempt, failures.get(item.work));
-      }
+    }
+    return { chunk, failures, next, handlerFailed };
+  }
+
+  /** One event in a handler's transaction: its mark first (a delivery already done skips the handler). */
+  private async deliverIn(
+    manager: EntityManager,
+    handler: CashlinkEventHandler,
+    work: EventWork,
+    attempt: number,
+  ): Promise<void> {
+    const payload = await this.payload(work, attempt);
+    // First the mark: a delivery already done (by another instance, or before a crash) skips the handler.
+    if (await this.store.markDoneIn(manager, work.event.id, handler.name, attempt, Date.now())) {
+      await handler.call(payload, manager);
     }
   }
 
